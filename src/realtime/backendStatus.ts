@@ -1,0 +1,54 @@
+// Reads `/api/v1/sse/status` leniently: a failure or a missing field means "not supported", never an error.
+import type { FetchLike } from './sseTransport'
+
+export interface BackendCapabilities {
+  /** False when the status request failed: worth asking again later. */
+  reachable: boolean
+  multiplex: boolean
+  /** Events a channel's history keeps; 0 when there is no history endpoint. */
+  history: number
+  /** The server's keepalive interval, when it says. */
+  heartbeatSeconds: number | null
+}
+
+export const UNKNOWN_BACKEND: BackendCapabilities = {
+  reachable: false,
+  multiplex: false,
+  history: 0,
+  heartbeatSeconds: null,
+}
+
+export async function fetchCapabilities(
+  fetchFn: FetchLike,
+  url: string,
+  headers: Record<string, string>,
+  timeoutMs = 5000,
+): Promise<BackendCapabilities> {
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(), timeoutMs)
+  try {
+    const response = await fetchFn(url, {
+      headers: { Accept: 'application/json', ...headers },
+      cache: 'no-store',
+      signal: controller.signal,
+    })
+    if (!response.ok) return UNKNOWN_BACKEND
+    return readCapabilities(await response.json())
+  } catch {
+    return UNKNOWN_BACKEND
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+export function readCapabilities(body: unknown): BackendCapabilities {
+  if (typeof body !== 'object' || body === null) return UNKNOWN_BACKEND
+  const status = body as Record<string, unknown>
+  const positive = (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value > 0
+  return {
+    reachable: true,
+    multiplex: status.multiplex === true,
+    history: positive(status.history) ? (status.history as number) : 0,
+    heartbeatSeconds: positive(status.heartbeat_seconds) ? (status.heartbeat_seconds as number) : null,
+  }
+}

@@ -1,0 +1,38 @@
+// Full-jitter exponential backoff: spreads reconnects of many clients so a restarted backend is not stampeded.
+
+export interface BackoffOptions {
+  /** First ceiling, ms: attempt 1 waits a random time in [0, baseMs]. */
+  baseMs: number
+  /** Highest ceiling, ms; delays stay jittered at the cap. */
+  maxMs: number
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 30_000 }
+
+/**
+ * Delay before reconnect attempt `attempt` (1-based): a uniform random value in
+ * [0, min(maxMs, baseMs·2^(attempt-1))]. A server `retry:` hint raises the floor to at least
+ * the hint (still jittered up to twice it, capped), so the server's wish is honoured.
+ */
+export function backoffDelay(
+  attempt: number,
+  options: BackoffOptions = DEFAULT_BACKOFF,
+  random: () => number = Math.random,
+  serverRetryMs?: number,
+): number {
+  const exponent = Math.max(0, Math.min(attempt - 1, 30))
+  const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** exponent)
+  const jittered = Math.round(random() * ceiling)
+  if (serverRetryMs === undefined) return jittered
+  return Math.max(serverRetryMs, Math.min(jittered, options.maxMs))
+}
+
+/** Parses an HTTP `Retry-After` header (seconds or an HTTP date) into ms from `now`. */
+export function parseRetryAfter(header: string | null, now: number = Date.now()): number | undefined {
+  if (header === null || header.trim() === '') return undefined
+  const trimmed = header.trim()
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
+  const at = Date.parse(trimmed)
+  if (Number.isNaN(at)) return undefined
+  return Math.max(0, at - now)
+}

@@ -1,0 +1,120 @@
+// Per-channel counters and findings for the diagnostics drawer; counters are cheap, snapshots on demand.
+import type { ConnectionState, Gap } from './connectionState'
+import type { InvalidEvent } from './eventDecoder'
+import type { Channel } from './protocol'
+
+export interface GapRecord extends Gap {
+  /** When history filled the gap (null while open or when it could not be filled). */
+  closedAt: number | null
+}
+
+export interface ChannelStatus {
+  channel: Channel
+  state: ConnectionState
+  transport: 'multiplexed' | 'per-channel' | null
+  lastEventId: string | null
+  lastEventAt: number | null
+  received: number
+  invalid: number
+  unknown: number
+  duplicates: number
+  reconnects: number
+  lastError: string | null
+  lastErrorAt: number | null
+  /** The open gap, if any: shown on the channel's panel. */
+  gap: Gap | null
+  /** Gaps seen this session, newest last. */
+  gaps: readonly GapRecord[]
+  invalidEvents: readonly InvalidEvent[]
+}
+
+const KEEP_INVALID = 50
+const KEEP_GAPS = 20
+
+export class ChannelDiagnostics {
+  private state: ConnectionState = { phase: 'idle' }
+  private transport: ChannelStatus['transport'] = null
+  private lastEventId: string | null = null
+  private lastEventAt: number | null = null
+  private received = 0
+  private invalid = 0
+  private unknown = 0
+  private duplicates = 0
+  private reconnects = 0
+  private lastError: string | null = null
+  private lastErrorAt: number | null = null
+  private gap: Gap | null = null
+  private readonly gaps: GapRecord[] = []
+  private readonly invalidEvents: InvalidEvent[] = []
+
+  constructor(readonly channel: Channel) {}
+
+  setState(state: ConnectionState, transport: ChannelStatus['transport']): void {
+    this.state = state
+    if (transport) this.transport = transport
+  }
+
+  countEvent(): void {
+    this.received += 1
+    this.lastEventAt = Date.now()
+  }
+
+  setCursor(id: string): void {
+    this.lastEventId = id
+  }
+
+  countDuplicate(): void {
+    this.duplicates += 1
+  }
+
+  countUnknown(): void {
+    this.unknown += 1
+  }
+
+  countReconnect(): void {
+    this.reconnects += 1
+  }
+
+  setError(message: string): void {
+    this.lastError = message
+    this.lastErrorAt = Date.now()
+  }
+
+  addInvalid(event: InvalidEvent): void {
+    this.invalid += 1
+    this.invalidEvents.push(event)
+    if (this.invalidEvents.length > KEEP_INVALID) this.invalidEvents.shift()
+  }
+
+  setGap(gap: Gap | null): void {
+    if (gap) {
+      this.gap = gap
+      this.gaps.push({ ...gap, closedAt: null })
+      if (this.gaps.length > KEEP_GAPS) this.gaps.shift()
+      return
+    }
+    const open = this.gaps[this.gaps.length - 1]
+    if (open && open.closedAt === null) open.closedAt = Date.now()
+    this.gap = null
+  }
+
+  snapshot(): ChannelStatus {
+    return {
+      channel: this.channel,
+      state: this.state,
+      transport: this.transport,
+      lastEventId: this.lastEventId,
+      lastEventAt: this.lastEventAt,
+      received: this.received,
+      invalid: this.invalid,
+      unknown: this.unknown,
+      duplicates: this.duplicates,
+      reconnects: this.reconnects,
+      lastError: this.lastError,
+      lastErrorAt: this.lastErrorAt,
+      gap: this.gap,
+      gaps: this.gaps.map((gap) => ({ ...gap })),
+      invalidEvents: [...this.invalidEvents],
+    }
+  }
+}

@@ -1,0 +1,45 @@
+// The connection state machine's states and what a connection reports besides events.
+import type { InvalidEvent } from './eventDecoder'
+import type { Channel, ChannelEvent } from './protocol'
+
+export type ConnectionState =
+  | { phase: 'idle' }
+  | { phase: 'connecting'; attempt: number }
+  | { phase: 'open'; since: number }
+  | { phase: 'stale'; silentSince: number }
+  | { phase: 'backoff'; attempt: number; retryAt: number; reason: string }
+  | { phase: 'polling'; since: number; reason: string }
+  | { phase: 'offline' }
+  | { phase: 'paused' }
+  | { phase: 'failed'; reason: string }
+  | { phase: 'closed'; reason: string }
+
+export type ConnectionPhase = ConnectionState['phase']
+
+/** A stretch of a channel where events may be missing, and whether history filled it. */
+export interface Gap {
+  since: number
+  reason: string
+  /** True when nothing proves events were lost, but nothing rules it out either. */
+  uncertain: boolean
+}
+
+export type ConnectionReport =
+  | { type: 'invalid'; value: InvalidEvent }
+  | { type: 'unknown'; channel: Channel | null; event: string }
+  | { type: 'duplicate'; channel: Channel; id: string }
+  | { type: 'gap'; channel: Channel; gap: Gap | null }
+  | { type: 'error'; message: string }
+  | { type: 'reconnect' }
+  | { type: 'cursor'; channel: Channel; id: string }
+
+export interface ConnectionObserver {
+  onEvent(event: ChannelEvent): void
+  onState(state: ConnectionState): void
+  onReport(report: ConnectionReport): void
+}
+
+/** True for the phases in which data is flowing and may be shown at full strength. */
+export function isLive(state: ConnectionState): boolean {
+  return state.phase === 'open' || state.phase === 'polling'
+}

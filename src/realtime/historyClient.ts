@@ -1,0 +1,79 @@
+// Reads `/history` pages after a cursor and decodes them exactly like stream events.
+import * as v from 'valibot'
+import { decodeMessage, type DecodedMessage } from './eventDecoder'
+import { describeIssues, type Channel } from './protocol'
+import { describeError, type FetchLike } from './sseTransport'
+
+const HistoryPageSchema = v.object({
+  events: v.array(v.object({ id: v.nullish(v.string()), event: v.string(), data: v.unknown() })),
+  latest_id: v.nullish(v.string()),
+  truncated: v.optional(v.boolean(), false),
+})
+
+export interface HistoryResult {
+  /** Decoded in server order: events, and invalid ones to report. */
+  messages: DecodedMessage[]
+  /** The id of the last event read, or the cursor given when there was none. */
+  cursor: string | null
+  /** True when the server said events after the cursor are gone from its buffer. */
+  truncated: boolean
+}
+
+export interface HistoryRequest {
+  fetch: FetchLike
+  url: (query: { after: string | null; limit: number }) => string
+  headers: Record<string, string>
+  channel: Channel
+  after: string | null
+  limit: number
+  /** Most pages read in one call, so a fast channel cannot keep the reader busy forever. */
+  maxPages?: number
+  signal?: AbortSignal
+}
+
+/**
+ * Fetches every event after `after`, page by page, until the last id read is the server's
+ * `latest_id`. With no cursor it reads only the newest `limit` events. Throws on HTTP or body errors.
+ */
+export async function fetchHistory(request: HistoryRequest): Promise<HistoryResult> {
+  const { channel, limit, maxPages = 20 } = request
+  const messages: DecodedMessage[] = []
+  let cursor = request.after
+  let truncated = false
+  for (let page = 0; page < maxPages; page += 1) {
+    const body = await getPage(request, cursor)
+    if (page === 0) truncated = body.truncated
+    for (const entry of body.events) {
+      const message = { event: entry.event, id: entry.id ?? undefined, data: JSON.stringify(entry.data) }
+      messages.push(decodeMessage(message, { channels: [channel], multiplexed: false }))
+      if (entry.id) cursor = entry.id
+    }
+    const caughtUp = body.events.length === 0 || body.latest_id == null || cursor === body.latest_id
+    if (caughtUp || request.after === null) break
+  }
+  return { messages, cursor, truncated }
+}
+
+async function getPage(request: HistoryRequest, after: string | null) {
+  const url = request.url({ after, limit: request.limit })
+  let response: Response
+  try {
+    response = await request.fetch(url, {
+      headers: { Accept: 'application/json', ...request.headers },
+      cache: 'no-store',
+      signal: request.signal,
+    })
+  } catch (error) {
+    throw new Error(`history request failed: ${describeError(error)}`)
+  }
+  if (!response.ok) throw new Error(`history answered HTTP ${response.status}`)
+  let json: unknown
+  try {
+    json = await response.json()
+  } catch {
+    throw new Error('history answered with a body that is not JSON')
+  }
+  const parsed = v.safeParse(HistoryPageSchema, json)
+  if (!parsed.success) throw new Error(`history answer is malformed: ${describeIssues(parsed.issues)}`)
+  return parsed.output
+}

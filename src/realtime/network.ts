@@ -1,0 +1,37 @@
+// Online/offline as the browser reports it; elsewhere (tests, workers without it) always online.
+import type { NetworkMonitor } from './streamConnection'
+
+export function browserNetwork(): NetworkMonitor {
+  const hasWindow = typeof window !== 'undefined' && typeof navigator !== 'undefined'
+  return {
+    isOnline: () => !hasWindow || navigator.onLine !== false,
+    subscribe(listener) {
+      if (!hasWindow) return () => {}
+      const online = () => listener(true)
+      const offline = () => listener(false)
+      window.addEventListener('online', online)
+      window.addEventListener('offline', offline)
+      return () => {
+        window.removeEventListener('online', online)
+        window.removeEventListener('offline', offline)
+      }
+    },
+  }
+}
+
+/** A monitor driven by hand, for tests and for hosts that know better than the browser. */
+export function manualNetwork(initial = true): NetworkMonitor & { set(online: boolean): void } {
+  let online = initial
+  const listeners = new Set<(online: boolean) => void>()
+  return {
+    isOnline: () => online,
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    set(next) {
+      online = next
+      for (const listener of [...listeners]) listener(next)
+    },
+  }
+}

@@ -1,0 +1,62 @@
+// Keeps last event ids in memory and mirrors them to sessionStorage, so a reload resumes where it stopped.
+import type { CursorStore } from './streamConnection'
+
+export interface StorageLike {
+  getItem(key: string): string | null
+  setItem(key: string, value: string): void
+}
+
+/** Cursors change on every event; storage is written at most every `flushMs`, and on pagehide. */
+export function createSessionCursors(
+  storage: StorageLike | null,
+  namespace: string,
+  flushMs = 250,
+): CursorStore & { flush(): void } {
+  const values = new Map<string, string>()
+  const dirty = new Set<string>()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const storageKey = (key: string) => `rtm:v1:${namespace}:${key}`
+
+  function flush() {
+    clearTimeout(timer)
+    timer = undefined
+    if (!storage) return dirty.clear()
+    for (const key of dirty) {
+      try {
+        storage.setItem(storageKey(key), values.get(key) ?? '')
+      } catch {
+        // A full or blocked storage only costs resume-after-reload, not the live stream.
+      }
+    }
+    dirty.clear()
+  }
+
+  return {
+    get(key) {
+      const known = values.get(key)
+      if (known !== undefined) return known
+      let stored: string | null = null
+      try {
+        stored = storage?.getItem(storageKey(key)) ?? null
+      } catch {
+        stored = null
+      }
+      if (stored) values.set(key, stored)
+      return stored || null
+    },
+    set(key, value) {
+      values.set(key, value)
+      dirty.add(key)
+      timer ??= setTimeout(flush, flushMs)
+    },
+    flush,
+  }
+}
+
+export function browserSessionStorage(): StorageLike | null {
+  try {
+    return typeof sessionStorage === 'undefined' ? null : sessionStorage
+  } catch {
+    return null
+  }
+}

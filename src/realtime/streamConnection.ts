@@ -1,0 +1,437 @@
+// One logical SSE stream (one channel, or several multiplexed): reconnects, watchdog, resume, polling.
+import type { EventSourceMessage } from 'eventsource-parser'
+import { backoffDelay, type BackoffOptions } from './backoff'
+import type { ConnectionObserver, ConnectionState, Gap } from './connectionState'
+import { decodeMessage, type DecodedMessage } from './eventDecoder'
+import { fetchHistory } from './historyClient'
+import type { Channel, ChannelEvent } from './protocol'
+import { RecentIds } from './recentIds'
+import { describeError, openStream, readStream, type FetchLike } from './sseTransport'
+import { createWaiter } from './wait'
+
+export interface CursorStore {
+  get(key: string): string | null
+  set(key: string, value: string): void
+}
+
+export interface NetworkMonitor {
+  isOnline(): boolean
+  /** Calls back with the new state; returns the unsubscribe function. */
+  subscribe(listener: (online: boolean) => void): () => void
+}
+
+export interface StreamConnectionOptions {
+  /** Names this stream's cursor in storage ("mux" or the channel). */
+  key: string
+  channels: readonly Channel[]
+  multiplexed: boolean
+  /** Builds the stream URL for an attempt, given the last event id to resume after. */
+  streamUrl(lastEventId: string | null): string
+  /** Builds a history URL, or null when the backend has no history. */
+  historyUrl: ((channel: Channel, query: { after: string | null; limit: number }) => string) | null
+  /** Headers for each attempt, rebuilt every time (a token may have changed). */
+  headers(): Promise<Record<string, string>>
+  /** Asked after a 401/403: resolves true when a new credential is worth another attempt. */
+  renewAuth(): Promise<boolean>
+  fetch: FetchLike
+  cursors: CursorStore
+  network: NetworkMonitor
+  observer: ConnectionObserver
+  heartbeatMs: number
+  backoff: BackoffOptions
+  /** A stream that stayed open this long counts as healthy and resets the attempt counter. */
+  healthyAfterMs: number
+  /** Failed stream attempts in a row before history polling starts (when history exists). */
+  pollAfterFailures: number
+  pollIntervalMs: number
+  /** Newest events fetched for a channel that has no cursor yet; 0 for none. */
+  backfillLimit: number
+  /** Largest event accepted, in characters; a larger one is skipped and reported. */
+  maxEventChars: number
+  /** True when the backend is known to resume after Last-Event-ID (or to say `reset`). */
+  resumeConfirmed: boolean
+  random?: () => number
+}
+
+interface ChannelTrack {
+  cursor: string | null
+  recent: RecentIds
+  /** Live events held back while history for this channel is being read. */
+  held: ChannelEvent[] | null
+}
+
+export class StreamConnection {
+  private state: ConnectionState = { phase: 'idle' }
+  private generation = 0
+  private attempt = 0
+  private streamFailures = 0
+  private serverRetryMs: number | undefined
+  private lastEventId: string | null
+  private controller: AbortController | null = null
+  private running = false
+  private paused = false
+  private stopped = false
+  private polling = false
+  /** The last backoff wait, shown instead of "polling" when history fails too. */
+  private backoffState: ConnectionState = { phase: 'idle' }
+  private readonly waiter = createWaiter()
+  private readonly tracks = new Map<Channel, ChannelTrack>()
+  private unsubscribeNetwork: (() => void) | null = null
+
+  constructor(private readonly options: StreamConnectionOptions) {
+    this.lastEventId = options.cursors.get(`stream:${options.key}`)
+    for (const channel of options.channels) {
+      const cursor = options.cursors.get(`channel:${channel}`)
+      this.tracks.set(channel, { cursor, recent: new RecentIds(), held: null })
+    }
+  }
+
+  get currentState(): ConnectionState {
+    return this.state
+  }
+
+  start(): void {
+    if (this.running || this.stopped) return
+    this.running = true
+    this.unsubscribeNetwork = this.options.network.subscribe((online) => {
+      if (!online) this.abortAttempt()
+      this.waiter.wake()
+    })
+    void this.loop()
+  }
+
+  /** Closes the stream for good (the last subscriber left, or the page is going away). */
+  close(reason = 'closed'): void {
+    if (this.stopped) return
+    this.stopped = true
+    this.unsubscribeNetwork?.()
+    this.abortAttempt()
+    this.waiter.wake()
+    this.setState({ phase: 'closed', reason })
+  }
+
+  pause(): void {
+    this.paused = true
+    this.abortAttempt()
+    this.waiter.wake()
+  }
+
+  resume(): void {
+    this.paused = false
+    this.waiter.wake()
+  }
+
+  /** Retries at once, skipping any backoff wait (a token changed, the user asked). */
+  retryNow(): void {
+    this.attempt = 0
+    if (this.state.phase === 'failed' && this.running === false) {
+      this.running = true
+      void this.loop()
+    }
+    this.waiter.wake()
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      if (this.paused) {
+        this.stopPolling()
+        this.setState({ phase: 'paused' })
+        await this.waiter.untilWoken()
+        continue
+      }
+      if (!this.options.network.isOnline()) {
+        this.stopPolling()
+        this.setState({ phase: 'offline' })
+        await this.waiter.untilWoken()
+        this.attempt = 0
+        continue
+      }
+      const verdict = await this.attemptOnce()
+      if (this.stopped || this.paused) continue
+      if (verdict.kind === 'stop') {
+        this.close(verdict.reason)
+        return
+      }
+      if (verdict.kind === 'failed') {
+        this.stopPolling()
+        this.running = false
+        this.setState({ phase: 'failed', reason: verdict.reason })
+        return
+      }
+      if (verdict.kind === 'renewed') continue
+      if (!this.options.network.isOnline()) continue
+      this.options.observer.onReport({ type: 'error', message: verdict.reason })
+      if (verdict.healthy) {
+        this.attempt = 0
+        this.streamFailures = 0
+      } else {
+        this.streamFailures += 1
+        this.maybeStartPolling(verdict.reason)
+      }
+      this.attempt += 1
+      const delay = Math.max(
+        verdict.retryAfterMs ?? 0,
+        backoffDelay(this.attempt, this.options.backoff, this.options.random, this.serverRetryMs),
+      )
+      this.backoffState = { phase: 'backoff', attempt: this.attempt, retryAt: Date.now() + delay, reason: verdict.reason }
+      if (!this.polling) this.setState(this.backoffState)
+      await this.waiter.sleep(delay)
+      this.options.observer.onReport({ type: 'reconnect' })
+    }
+  }
+
+  private async attemptOnce(): Promise<
+    | { kind: 'stop'; reason: string }
+    | { kind: 'failed'; reason: string }
+    | { kind: 'renewed' }
+    | { kind: 'retry'; reason: string; healthy: boolean; retryAfterMs?: number }
+  > {
+    const generation = ++this.generation
+    const controller = new AbortController()
+    this.controller = controller
+    if (!this.polling) this.setState({ phase: 'connecting', attempt: this.attempt + 1 })
+    let headers: Record<string, string>
+    try {
+      headers = await this.options.headers()
+    } catch (error) {
+      return { kind: 'failed', reason: `could not get credentials: ${describeError(error)}` }
+    }
+    if (this.lastEventId !== null) headers['Last-Event-ID'] = this.lastEventId
+    const sentCursor = this.lastEventId
+    let outcome
+    try {
+      outcome = await openStream(this.options.fetch, this.options.streamUrl(this.lastEventId), headers, controller.signal)
+    } catch {
+      return { kind: 'retry', reason: 'aborted', healthy: false }
+    }
+    if (outcome.kind === 'stop') return outcome
+    if (outcome.kind === 'auth') {
+      if (await this.options.renewAuth()) return { kind: 'renewed' }
+      return { kind: 'failed', reason: `${outcome.reason}: sign in again or provide a valid token` }
+    }
+    if (outcome.kind === 'retry') return { ...outcome, healthy: false }
+
+    let openedAt = 0
+    let lastByteAt = Date.now()
+    let silenceReason: string | null = null
+    const watchdog = setInterval(() => {
+      const silent = Date.now() - lastByteAt
+      if (silent > 2 * this.options.heartbeatMs) {
+        silenceReason = `no data for ${Math.round(silent / 1000)} s (heartbeat lost)`
+        controller.abort()
+      } else if (silent > 1.5 * this.options.heartbeatMs && openedAt > 0 && !this.polling) {
+        this.setState({ phase: 'stale', silentSince: lastByteAt })
+      }
+    }, Math.max(50, Math.min(1000, this.options.heartbeatMs / 4)))
+
+    const isCurrent = () => generation === this.generation && !this.stopped
+    try {
+      await readStream(
+        outcome.body,
+        {
+          onActivity: () => {
+            if (!isCurrent()) return
+            lastByteAt = Date.now()
+            if (openedAt === 0) {
+              openedAt = lastByteAt
+              this.onOpened(sentCursor)
+            } else if (this.state.phase === 'stale') {
+              this.setState({ phase: 'open', since: lastByteAt })
+            }
+          },
+          onMessage: (message) => {
+            if (isCurrent()) this.onMessage(message)
+          },
+          onRetry: (ms) => {
+            if (isCurrent()) this.serverRetryMs = ms
+          },
+          onOversize: () => {
+            if (!isCurrent()) return
+            this.options.observer.onReport({
+              type: 'error',
+              message: `an event larger than ${this.options.maxEventChars} characters was skipped`,
+            })
+          },
+        },
+        this.options.maxEventChars,
+      )
+      return { kind: 'retry', reason: 'the server ended the stream', healthy: this.wasHealthy(openedAt) }
+    } catch (error) {
+      const reason = silenceReason ?? (controller.signal.aborted ? 'aborted' : `stream broke: ${describeError(error)}`)
+      return { kind: 'retry', reason, healthy: this.wasHealthy(openedAt) }
+    } finally {
+      clearInterval(watchdog)
+      if (this.controller === controller) this.controller = null
+    }
+  }
+
+  private wasHealthy(openedAt: number): boolean {
+    return openedAt > 0 && Date.now() - openedAt >= this.options.healthyAfterMs
+  }
+
+  private onOpened(sentCursor: string | null): void {
+    this.stopPolling()
+    this.streamFailures = 0
+    this.setState({ phase: 'open', since: Date.now() })
+    for (const [channel, track] of this.tracks) {
+      if (track.cursor === null && this.options.backfillLimit > 0) {
+        void this.catchUp(channel, null, null)
+      } else if (sentCursor !== null && !this.options.resumeConfirmed) {
+        this.reportGap(channel, {
+          since: Date.now(),
+          reason: 'the backend does not confirm resuming; events may be missing',
+          uncertain: true,
+        })
+      }
+    }
+  }
+
+  private onMessage(message: EventSourceMessage): void {
+    if (message.id !== undefined) {
+      this.lastEventId = message.id
+      this.options.cursors.set(`stream:${this.options.key}`, message.id)
+    }
+    const context = { channels: this.options.channels, multiplexed: this.options.multiplexed }
+    this.handleDecoded(decodeMessage(message, context), false)
+  }
+
+  private handleDecoded(decoded: DecodedMessage, fromHistory: boolean): void {
+    const { observer } = this.options
+    switch (decoded.kind) {
+      case 'event':
+        this.deliver(decoded.value, fromHistory)
+        return
+      case 'invalid':
+        observer.onReport({ type: 'invalid', value: decoded.value })
+        return
+      case 'unknown':
+        observer.onReport({ type: 'unknown', channel: decoded.channel, event: decoded.event })
+        return
+      case 'reset':
+        for (const channel of decoded.channels) {
+          this.reportGap(channel, { since: Date.now(), reason: decoded.reason, uncertain: false })
+          const track = this.tracks.get(channel)
+          if (track && this.options.historyUrl) void this.catchUp(channel, track.cursor, decoded.reason)
+        }
+        return
+      case 'connected':
+      case 'ping':
+        return
+    }
+  }
+
+  private deliver(event: ChannelEvent, fromHistory: boolean): void {
+    const track = this.tracks.get(event.channel)
+    if (!track) return
+    if (track.held && !fromHistory) {
+      track.held.push(event)
+      return
+    }
+    if (event.id !== null) {
+      if (!track.recent.add(event.id)) {
+        this.options.observer.onReport({ type: 'duplicate', channel: event.channel, id: event.id })
+        return
+      }
+      track.cursor = event.id
+      this.options.cursors.set(`channel:${event.channel}`, event.id)
+      this.options.observer.onReport({ type: 'cursor', channel: event.channel, id: event.id })
+    }
+    try {
+      this.options.observer.onEvent(event)
+    } catch (error) {
+      this.options.observer.onReport({ type: 'error', message: `handler failed: ${describeError(error)}` })
+    }
+  }
+
+  /**
+   * Reads history after `after` for one channel, holding its live events meanwhile so they land
+   * after the older ones. `gapReason` is set when a reset started it: the gap is closed only if
+   * the server still had every event after the cursor.
+   */
+  private async catchUp(channel: Channel, after: string | null, gapReason: string | null): Promise<void> {
+    const track = this.tracks.get(channel)
+    const historyUrl = this.options.historyUrl
+    if (!track || !historyUrl || track.held) return
+    track.held = []
+    const generation = this.generation
+    try {
+      const result = await fetchHistory({
+        fetch: this.options.fetch,
+        url: (query) => historyUrl(channel, query),
+        headers: await this.options.headers(),
+        channel,
+        after,
+        limit: after === null ? this.options.backfillLimit : 500,
+      })
+      if (this.stopped || generation !== this.generation) return
+      for (const message of result.messages) this.handleDecoded(message, true)
+      if (gapReason !== null && after !== null && !result.truncated) this.reportGap(channel, null)
+    } catch (error) {
+      this.options.observer.onReport({ type: 'error', message: describeError(error) })
+    } finally {
+      const held = track.held ?? []
+      track.held = null
+      if (!this.stopped) for (const event of held) this.deliver(event, false)
+    }
+  }
+
+  private maybeStartPolling(reason: string): void {
+    if (this.polling || !this.options.historyUrl) return
+    if (this.streamFailures < this.options.pollAfterFailures) return
+    this.polling = true
+    this.setState({ phase: 'polling', since: Date.now(), reason })
+    void this.pollLoop()
+  }
+
+  private async pollLoop(): Promise<void> {
+    const historyUrl = this.options.historyUrl
+    while (this.polling && !this.stopped && historyUrl) {
+      let ok = true
+      for (const [channel, track] of this.tracks) {
+        if (track.held) continue
+        try {
+          const result = await fetchHistory({
+            fetch: this.options.fetch,
+            url: (query) => historyUrl(channel, query),
+            headers: await this.options.headers(),
+            channel,
+            after: track.cursor,
+            limit: 500,
+          })
+          if (!this.polling || this.stopped) return
+          for (const message of result.messages) this.handleDecoded(message, true)
+          // Per channel, the stream and history share ids: resume the stream where polling got to.
+          if (!this.options.multiplexed && track.cursor !== null) this.lastEventId = track.cursor
+        } catch (error) {
+          ok = false
+          this.options.observer.onReport({ type: 'error', message: describeError(error) })
+        }
+      }
+      if (!this.polling) return
+      if (!ok) this.setState(this.backoffState)
+      else if (this.state.phase !== 'polling') {
+        this.setState({ phase: 'polling', since: Date.now(), reason: 'streaming fails; reading history' })
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.options.pollIntervalMs))
+    }
+  }
+
+  private stopPolling(): void {
+    this.polling = false
+  }
+
+  private reportGap(channel: Channel, gap: Gap | null): void {
+    this.options.observer.onReport({ type: 'gap', channel, gap })
+  }
+
+  private abortAttempt(): void {
+    this.generation += 1
+    this.controller?.abort()
+    this.controller = null
+  }
+
+  private setState(state: ConnectionState): void {
+    this.state = state
+    this.options.observer.onState(state)
+  }
+}
