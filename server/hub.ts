@@ -1,0 +1,213 @@
+// Event hub: one global id counter, a ring buffer per channel, and the subscribers of each channel.
+import { CHANNELS, type Channel } from '../src/realtime/protocol.ts'
+
+/** One published channel event; wire texts are built lazily, once per stream flavour. */
+export interface StoredEvent {
+  id: number
+  idText: string
+  channel: Channel
+  event: string
+  /** `data` text of the per-channel stream (JSON, or the raw injected text). */
+  data: string
+  /** The payload object, when `data` came from an object (raw injections have none). */
+  payload: object | undefined
+  wire?: string
+  muxWire?: string
+}
+
+export interface Subscriber {
+  deliver(event: StoredEvent): void
+}
+
+/** What a stream sends before going live: resets (channels with a possible gap), then replay. */
+export interface ResumePlan {
+  resets: Channel[]
+  replay: StoredEvent[]
+}
+
+export interface HistoryPage {
+  /** Envelopes oldest first; `data` is the parsed payload object (raw text if it is not JSON). */
+  events: { id: string; event: string; data: unknown }[]
+  latest_id: string | null
+  truncated: boolean
+}
+
+const LINE_BREAK = /\r\n|\r|\n/
+
+/** One SSE event block with CRLF line ends, like sse-starlette; `id` is omitted for control events. */
+export function formatEvent(id: string | undefined, event: string, data: string): string {
+  const head = id === undefined ? `event: ${event}\r\n` : `id: ${id}\r\nevent: ${event}\r\n`
+  if (!/[\r\n]/.test(data)) return `${head}data: ${data}\r\n\r\n`
+  return `${head}${data
+    .split(LINE_BREAK)
+    .map((line) => `data: ${line}\r\n`)
+    .join('')}\r\n`
+}
+
+/** Data text of the multiplexed stream: the payload plus `"channel"` (raw non-objects stay raw). */
+function muxData(stored: StoredEvent): string {
+  let payload = stored.payload
+  if (payload === undefined) {
+    try {
+      const parsed: unknown = JSON.parse(stored.data)
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return stored.data
+      payload = parsed
+    } catch {
+      return stored.data
+    }
+  }
+  const json = stored.payload === undefined ? JSON.stringify(payload) : stored.data
+  const tail = `"channel":${JSON.stringify(stored.channel)}}`
+  return json === '{}' ? `{${tail}` : `${json.slice(0, -1)},${tail}`
+}
+
+/** The wire text of an event for a stream flavour, serialized once and cached on the event. */
+export function wireOf(stored: StoredEvent, mux: boolean): string {
+  if (mux) return (stored.muxWire ??= formatEvent(stored.idText, stored.event, muxData(stored)))
+  return (stored.wire ??= formatEvent(stored.idText, stored.event, stored.data))
+}
+
+/** Fixed-size ring of the newest events of one channel; remembers the highest evicted id. */
+export class Ring {
+  private readonly items: (StoredEvent | undefined)[]
+  private start = 0
+  size = 0
+  evictedMax = 0
+
+  constructor(readonly capacity: number) {
+    this.items = new Array<StoredEvent | undefined>(capacity)
+  }
+
+  push(stored: StoredEvent): void {
+    if (this.capacity === 0) {
+      this.evictedMax = stored.id
+      return
+    }
+    if (this.size < this.capacity) {
+      this.items[(this.start + this.size) % this.capacity] = stored
+      this.size += 1
+      return
+    }
+    this.evictedMax = this.items[this.start]?.id ?? this.evictedMax
+    this.items[this.start] = stored
+    this.start = (this.start + 1) % this.capacity
+  }
+
+  at(index: number): StoredEvent {
+    return this.items[(this.start + index) % this.capacity] as StoredEvent
+  }
+
+  latest(): StoredEvent | undefined {
+    return this.size === 0 ? undefined : this.at(this.size - 1)
+  }
+
+  /** Events with id > `after`, oldest first, at most `limit`. */
+  after(after: number, limit = Infinity): StoredEvent[] {
+    let low = 0
+    let high = this.size
+    while (low < high) {
+      const middle = (low + high) >>> 1
+      if (this.at(middle).id > after) high = middle
+      else low = middle + 1
+    }
+    return this.slice(low, Math.min(this.size, low + limit))
+  }
+
+  /** The newest `count` events, oldest first. */
+  newest(count: number): StoredEvent[] {
+    return this.slice(Math.max(0, this.size - count), this.size)
+  }
+
+  private slice(from: number, to: number): StoredEvent[] {
+    const out: StoredEvent[] = []
+    for (let index = from; index < to; index += 1) out.push(this.at(index))
+    return out
+  }
+}
+
+/** A last event id the hub can resume from: a canonical decimal integer. */
+function parseId(text: string): number | undefined {
+  return /^\d{1,15}$/.test(text) ? Number(text) : undefined
+}
+
+export class Hub {
+  private lastId = 0
+  readonly rings: Record<Channel, Ring>
+  readonly subscribers: Record<Channel, Set<Subscriber>>
+
+  constructor(historySize: number) {
+    this.rings = Object.fromEntries(CHANNELS.map((c) => [c, new Ring(historySize)])) as Record<
+      Channel,
+      Ring
+    >
+    this.subscribers = Object.fromEntries(CHANNELS.map((c) => [c, new Set()])) as Record<
+      Channel,
+      Set<Subscriber>
+    >
+  }
+
+  get latestId(): number {
+    return this.lastId
+  }
+
+  /** Stores an event in its channel's ring and hands it to every subscriber; returns its id. */
+  publish(channel: Channel, event: string, data: object | string): string {
+    this.lastId += 1
+    const raw = typeof data === 'string'
+    const stored: StoredEvent = {
+      id: this.lastId,
+      idText: String(this.lastId),
+      channel,
+      event,
+      data: raw ? data : JSON.stringify(data),
+      payload: raw ? undefined : data,
+    }
+    this.rings[channel].push(stored)
+    for (const subscriber of this.subscribers[channel]) subscriber.deliver(stored)
+    return stored.idText
+  }
+
+  subscribe(channels: readonly Channel[], subscriber: Subscriber): () => void {
+    for (const channel of channels) this.subscribers[channel].add(subscriber)
+    return () => {
+      for (const channel of channels) this.subscribers[channel].delete(subscriber)
+    }
+  }
+
+  /** What to send a stream resuming after `lastEventId` (undefined: a fresh stream). */
+  plan(channels: readonly Channel[], lastEventId: string | undefined): ResumePlan {
+    if (lastEventId === undefined) return { resets: [], replay: [] }
+    const after = parseId(lastEventId)
+    if (after === undefined || after > this.lastId) return { resets: [...channels], replay: [] }
+    const resets = channels.filter((channel) => this.rings[channel].evictedMax > after)
+    const replay = channels.flatMap((channel) => this.rings[channel].after(after))
+    if (channels.length > 1) replay.sort((a, b) => a.id - b.id)
+    return { resets, replay }
+  }
+
+  history(channel: Channel, after: string | undefined, limit: number): HistoryPage {
+    const ring = this.rings[channel]
+    const latest = ring.latest()
+    const page = (events: StoredEvent[], truncated: boolean): HistoryPage => ({
+      events: events.map(envelope),
+      latest_id: latest?.idText ?? null,
+      truncated,
+    })
+    if (after === undefined) return page(ring.newest(limit), false)
+    const afterId = parseId(after)
+    if (afterId === undefined || afterId > this.lastId) return page([], true)
+    return page(ring.after(afterId, limit), ring.evictedMax > afterId)
+  }
+}
+
+function envelope(stored: StoredEvent): HistoryPage['events'][number] {
+  let data: unknown = stored.payload
+  if (data === undefined) {
+    try {
+      data = JSON.parse(stored.data)
+    } catch {
+      data = stored.data
+    }
+  }
+  return { id: stored.idText, event: stored.event, data }
+}

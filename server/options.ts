@@ -1,0 +1,144 @@
+// Options, fault switches and event rates of the dev backend, with their defaults in one place.
+import { CHANNELS, type Channel } from '../src/realtime/protocol.ts'
+
+/** Simulated events per second, per channel. */
+export type Rates = Record<Channel, number>
+
+/** Fault switches that emulate misbehaving backends and proxies, switchable at run time. */
+export interface Faults {
+  /** Stream and history endpoints answer 500 JSON (503 + Retry-After with retryAfterSeconds). */
+  error500: boolean
+  /** Streams write nothing, pings included; new streams get 200 headers only (a buffering proxy). */
+  stall: boolean
+  /** Stream endpoints answer 204 ("stop, do not reconnect"). */
+  status204: boolean
+  /** Stream endpoints answer 401 JSON. */
+  status401: boolean
+  /** Stream endpoints answer 200 with `text/plain`. */
+  wrongContentType: boolean
+  /** With error500: answer 503 with this `Retry-After` instead of 500. */
+  retryAfterSeconds: number | null
+  /** Each stream is destroyed right after writing this many channel events. */
+  dropAfterEvents: number | null
+}
+
+export interface BackendOptions {
+  heartbeatSeconds?: number
+  historySize?: number
+  multiplex?: boolean
+  history?: boolean
+  simulate?: boolean
+  rates?: Partial<Rates>
+  retryMs?: number
+  corsOrigins?: readonly string[] | '*'
+  authToken?: string
+  maxClientsPerIp?: number
+  /** Seed of the simulator's random generator (same seed, same data). */
+  seed?: number
+}
+
+export interface ResolvedOptions {
+  heartbeatSeconds: number
+  historySize: number
+  multiplex: boolean
+  history: boolean
+  simulate: boolean
+  rates: Rates
+  retryMs: number | undefined
+  corsOrigins: readonly string[] | '*'
+  authToken: string | undefined
+  maxClientsPerIp: number
+  seed: number
+}
+
+export const DEFAULT_RATES: Rates = {
+  dashboard: 2, // a market snapshot every half second
+  alerts: 0.3, // an alert every few seconds
+  training: 1, // progress of the running training jobs
+  backtest: 1, // progress of the running backtests
+}
+
+export const DEFAULT_OPTIONS: ResolvedOptions = {
+  heartbeatSeconds: 15, // sse-starlette's default ping interval
+  historySize: 1000, // events kept per channel for resume and history
+  multiplex: true, // false: behave like an older backend without /sse/stream
+  history: true, // false: no history endpoint, status omits `history`
+  simulate: true, // run the simulator; tests turn it off and call emit()
+  rates: DEFAULT_RATES, // simulated events per second per channel
+  retryMs: undefined, // when set, every stream opens with `retry: N`
+  corsOrigins: '*', // allowed browser origins, or any
+  authToken: undefined, // when set, /api/v1 needs `Authorization: Bearer <token>`
+  maxClientsPerIp: 50, // open streams per remote address before 429
+  seed: 20260104, // simulator seed
+}
+
+export const NO_FAULTS: Faults = {
+  error500: false,
+  stall: false,
+  status204: false,
+  status401: false,
+  wrongContentType: false,
+  retryAfterSeconds: null,
+  dropAfterEvents: null,
+}
+
+export function resolveOptions(options: BackendOptions = {}): ResolvedOptions {
+  const defined = Object.fromEntries(
+    Object.entries(options).filter(([, value]) => value !== undefined),
+  ) as BackendOptions
+  return {
+    ...DEFAULT_OPTIONS,
+    ...defined,
+    rates: { ...DEFAULT_RATES, ...options.rates },
+  } as ResolvedOptions
+}
+
+/** Checks a partial rates object (from JSON or flags); returns an error text or the rates. */
+export function parseRates(input: unknown): Partial<Rates> | string {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return 'rates must be an object of channel: events per second'
+  }
+  const rates: Partial<Rates> = {}
+  for (const [key, value] of Object.entries(input)) {
+    if (!(CHANNELS as readonly string[]).includes(key)) return `unknown channel "${key}"`
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      return `rate of ${key} must be a number >= 0`
+    }
+    rates[key as Channel] = value
+  }
+  return rates
+}
+
+/** Parses `dashboard=5,alerts=1` (flags and environment). */
+export function parseRatesList(list: string): Partial<Rates> | string {
+  const entries: Record<string, number> = {}
+  for (const part of list.split(',').filter((item) => item.trim() !== '')) {
+    const [key, value, extra] = part.split('=').map((item) => item.trim())
+    if (key === undefined || value === undefined || extra !== undefined || value === '') {
+      return `bad rate "${part}", expected channel=number`
+    }
+    entries[key] = Number(value)
+  }
+  return parseRates(entries)
+}
+
+/** Checks a partial faults object from JSON; returns an error text or the faults. */
+export function parseFaults(input: unknown): Partial<Faults> | string {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return 'faults must be a JSON object'
+  }
+  const faults: Record<string, boolean | number | null> = {}
+  for (const [key, value] of Object.entries(input)) {
+    if (!Object.hasOwn(NO_FAULTS, key)) return `unknown fault "${key}"`
+    const numeric = key === 'retryAfterSeconds' || key === 'dropAfterEvents'
+    if (numeric) {
+      const ok =
+        value === null || (typeof value === 'number' && Number.isInteger(value) && value >= 0)
+      if (!ok) return `${key} must be a non-negative integer or null`
+    } else if (typeof value !== 'boolean') {
+      return `${key} must be a boolean`
+    }
+    faults[key] = value as boolean | number | null
+  }
+  return faults as Partial<Faults>
+}

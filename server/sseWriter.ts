@@ -1,0 +1,156 @@
+// One open SSE response: batches writes per tick, sends pings, obeys stall/drop faults, never throws.
+import type { ServerResponse } from 'node:http'
+import type { Channel } from '../src/realtime/protocol.ts'
+import { formatEvent, wireOf, type StoredEvent, type Subscriber } from './hub.ts'
+import type { Faults } from './options.ts'
+import { isoUtc, pythonUtc } from './time.ts'
+
+/** A client whose socket buffer grows beyond this many bytes is too slow and gets dropped. */
+export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024
+
+export const SSE_HEADERS = {
+  'Content-Type': 'text/event-stream; charset=utf-8',
+  'Cache-Control': 'no-cache, no-transform',
+  'X-Accel-Buffering': 'no',
+  Connection: 'keep-alive',
+} as const
+
+export interface SseStreamOptions {
+  clientId: string
+  channels: readonly Channel[]
+  /** Multiplexed stream: data carries `channel`, resets name their channel. */
+  mux: boolean
+  heartbeatSeconds: number
+  faults: () => Faults
+  onClose: (stream: SseStream) => void
+}
+
+export class SseStream implements Subscriber {
+  private pending: string[] = []
+  private pendingBytes = 0
+  private scheduled = false
+  private eventsQueued = 0
+  private dropping = false
+  private closed = false
+  private readonly heartbeat: ReturnType<typeof setInterval> | undefined
+
+  constructor(
+    readonly res: ServerResponse,
+    readonly options: SseStreamOptions,
+  ) {
+    res.on('close', () => this.cleanup())
+    res.on('error', () => this.cleanup())
+    res.socket?.setNoDelay(true)
+    const everyMs = options.heartbeatSeconds * 1000
+    if (everyMs > 0) {
+      this.heartbeat = setInterval(() => this.ping(), everyMs)
+      this.heartbeat.unref()
+    }
+  }
+
+  get channels(): readonly Channel[] {
+    return this.options.channels
+  }
+
+  get isOpen(): boolean {
+    return !this.closed
+  }
+
+  /** The stream's opening: optional retry, `connected`, resets, then the replay. */
+  open(retryMs: number | undefined, resets: readonly Channel[], replay: readonly StoredEvent[]) {
+    if (retryMs !== undefined) this.enqueue(`retry: ${retryMs}\r\n\r\n`)
+    const now = new Date()
+    this.control('connected', {
+      client_id: this.options.clientId,
+      channels: this.options.channels,
+      timestamp: isoUtc(now),
+    })
+    for (const channel of resets) {
+      const reason = `events after the given last event id are no longer available`
+      const data = { reason, timestamp: isoUtc(now) }
+      this.control('reset', this.options.mux ? { ...data, channel } : data)
+    }
+    for (const stored of replay) this.deliver(stored)
+  }
+
+  deliver(stored: StoredEvent): void {
+    if (this.closed || this.dropping) return
+    this.enqueue(wireOf(stored, this.options.mux))
+    this.eventsQueued += 1
+    const dropAfter = this.options.faults().dropAfterEvents
+    if (dropAfter !== null && this.eventsQueued >= dropAfter) this.dropping = true
+  }
+
+  /** Writes everything queued now (used when a stall ends). */
+  flushNow(): void {
+    this.flush()
+  }
+
+  /** Destroys the socket at once, like a network failure. */
+  destroy(): void {
+    this.res.destroy()
+    this.cleanup()
+  }
+
+  /** Ends the response cleanly (server shutdown). */
+  end(): void {
+    if (this.closed) return
+    this.flush()
+    this.res.end()
+    this.cleanup()
+  }
+
+  private control(event: string, data: object): void {
+    this.enqueue(formatEvent(undefined, event, JSON.stringify(data)))
+  }
+
+  private ping(): void {
+    if (this.options.faults().stall) return
+    this.enqueue(`: ping - ${pythonUtc()}\r\n\r\n`)
+  }
+
+  private enqueue(text: string): void {
+    if (this.closed) return
+    this.pending.push(text)
+    this.pendingBytes += text.length
+    if (this.pendingBytes + this.res.writableLength > MAX_BUFFERED_BYTES) {
+      this.destroy()
+      return
+    }
+    if (!this.scheduled) {
+      this.scheduled = true
+      queueMicrotask(() => this.flush())
+    }
+  }
+
+  private flush(): void {
+    this.scheduled = false
+    if (this.closed || this.pending.length === 0 || this.options.faults().stall) return
+    const chunk = this.pending.length === 1 ? (this.pending[0] as string) : this.pending.join('')
+    this.pending = []
+    this.pendingBytes = 0
+    if (this.dropping) {
+      // Destroy only once the last events reached the socket, so the client sees exactly N.
+      this.res.write(chunk, () => this.destroy())
+      this.closed = true
+      this.stopTimers()
+      this.options.onClose(this)
+      return
+    }
+    this.res.write(chunk)
+    if (this.res.writableLength > MAX_BUFFERED_BYTES) this.destroy()
+  }
+
+  private stopTimers(): void {
+    if (this.heartbeat !== undefined) clearInterval(this.heartbeat)
+  }
+
+  private cleanup(): void {
+    if (this.closed) return
+    this.closed = true
+    this.pending = []
+    this.pendingBytes = 0
+    this.stopTimers()
+    this.options.onClose(this)
+  }
+}
