@@ -1,0 +1,128 @@
+// Backend options from command-line flags (server/main.ts) and environment variables (vitePlugin.ts).
+import { parseArgs } from 'node:util'
+import { parseRatesList, type BackendOptions } from './options.ts'
+
+export class UsageError extends Error {}
+
+export const USAGE = `Usage: tsx server/main.ts [flags]
+  --port <n>            port to listen on (default 8000, env PORT)
+  --host <addr>         address to bind (default 127.0.0.1)
+  --cors <list|*>       allowed browser origins, comma separated, or * (default *)
+  --rates <list>        events/s per channel, e.g. dashboard=2,alerts=0.3,training=1,backtest=1
+  --heartbeat <s>       seconds between keepalive pings (default 15)
+  --history <n>         events kept per channel (default 1000)
+  --retry <ms>          send "retry: <ms>" at the start of every stream
+  --auth-token <t>      require "Authorization: Bearer <t>" on /api/v1
+  --no-multiplex        no /api/v1/sse/stream, like older backends
+  --no-history          no history endpoint
+  --no-simulate         no simulated events (use POST /api/v1/dev/emit)
+  -h, --help            show this help`
+
+function number(name: string, text: string, min: number, integer = false): number {
+  const value = Number(text)
+  if (
+    text.trim() === '' ||
+    !Number.isFinite(value) ||
+    value < min ||
+    (integer && !Number.isInteger(value))
+  ) {
+    throw new UsageError(
+      `${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got "${text}"`,
+    )
+  }
+  return value
+}
+
+function origins(text: string): readonly string[] | '*' {
+  if (text.trim() === '*') return '*'
+  return text
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '')
+}
+
+function rates(name: string, text: string): BackendOptions['rates'] {
+  const parsed = parseRatesList(text)
+  if (typeof parsed === 'string') throw new UsageError(`${name}: ${parsed}`)
+  return parsed
+}
+
+export interface CliConfig {
+  port: number
+  host: string
+  help: boolean
+  options: BackendOptions
+}
+
+/** Parses the flags of server/main.ts; throws UsageError with a clear message on bad input. */
+export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = {}): CliConfig {
+  let values
+  try {
+    values = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        cors: { type: 'string' },
+        rates: { type: 'string' },
+        heartbeat: { type: 'string' },
+        history: { type: 'string' },
+        retry: { type: 'string' },
+        'auth-token': { type: 'string' },
+        'no-multiplex': { type: 'boolean' },
+        'no-history': { type: 'boolean' },
+        'no-simulate': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+  const portText = values.port ?? env.PORT ?? '8000'
+  const port = number('--port', portText, 0, true)
+  if (port > 65535) throw new UsageError(`--port must be at most 65535, got "${portText}"`)
+  const options: BackendOptions = {
+    corsOrigins: values.cors === undefined ? undefined : origins(values.cors),
+    rates: values.rates === undefined ? undefined : rates('--rates', values.rates),
+    heartbeatSeconds:
+      values.heartbeat === undefined ? undefined : number('--heartbeat', values.heartbeat, 0),
+    historySize:
+      values.history === undefined ? undefined : number('--history', values.history, 0, true),
+    retryMs: values.retry === undefined ? undefined : number('--retry', values.retry, 0, true),
+    authToken: values['auth-token'] === '' ? undefined : values['auth-token'],
+    multiplex: values['no-multiplex'] ? false : undefined,
+    history: values['no-history'] ? false : undefined,
+    simulate: values['no-simulate'] ? false : undefined,
+  }
+  return { port, host: values.host ?? '127.0.0.1', help: values.help === true, options }
+}
+
+/**
+ * Options from the environment, for demos with the Vite dev server:
+ * RTM_RATES=dashboard=5,alerts=1  RTM_HEARTBEAT=5  RTM_HISTORY=200  RTM_RETRY_MS=2000
+ * RTM_AUTH_TOKEN=secret  RTM_CORS=http://localhost:5173  RTM_SIMULATE=0  RTM_MULTIPLEX=0
+ * RTM_HISTORY_ENDPOINT=0  RTM_SEED=42
+ */
+export function optionsFromEnv(env: NodeJS.ProcessEnv): BackendOptions {
+  const off = (name: string): false | undefined =>
+    env[name] === '0' || env[name] === 'false' ? false : undefined
+  const value = (name: string): string | undefined => (env[name] === '' ? undefined : env[name])
+  const read = <T>(name: string, parse: (text: string) => T): T | undefined => {
+    const text = value(name)
+    return text === undefined ? undefined : parse(text)
+  }
+  return {
+    rates: read('RTM_RATES', (text) => rates('RTM_RATES', text)),
+    heartbeatSeconds: read('RTM_HEARTBEAT', (text) => number('RTM_HEARTBEAT', text, 0)),
+    historySize: read('RTM_HISTORY', (text) => number('RTM_HISTORY', text, 0, true)),
+    retryMs: read('RTM_RETRY_MS', (text) => number('RTM_RETRY_MS', text, 0, true)),
+    authToken: value('RTM_AUTH_TOKEN'),
+    corsOrigins: read('RTM_CORS', origins),
+    seed: read('RTM_SEED', (text) => number('RTM_SEED', text, 0, true)),
+    simulate: off('RTM_SIMULATE'),
+    multiplex: off('RTM_MULTIPLEX'),
+    history: off('RTM_HISTORY_ENDPOINT'),
+  }
+}

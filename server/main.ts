@@ -1,0 +1,52 @@
+// Standalone dev backend (`npm run server`): the wire contract on a plain HTTP port.
+import { createServer } from 'node:http'
+import type { Socket } from 'node:net'
+import { createBackend } from './backend.ts'
+import { parseCli, USAGE, UsageError } from './cliOptions.ts'
+
+function configure() {
+  try {
+    return parseCli(process.argv.slice(2), process.env)
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error
+    console.error(`error: ${error.message}\n\n${USAGE}`)
+    process.exit(2)
+  }
+}
+
+const config = configure()
+if (config.help) {
+  console.log(USAGE)
+  process.exit(0)
+}
+
+const backend = createBackend(config.options)
+const sockets = new Set<Socket>()
+const server = createServer((req, res) => backend.handle(req, res))
+server.on('connection', (socket) => {
+  sockets.add(socket)
+  socket.on('close', () => sockets.delete(socket))
+})
+server.on('error', (error) => {
+  console.error(`error: cannot listen on ${config.host}:${config.port}: ${error.message}`)
+  process.exit(1)
+})
+server.listen(config.port, config.host, () => {
+  const address = server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : config.port
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host
+  console.log(`Realtime Monitor dev backend on http://${host}:${port} (status: /api/v1/sse/status)`)
+})
+
+function shutdown(signal: string): void {
+  console.log(`${signal}: closing streams and exiting`)
+  backend.close()
+  server.close(() => process.exit(0))
+  // Ended streams close on their own; anything still open after a moment is cut.
+  setTimeout(() => {
+    for (const socket of sockets) socket.destroy()
+  }, 500).unref()
+  setTimeout(() => process.exit(0), 2000).unref()
+}
+process.once('SIGINT', () => shutdown('SIGINT'))
+process.once('SIGTERM', () => shutdown('SIGTERM'))
