@@ -1,0 +1,38 @@
+// Connection state of every channel as the feed reports it, summarised for the header and diagnostics.
+import { acceptHMRUpdate, defineStore } from 'pinia'
+import { computed, shallowRef } from 'vue'
+import type { ChannelStatus } from '../realtime/channelDiagnostics'
+import { isLive as isLiveState } from '../realtime/connectionState'
+import type { Channel } from '../realtime/protocol'
+import { mergeInvalidEvents, summarize, transportOf } from './connectionModel'
+
+export const useConnectionStore = defineStore('connection', () => {
+  const statuses = shallowRef<Partial<Record<Channel, ChannelStatus>>>({})
+  /** The UI's "pause live drawing" switch; the transport keeps running. */
+  const paused = shallowRef(false)
+
+  const list = computed(() =>
+    Object.values(statuses.value).filter((s): s is ChannelStatus => s !== undefined),
+  )
+  const overall = computed(() => summarize(list.value.map((status) => status.state)))
+  const transport = computed(() => transportOf(list.value))
+  const invalidEvents = computed(() => mergeInvalidEvents(list.value))
+
+  function setStatus(channel: Channel, status: ChannelStatus): void {
+    statuses.value = { ...statuses.value, [channel]: status }
+  }
+
+  /** True while the channel's data is flowing (open or polling). */
+  function isLive(channel: Channel): boolean {
+    const status = statuses.value[channel]
+    return status !== undefined && isLiveState(status.state)
+  }
+
+  function setPaused(value: boolean): void {
+    paused.value = value
+  }
+
+  return { statuses, paused, overall, transport, invalidEvents, setStatus, isLive, setPaused }
+})
+
+if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useConnectionStore, import.meta.hot))
