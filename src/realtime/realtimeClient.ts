@@ -7,7 +7,7 @@ import type { InvalidEvent } from './eventDecoder'
 import { browserNetwork } from './network'
 import { CHANNELS, type Channel, type ChannelEvent } from './protocol'
 import { browserSessionStorage, createSessionCursors, type StorageLike } from './sessionCursors'
-import type { FetchLike } from './sseTransport'
+import { describeError, type FetchLike } from './sseTransport'
 import { StreamConnection, type NetworkMonitor, type StreamConnectionOptions } from './streamConnection'
 
 export interface TransportOptions {
@@ -135,6 +135,11 @@ export class RealtimeClient {
   retryNow(): void {
     this.renewals = 0
     for (const connection of this.connections.values()) connection.retryNow()
+  }
+
+  /** A store handler threw on one of `channel`'s events: shown in diagnostics, the stream goes on. */
+  reportHandlerError(channel: Channel, error: unknown): void {
+    this.updateDiagnostics([channel], (d) => d.setError(`handler failed: ${describeError(error)}`))
   }
 
   /** Writes pending cursors to storage now (the page is being hidden or unloaded). */

@@ -274,9 +274,12 @@ export class StreamConnection {
     this.streamFailures = 0
     this.setState({ phase: 'open', since: Date.now() })
     for (const [channel, track] of this.tracks) {
-      if (track.cursor === null && this.options.backfillLimit > 0) {
-        void this.catchUp(channel, null, null)
-      } else if (sentCursor !== null && !this.options.resumeConfirmed) {
+      if (track.cursor === null) {
+        if (this.options.backfillLimit > 0) void this.catchUp(channel, null, null)
+      } else if (sentCursor === null && this.options.historyUrl) {
+        // The stream starts fresh but this channel has a cursor (it came from history): fill in.
+        void this.catchUp(channel, track.cursor, null)
+      } else if (sentCursor === null || !this.options.resumeConfirmed) {
         this.reportGap(channel, {
           since: Date.now(),
           reason: 'the backend does not confirm resuming; events may be missing',
@@ -287,10 +290,7 @@ export class StreamConnection {
   }
 
   private onMessage(message: EventSourceMessage): void {
-    if (message.id !== undefined) {
-      this.lastEventId = message.id
-      this.options.cursors.set(`stream:${this.options.key}`, message.id)
-    }
+    if (message.id !== undefined) this.setStreamCursor(message.id)
     const context = { channels: this.options.channels, multiplexed: this.options.multiplexed }
     this.handleDecoded(decodeMessage(message, context), false)
   }
@@ -334,6 +334,8 @@ export class StreamConnection {
       }
       track.cursor = event.id
       this.options.cursors.set(`channel:${event.channel}`, event.id)
+      // One channel per stream: its ids are the stream's, whether they came live or from history.
+      if (!this.options.multiplexed) this.setStreamCursor(event.id)
       this.options.observer.onReport({ type: 'cursor', channel: event.channel, id: event.id })
     }
     try {
@@ -400,8 +402,6 @@ export class StreamConnection {
           })
           if (!this.polling || this.stopped) return
           for (const message of result.messages) this.handleDecoded(message, true)
-          // Per channel, the stream and history share ids: resume the stream where polling got to.
-          if (!this.options.multiplexed && track.cursor !== null) this.lastEventId = track.cursor
         } catch (error) {
           ok = false
           this.options.observer.onReport({ type: 'error', message: describeError(error) })
@@ -418,6 +418,11 @@ export class StreamConnection {
 
   private stopPolling(): void {
     this.polling = false
+  }
+
+  private setStreamCursor(id: string): void {
+    this.lastEventId = id
+    this.options.cursors.set(`stream:${this.options.key}`, id)
   }
 
   private reportGap(channel: Channel, gap: Gap | null): void {

@@ -1,0 +1,30 @@
+// Entry: read config.json, then mount the app, or an error screen that says what to fix.
+import { createPinia } from 'pinia'
+import { createApp } from 'vue'
+import App from './App.vue'
+import ConfigErrorScreen from './components/ConfigErrorScreen.vue'
+import { APP_CONFIG } from './composables/useAppConfig'
+import { createRealtimeClient, installRealtimeClient } from './composables/useRealtimeClient'
+import { ConfigError, loadRuntimeConfig } from './config/runtimeConfig'
+import { createAppRouter } from './router'
+import './styles/base.css'
+
+async function start(): Promise<void> {
+  let config
+  try {
+    config = await loadRuntimeConfig()
+  } catch (error) {
+    const message = error instanceof ConfigError ? error.message : String(error)
+    console.error(`[realtime-monitor] configuration error: ${message}`)
+    createApp(ConfigErrorScreen, { message }).mount('#app')
+    return
+  }
+  const app = createApp(App)
+  app.use(createPinia())
+  app.use(createAppRouter())
+  app.provide(APP_CONFIG, config)
+  installRealtimeClient(app, createRealtimeClient(config))
+  app.mount('#app')
+}
+
+void start()

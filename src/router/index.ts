@@ -1,0 +1,18 @@
+// Routes: the realtime page is the app; it loads in its own chunk.
+import { createRouter, createWebHistory, type Router } from 'vue-router'
+
+export function createAppRouter(base: string = import.meta.env.BASE_URL): Router {
+  return createRouter({
+    history: createWebHistory(base),
+    routes: [
+      { path: '/', redirect: '/market/realtime' },
+      {
+        path: '/market/realtime',
+        name: 'market-realtime',
+        component: () => import('@/views/market/RealtimeView.vue'),
+        meta: { title: 'Realtime Monitor' },
+      },
+      { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('@/views/NotFoundView.vue') },
+    ],
+  })
+}

@@ -1,0 +1,38 @@
+// Vite: the SPA build, the embedded dev backend under `npm run dev`, and the test projects.
+import { fileURLToPath, URL } from 'node:url'
+import vue from '@vitejs/plugin-vue'
+import { defineConfig } from 'vitest/config'
+import { devBackendPlugin } from './server/vitePlugin.ts'
+
+export default defineConfig(({ command, mode }) => ({
+  // A sub-path deploy (e.g. /monitor/) sets BASE_PATH at build time; router and assets follow it.
+  base: process.env.BASE_PATH ?? '/',
+  plugins: [vue(), ...(command === 'serve' && mode !== 'test' ? [devBackendPlugin()] : [])],
+  resolve: {
+    alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
+  },
+  build: {
+    sourcemap: false,
+    target: 'es2022',
+  },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['tests/server/**/*.test.ts', 'tests/transport/**/*.test.ts', 'tests/unit/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'dom',
+          environment: 'jsdom',
+          include: ['tests/component/**/*.test.ts', 'tests/unit/stores/**/*.test.ts'],
+        },
+      },
+    ],
+  },
+}))
