@@ -26,8 +26,8 @@ export interface SseStreamOptions {
 }
 
 export class SseStream implements Subscriber {
-  private pending: string[] = []
-  private pendingBytes = 0
+  /** Text queued for the next write (V8 concatenation is cheap: ropes). */
+  private pending = ''
   private scheduled = false
   private eventsQueued = 0
   private dropping = false
@@ -111,9 +111,8 @@ export class SseStream implements Subscriber {
 
   private enqueue(text: string): void {
     if (this.closed) return
-    this.pending.push(text)
-    this.pendingBytes += text.length
-    if (this.pendingBytes + this.res.writableLength > MAX_BUFFERED_BYTES) {
+    this.pending += text
+    if (this.pending.length + this.res.writableLength > MAX_BUFFERED_BYTES) {
       this.destroy()
       return
     }
@@ -125,10 +124,9 @@ export class SseStream implements Subscriber {
 
   private flush(): void {
     this.scheduled = false
-    if (this.closed || this.pending.length === 0 || this.options.faults().stall) return
-    const chunk = this.pending.length === 1 ? (this.pending[0] as string) : this.pending.join('')
-    this.pending = []
-    this.pendingBytes = 0
+    if (this.closed || this.pending === '' || this.options.faults().stall) return
+    const chunk = this.pending
+    this.pending = ''
     if (this.dropping) {
       // Destroy only once the last events reached the socket, so the client sees exactly N.
       this.res.write(chunk, () => this.destroy())
@@ -148,8 +146,7 @@ export class SseStream implements Subscriber {
   private cleanup(): void {
     if (this.closed) return
     this.closed = true
-    this.pending = []
-    this.pendingBytes = 0
+    this.pending = ''
     this.stopTimers()
     this.options.onClose(this)
   }
