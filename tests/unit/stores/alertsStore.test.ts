@@ -1,0 +1,207 @@
+import { createPinia, setActivePinia } from 'pinia'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { nextTick } from 'vue'
+import { SETTINGS_KEY, WORKFLOW_KEY } from '@/stores/alertsPersistence'
+import { useAlertsStore } from '@/stores/alertsStore'
+import { T0, alertEvent } from './factories'
+
+function ids(store: ReturnType<typeof useAlertsStore>): string[] {
+  return store.visible.map((row) => row.alert.alert_id)
+}
+
+describe('alerts store', () => {
+  beforeEach(() => {
+    localStorage.clear()
+    vi.useFakeTimers()
+    vi.setSystemTime(T0 + 3_600_000)
+    setActivePinia(createPinia())
+  })
+
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('de-duplicates by alert_id: a re-sent alert updates its row in place', () => {
+    const store = useAlertsStore()
+    store.apply(alertEvent('a', 1))
+    store.apply(alertEvent('b', 2))
+    store.commit()
+    store.apply(alertEvent('a', 3, { message: 'updated' }))
+    store.commit()
+    expect(ids(store)).toEqual(['b', 'a'])
+    expect(store.visible[1]?.alert.message).toBe('updated')
+    expect(store.alerts).toHaveLength(2)
+  })
+
+  it('orders newest first by timestamp, whatever the arrival order', () => {
+    const store = useAlertsStore()
+    store.apply(alertEvent('mid', 5))
+    store.apply(alertEvent('new', 9))
+    store.apply(alertEvent('old', 1))
+    store.commit()
+    expect(ids(store)).toEqual(['new', 'mid', 'old'])
+  })
+
+  it('keeps the newest 500', () => {
+    const store = useAlertsStore()
+    for (let i = 0; i < 600; i += 1) store.apply(alertEvent(`a${i}`, i))
+    store.commit()
+    expect(store.alerts).toHaveLength(500)
+    expect(store.alerts[0]?.alert_id).toBe('a599')
+    expect(store.alerts.at(-1)?.alert_id).toBe('a100')
+  })
+
+  it('acknowledges one or all visible alerts', () => {
+    const store = useAlertsStore()
+    store.apply(alertEvent('a', 1, { severity: 'critical' }))
+    store.apply(alertEvent('b', 2, { severity: 'critical' }))
+    store.apply(alertEvent('c', 3, { severity: 'info' }))
+    store.commit()
+    expect(store.unreadCritical).toBe(2)
+    store.acknowledge('a')
+    expect(store.unreadCritical).toBe(1)
+    expect(store.visible.find((row) => row.alert.alert_id === 'a')?.acknowledged).toBe(true)
+    store.acknowledgeAll()
+    expect(store.unreadCritical).toBe(0)
+    expect(store.visible.every((row) => row.acknowledged)).toBe(true)
+  })
+
+  it('hides a snoozed alert until the snooze expires, or until unsnoozed', () => {
+    const store = useAlertsStore()
+    store.apply(alertEvent('a', 1, { severity: 'critical' }))
+    store.apply(alertEvent('b', 2))
+    store.commit()
+    store.snooze('a', 15)
+    expect(ids(store)).toEqual(['b'])
+    expect(store.unreadCritical).toBe(0)
+    expect(store.snoozedAlerts.map((s) => s.alert.alert_id)).toEqual(['a'])
+    vi.advanceTimersByTime(14 * 60_000)
+    expect(ids(store)).toEqual(['b'])
+    vi.advanceTimersByTime(60_000 + 15_000)
+    expect(ids(store)).toEqual(['b', 'a'])
+    expect(store.unreadCritical).toBe(1)
+
+    store.snooze('b', 60)
+    expect(ids(store)).toEqual(['a'])
+    store.unsnooze('b')
+    expect(ids(store)).toEqual(['b', 'a'])
+  })
+
+  it('filters by severity and category; empty filters show all', () => {
+    const store = useAlertsStore()
+    store.apply(alertEvent('crit-dd', 1, { severity: 'critical', category: 'drawdown' }))
+    store.apply(alertEvent('warn-ex', 2, { severity: 'warning', category: 'exposure' }))
+    store.apply(alertEvent('info-dd', 3, { severity: 'info', category: 'drawdown' }))
+    store.commit()
+    store.severityFilter = new Set(['critical', 'info'])
+    expect(ids(store)).toEqual(['info-dd', 'crit-dd'])
+    store.categoryFilter = new Set(['exposure'])
+    expect(ids(store)).toEqual([])
+    store.toggleSeverity('warning')
+    expect(ids(store)).toEqual(['warn-ex'])
+    store.severityFilter = new Set()
+    store.toggleCategory('exposure')
+    expect(ids(store)).toHaveLength(3)
+  })
+
+  it('counts unread criticals whatever the filters, skipping acknowledged and snoozed ones', () => {
+    const store = useAlertsStore()
+    store.apply(alertEvent('a', 1, { severity: 'critical' }))
+    store.apply(alertEvent('b', 2, { severity: 'critical' }))
+    store.apply(alertEvent('c', 3, { severity: 'critical' }))
+    store.apply(alertEvent('d', 4, { severity: 'warning' }))
+    store.commit()
+    store.severityFilter = new Set(['warning'])
+    expect(store.unreadCritical).toBe(3)
+    store.acknowledge('a')
+    store.snooze('b', 60)
+    expect(store.unreadCritical).toBe(1)
+  })
+
+  it('holds new arrivals behind a count until released', () => {
+    const store = useAlertsStore()
+    store.apply(alertEvent('a', 1))
+    store.commit()
+    store.holdNew(true)
+    store.apply(alertEvent('b', 2))
+    store.apply(alertEvent('c', 3))
+    store.apply(alertEvent('a', 4, { message: 'updated in place' }))
+    store.commit()
+    expect(ids(store)).toEqual(['a'])
+    expect(store.visible[0]?.alert.message).toBe('updated in place')
+    expect(store.pendingCount).toBe(2)
+    store.releaseNew()
+    expect(store.pendingCount).toBe(0)
+    expect(ids(store)).toEqual(['c', 'b', 'a'])
+    store.apply(alertEvent('d', 5))
+    store.commit()
+    expect(store.pendingCount).toBe(1)
+    store.holdNew(false)
+    expect(store.pendingCount).toBe(0)
+    expect(ids(store)).toEqual(['d', 'c', 'b', 'a'])
+  })
+
+  it('announces newly arrived critical alerts as plain text, not repeats', () => {
+    const store = useAlertsStore()
+    store.apply(alertEvent('w', 1))
+    store.commit()
+    expect(store.lastCriticalAnnouncement).toBeNull()
+    store.apply(alertEvent('c', 2, { severity: 'critical', message: 'Drawdown 12% over 10%' }))
+    store.commit()
+    expect(store.lastCriticalAnnouncement).toBe('Critical alert: Drawdown 12% over 10%')
+    store.lastCriticalAnnouncement = null
+    store.apply(alertEvent('c', 3, { severity: 'critical', message: 'again' }))
+    store.commit()
+    expect(store.lastCriticalAnnouncement).toBeNull()
+  })
+
+  it('persists settings and workflow and reads them back in a fresh pinia', async () => {
+    const store = useAlertsStore()
+    store.severityFilter = new Set(['critical'])
+    store.categoryFilter = new Set(['drawdown', 'system'])
+    store.notifyDesktop = true
+    store.acknowledge('a')
+    store.snooze('b', 60)
+    await nextTick()
+    expect(JSON.parse(localStorage.getItem(SETTINGS_KEY) ?? 'null')).toMatchObject({
+      severities: ['critical'],
+      notifyDesktop: true,
+      soundCritical: false,
+    })
+    expect(localStorage.getItem(WORKFLOW_KEY)).toContain('"a"')
+
+    setActivePinia(createPinia())
+    const fresh = useAlertsStore()
+    expect(fresh).not.toBe(store)
+    expect([...fresh.severityFilter]).toEqual(['critical'])
+    expect([...fresh.categoryFilter]).toEqual(['drawdown', 'system'])
+    expect(fresh.notifyDesktop).toBe(true)
+    expect(fresh.soundCritical).toBe(false)
+    fresh.apply(alertEvent('a', 1, { severity: 'critical', category: 'drawdown' }))
+    fresh.apply(alertEvent('b', 2, { severity: 'critical', category: 'system' }))
+    fresh.commit()
+    expect(fresh.unreadCritical).toBe(0)
+    expect(fresh.visible.map((row) => row.alert.alert_id)).toEqual(['a'])
+  })
+
+  it('falls back to defaults when stored settings are malformed', () => {
+    localStorage.setItem(SETTINGS_KEY, '{"severities":["bogus","info"],"notifyDesktop":"yes"')
+    localStorage.setItem(WORKFLOW_KEY, '[{"id":1},{"id":"x","ackedAt":5}]')
+    const store = useAlertsStore()
+    expect(store.notifyDesktop).toBe(false)
+    expect(store.severityFilter.size).toBe(0)
+    expect(store.workflow.get('x')?.ackedAt).toBe(5)
+    expect(store.workflow.size).toBe(1)
+  })
+
+  it('clears the alerts but keeps the workflow', () => {
+    const store = useAlertsStore()
+    store.apply(alertEvent('a', 1))
+    store.commit()
+    store.acknowledge('a')
+    store.clear()
+    expect(store.alerts).toEqual([])
+    expect(store.visible).toEqual([])
+    expect(store.workflow.has('a')).toBe(true)
+  })
+})
