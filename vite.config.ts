@@ -1,13 +1,26 @@
 // Vite: the SPA build, the embedded dev backend under `npm run dev`, and the test projects.
 import { fileURLToPath, URL } from 'node:url'
 import vue from '@vitejs/plugin-vue'
+import type { Plugin } from 'vite'
 import { defineConfig } from 'vitest/config'
 import { devBackendPlugin } from './server/vitePlugin.ts'
+
+/** Hosts without rewrite rules serve 404.html for deep links: make it the app itself. */
+function spaFallbackPage(): Plugin {
+  return {
+    name: 'spa-fallback-404',
+    apply: 'build',
+    generateBundle(_options, bundle) {
+      const index = bundle['index.html']
+      if (index?.type === 'asset') this.emitFile({ type: 'asset', fileName: '404.html', source: index.source })
+    },
+  }
+}
 
 export default defineConfig(({ command, mode }) => ({
   // A sub-path deploy (e.g. /monitor/) sets BASE_PATH at build time; router and assets follow it.
   base: process.env.BASE_PATH ?? '/',
-  plugins: [vue(), ...(command === 'serve' && mode !== 'test' ? [devBackendPlugin()] : [])],
+  plugins: [vue(), spaFallbackPage(), ...(command === 'serve' && mode !== 'test' ? [devBackendPlugin()] : [])],
   resolve: {
     alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
   },

@@ -1,0 +1,49 @@
+// `npm run preview`: serves dist/ like a static host (SPA fallback, cache headers), for people and browser tests.
+import { createServer } from 'node:http'
+import { parseArgs } from 'node:util'
+import { createStaticHandler } from './staticServer.ts'
+
+const USAGE = `Usage: npm run preview -- [--port 4173] [--host 127.0.0.1] [--root dist] [--base /]
+                        [--fallback index|404] [--csp "<policy>"]`
+
+let values
+try {
+  ;({ values } = parseArgs({
+    options: {
+      port: { type: 'string', default: process.env.PORT ?? '4173' },
+      host: { type: 'string', default: '127.0.0.1' },
+      root: { type: 'string', default: 'dist' },
+      base: { type: 'string', default: process.env.BASE_PATH ?? '/' },
+      fallback: { type: 'string', default: 'index' },
+      csp: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  }))
+} catch (error) {
+  console.error(`error: ${(error as Error).message}\n${USAGE}`)
+  process.exit(2)
+}
+if (values.help) {
+  console.log(USAGE)
+  process.exit(0)
+}
+const port = Number(values.port)
+if (
+  !Number.isInteger(port) ||
+  port < 0 ||
+  port > 65535 ||
+  !['index', '404'].includes(values.fallback)
+) {
+  console.error(`error: bad --port or --fallback\n${USAGE}`)
+  process.exit(2)
+}
+
+const handle = createStaticHandler({
+  root: values.root,
+  base: values.base,
+  csp: values.csp,
+  fallback: values.fallback as 'index' | '404',
+})
+createServer((req, res) => void handle(req, res)).listen(port, values.host, () => {
+  console.log(`Serving ${values.root} on http://${values.host}:${port}${values.base}`)
+})
