@@ -35,7 +35,12 @@ export default defineConfig(({ command, mode }) => ({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['tests/server/**/*.test.ts', 'tests/transport/**/*.test.ts', 'tests/unit/*.test.ts'],
+          include: [
+            'tests/server/**/*.test.ts',
+            'tests/transport/**/*.test.ts',
+            'tests/unit/*.test.ts',
+            'tests/unit/charts/**/*.test.ts',
+          ],
         },
       },
       {
@@ -43,7 +48,11 @@ export default defineConfig(({ command, mode }) => ({
         test: {
           name: 'dom',
           environment: 'jsdom',
-          include: ['tests/component/**/*.test.ts', 'tests/unit/stores/**/*.test.ts'],
+          include: [
+            'tests/component/**/*.test.ts',
+            'tests/unit/stores/**/*.test.ts',
+            'tests/unit/composables/**/*.test.ts',
+          ],
         },
       },
     ],

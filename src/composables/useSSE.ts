@@ -88,8 +88,7 @@ export function useSSE<C extends Channel>(
   function open() {
     close()
     const current = toValue(channel)
-    if (!current) return
-    unsubscribe = client.subscribe(current, (event) => batcher.push(event as EventOf<C>))
+    if (current) unsubscribe = client.subscribe(current, (event) => batcher.push(event as EventOf<C>))
     refresh()
   }
 
