@@ -52,6 +52,8 @@ export function createBackend(input: BackendOptions = {}): Backend {
 
   const emit = (channel: Channel, eventType: string, data: object | string): string => {
     if (!isChannel(channel)) throw new Error(`unknown channel "${String(channel)}"`)
+    // A line break would forge extra SSE fields; no backend sends that, so it is a caller bug.
+    if (/[\r\n]/.test(eventType)) throw new Error('event type must not contain line breaks')
     return hub.publish(channel, eventType, data)
   }
 

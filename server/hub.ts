@@ -22,6 +22,8 @@ export interface Subscriber {
 /** What a stream sends before going live: resets (channels with a possible gap), then replay. */
 export interface ResumePlan {
   resets: Channel[]
+  /** Why the resets were sent (for the `reason` field). */
+  reason: string
   replay: StoredEvent[]
 }
 
@@ -176,13 +178,17 @@ export class Hub {
 
   /** What to send a stream resuming after `lastEventId` (undefined: a fresh stream). */
   plan(channels: readonly Channel[], lastEventId: string | undefined): ResumePlan {
-    if (lastEventId === undefined) return { resets: [], replay: [] }
+    if (lastEventId === undefined) return { resets: [], reason: '', replay: [] }
     const after = parseId(lastEventId)
-    if (after === undefined || after > this.lastId) return { resets: [...channels], replay: [] }
+    if (after === undefined || after > this.lastId) {
+      const reason = `unknown last event id ${JSON.stringify(lastEventId.slice(0, 64))}`
+      return { resets: [...channels], reason, replay: [] }
+    }
     const resets = channels.filter((channel) => this.rings[channel].evictedMax > after)
+    const reason = `events after id ${after} are no longer buffered`
     const replay = channels.flatMap((channel) => this.rings[channel].after(after))
     if (channels.length > 1) replay.sort((a, b) => a.id - b.id)
-    return { resets, replay }
+    return { resets, reason, replay }
   }
 
   history(channel: Channel, after: string | undefined, limit: number): HistoryPage {

@@ -59,7 +59,7 @@ export const DEFAULT_RATES: Rates = {
 }
 
 export const DEFAULT_OPTIONS: ResolvedOptions = {
-  heartbeatSeconds: 15, // sse-starlette's default ping interval
+  heartbeatSeconds: 15, // sse-starlette's default ping interval; 0 = no pings
   historySize: 1000, // events kept per channel for resume and history
   multiplex: true, // false: behave like an older backend without /sse/stream
   history: true, // false: no history endpoint, status omits `history`

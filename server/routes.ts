@@ -199,8 +199,7 @@ function openStream(
   ctx.streams.add(stream)
   ctx.openPerAddress.set(address, open + 1)
   // Replay and subscription in the same tick: no event can fall between them.
-  const plan = ctx.hub.plan(channels, lastEventId)
-  stream.open(ctx.options.retryMs, plan.resets, plan.replay)
+  stream.open(ctx.options.retryMs, ctx.hub.plan(channels, lastEventId))
   unsubscribe = ctx.hub.subscribe(channels, stream)
   if (!stream.isOpen) unsubscribe()
 }

@@ -1,7 +1,7 @@
 // One open SSE response: batches writes per tick, sends pings, obeys stall/drop faults, never throws.
 import type { ServerResponse } from 'node:http'
 import type { Channel } from '../src/realtime/protocol.ts'
-import { formatEvent, wireOf, type StoredEvent, type Subscriber } from './hub.ts'
+import { formatEvent, wireOf, type ResumePlan, type StoredEvent, type Subscriber } from './hub.ts'
 import type { Faults } from './options.ts'
 import { isoUtc, pythonUtc } from './time.ts'
 
@@ -57,7 +57,7 @@ export class SseStream implements Subscriber {
   }
 
   /** The stream's opening: optional retry, `connected`, resets, then the replay. */
-  open(retryMs: number | undefined, resets: readonly Channel[], replay: readonly StoredEvent[]) {
+  open(retryMs: number | undefined, plan: ResumePlan): void {
     if (retryMs !== undefined) this.enqueue(`retry: ${retryMs}\r\n\r\n`)
     const now = new Date()
     this.control('connected', {
@@ -65,12 +65,11 @@ export class SseStream implements Subscriber {
       channels: this.options.channels,
       timestamp: isoUtc(now),
     })
-    for (const channel of resets) {
-      const reason = `events after the given last event id are no longer available`
-      const data = { reason, timestamp: isoUtc(now) }
+    for (const channel of plan.resets) {
+      const data = { reason: plan.reason, timestamp: isoUtc(now) }
       this.control('reset', this.options.mux ? { ...data, channel } : data)
     }
-    for (const stored of replay) this.deliver(stored)
+    for (const stored of plan.replay) this.deliver(stored)
   }
 
   deliver(stored: StoredEvent): void {

@@ -5,6 +5,8 @@ import {
   CHANNEL_EVENT,
   CHANNELS,
   SEVERITIES,
+  channelOfEventType,
+  isChannelEventType,
   validatePayload,
   type BacktestProgress,
   type Channel,
@@ -13,6 +15,7 @@ import {
   type TrainingProgress,
 } from '../../src/realtime/protocol.ts'
 import { Simulator } from '../../server/simulator.ts'
+import { openSse, startDevBackend } from '../support/devBackend.ts'
 
 function generate<T>(simulator: Simulator, channel: Channel, count: number): T[] {
   return Array.from({ length: count }, () => {
@@ -108,5 +111,26 @@ describe('simulator', () => {
     const dates = events.map((e) => e.current_date)
     expect(dates.every((d) => d >= '2019-01-02' && d <= '2024-12-31')).toBe(true)
     expect(events.every((e) => e.drawdown >= 0 && e.drawdown < 1)).toBe(true)
+  })
+
+  it('streams valid simulated events on every channel of a running backend', async () => {
+    const rates = { dashboard: 150, alerts: 150, training: 150, backtest: 150 }
+    const server = await startDevBackend({ rates })
+    const reader = await openSse(`${server.url}/api/v1/sse/stream?channels=${CHANNELS.join(',')}`)
+    try {
+      await reader.take(200)
+      const events = reader.events.filter((e) => e.id !== undefined)
+      expect(new Set(events.map((e) => e.event)).size).toBe(4)
+      for (const event of events) {
+        const type = event.event ?? ''
+        if (!isChannelEventType(type)) throw new Error(`unexpected event ${type}`)
+        const { channel, ...payload } = JSON.parse(event.data) as Record<string, unknown>
+        expect(channel).toBe(channelOfEventType(type))
+        expect(validatePayload(type, payload)).toMatchObject({ ok: true })
+      }
+    } finally {
+      reader.close()
+      await server.close()
+    }
   })
 })

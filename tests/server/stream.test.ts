@@ -200,7 +200,7 @@ describe('resume', () => {
     await reader.take(7)
     expect(reader.events.map((e) => e.event).slice(0, 2)).toEqual(['connected', 'reset'])
     const reset = JSON.parse(reader.events[1]?.data ?? '') as Record<string, unknown>
-    expect(reset).toHaveProperty('reason')
+    expect(reset.reason).toMatch(/no longer buffered/)
     expect(reset).toHaveProperty('timestamp')
     expect(reset).not.toHaveProperty('channel')
     expect(reader.events[1]?.id).toBeUndefined()
@@ -227,6 +227,7 @@ describe('resume', () => {
       server.backend.emit('alerts', 'risk_alert', alert(9))
       await reader.take(3)
       expect(reader.events.map((e) => e.event)).toEqual(['connected', 'reset', 'risk_alert'])
+      expect(JSON.parse(reader.events[1]?.data ?? '').reason).toMatch(/unknown last event id/)
     }
   })
 
