@@ -1,0 +1,23 @@
+// How severities and categories are shown: an icon and a word for each, so colour is never alone.
+import type { AlertCategory, Severity } from '@/realtime/protocol'
+
+export const SEVERITY_ICON: Record<Severity, string> = {
+  info: 'ℹ',
+  warning: '⚠',
+  critical: '✖',
+}
+
+export const SEVERITY_LABEL: Record<Severity, string> = {
+  info: 'Info',
+  warning: 'Warning',
+  critical: 'Critical',
+}
+
+export const CATEGORY_LABEL: Record<AlertCategory, string> = {
+  drawdown: 'Drawdown',
+  exposure: 'Exposure',
+  volatility: 'Volatility',
+  concentration: 'Concentration',
+  liquidity: 'Liquidity',
+  system: 'System',
+}
