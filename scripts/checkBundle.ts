@@ -1,0 +1,47 @@
+// Bundle budget for /market/realtime: fails when the built JS grows past what a fast first paint allows.
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
+
+/** Budgets in gzip bytes. */
+const FIRST_PAINT_BUDGET = 90 * 1024
+const TOTAL_BUDGET = 250 * 1024
+
+const dist = process.argv[2] ?? 'dist'
+const html = readFileSync(join(dist, 'index.html'), 'utf8')
+const gz = (file: string) => gzipSync(readFileSync(join(dist, file))).length
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`
+
+// What index.html loads before anything else: the entry script and the chunks it preloads.
+const firstPaint = [...html.matchAll(/<(?:script[^>]+src|link[^>]+rel="modulepreload"[^>]+href)="([^"]+\.js)"/g)].map(
+  (match) => (match[1] as string).replace(/^.*?assets\//, 'assets/'),
+)
+const allJs = readdirSync(join(dist, 'assets'))
+  .filter((name) => name.endsWith('.js'))
+  .map((name) => `assets/${name}`)
+const problems: string[] = []
+
+const firstBytes = firstPaint.reduce((sum, file) => sum + gz(file), 0)
+const totalBytes = allJs.reduce((sum, file) => sum + gz(file), 0)
+const rows = allJs
+  .map((file) => ({ file, bytes: gz(file), first: firstPaint.includes(file) }))
+  .sort((a, b) => b.bytes - a.bytes)
+for (const row of rows) console.log(`  ${row.first ? '*' : ' '} ${kb(row.bytes).padStart(9)}  ${row.file}`)
+console.log(`first chunk (entry + preloads, *): ${kb(firstBytes)} gzip (budget ${kb(FIRST_PAINT_BUDGET)})`)
+console.log(`all JS of /market/realtime: ${kb(totalBytes)} gzip (budget ${kb(TOTAL_BUDGET)})`)
+
+if (firstPaint.length === 0) problems.push('index.html loads no script: is this a Vite build?')
+if (firstBytes > FIRST_PAINT_BUDGET) problems.push(`the first chunk is ${kb(firstBytes)} gzip, over ${kb(FIRST_PAINT_BUDGET)}`)
+if (totalBytes > TOTAL_BUDGET) problems.push(`all JS is ${kb(totalBytes)} gzip, over ${kb(TOTAL_BUDGET)}`)
+const files = readdirSync(join(dist, 'assets'))
+if (files.some((name) => name.endsWith('.map'))) problems.push('source maps are in dist/ (set build.sourcemap)')
+for (const file of allJs) {
+  const text = readFileSync(join(dist, file), 'utf8')
+  if (text.includes('sourceMappingURL')) problems.push(`${file} points to a source map`)
+  if (text.includes('__VUE_HMR_RUNTIME__') || text.includes('import.meta.hot')) problems.push(`${file} has dev-only code`)
+}
+if (problems.length > 0) {
+  console.error(`bundle check failed:\n- ${problems.join('\n- ')}`)
+  process.exit(1)
+}
+console.log('bundle check passed')
