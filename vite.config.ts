@@ -1,4 +1,6 @@
 // Vite: the SPA build, the embedded dev backend under `npm run dev`, and the test projects.
+import { copyFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath, URL } from 'node:url'
 import vue from '@vitejs/plugin-vue'
 import type { Plugin } from 'vite'
@@ -10,9 +12,9 @@ function spaFallbackPage(): Plugin {
   return {
     name: 'spa-fallback-404',
     apply: 'build',
-    generateBundle(_options, bundle) {
-      const index = bundle['index.html']
-      if (index?.type === 'asset') this.emitFile({ type: 'asset', fileName: '404.html', source: index.source })
+    writeBundle(options) {
+      const dir = options.dir ?? 'dist'
+      copyFileSync(join(dir, 'index.html'), join(dir, '404.html'))
     },
   }
 }
