@@ -36,7 +36,7 @@ export interface HistoryRequest {
  * `latest_id`. With no cursor it reads only the newest `limit` events. Throws on HTTP or body errors.
  */
 export async function fetchHistory(request: HistoryRequest): Promise<HistoryResult> {
-  const { channel, limit, maxPages = 20 } = request
+  const { channel, maxPages = 20 } = request
   const messages: DecodedMessage[] = []
   let cursor = request.after
   let truncated = false

@@ -1,6 +1,6 @@
 // One build, many deploys: two config.json files, a sub-path, deep links without rewrites, strict CSP.
 import { execFileSync } from 'node:child_process'
-import { expect, test } from '@playwright/test'
+import { expect, test, type Page } from '@playwright/test'
 import { serveDist, startMonitor } from './fixtures'
 import { startDevBackend } from '../support/devBackend'
 
@@ -8,7 +8,7 @@ const STRICT_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self' http://127.0.0.1:*; img-src 'self' data:; object-src 'none'; base-uri 'self'"
 
 /** Waits until the page applied at least one event of `channel` (window.__rtm, config.debug). */
-async function appliedCount(page: import('@playwright/test').Page, channel: string): Promise<number> {
+async function appliedCount(page: Page, channel: string): Promise<number> {
   return page.evaluate((c) => window.__rtm?.applied[c]?.length ?? 0, channel)
 }
 

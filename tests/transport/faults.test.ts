@@ -47,7 +47,10 @@ describe('heartbeat watchdog', () => {
     backend.backend.setFaults({ stall: false })
     await harness.until(() => harness?.events.alerts.length === 4, 5000, 'resumed events')
     expect(harness.ids('alerts')).toEqual(during)
-    expect(phase(harness, 'alerts')).toBe('open')
+    await harness.until(() => phase(harness as Harness, 'alerts') === 'open', 5000, 'open again')
+    const after = emitN(backend, 'alerts', 2, 4)
+    await harness.until(() => harness?.events.alerts.length === 6, 5000, 'live events')
+    expect(harness.ids('alerts')).toEqual([...during, ...after])
   })
 })
 

@@ -1,3 +1,4 @@
+/* eslint-disable vue/one-component-per-file -- small probe components, one per test */
 // useSSE in components, against the real dev backend: shared connection, per-frame batches, reactive status.
 import { mount } from '@vue/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
