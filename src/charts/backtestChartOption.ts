@@ -1,0 +1,58 @@
+// Backtest chart: equity against benchmark on top, drawdown as an area below, sharing the date axis.
+import type { ChartTheme } from './chartTheme'
+import { axisStyle, compactNumber, legendStyle, streamLine, tooltipStyle } from './common'
+import type { Point } from './common'
+import type { ChartOption } from './echarts'
+
+export interface BacktestSeries {
+  equity: readonly Point[]
+  benchmark: readonly Point[]
+  /** Drawdown as a fraction (0.034 = 3.4 % below the peak). */
+  drawdown: readonly Point[]
+}
+
+function percent(value: number): string {
+  return `${(value * 100).toFixed(0)} %`
+}
+
+export function backtestChartOption(series: BacktestSeries, theme: ChartTheme): ChartOption {
+  const axis = axisStyle(theme)
+  // Drawn downwards from zero, as a loss reads.
+  const underwater: Point[] = series.drawdown.map(([t, dd]) => [t, -Math.abs(dd)])
+  return {
+    animation: false,
+    axisPointer: { link: [{ xAxisIndex: 'all' }] },
+    legend: legendStyle(theme),
+    tooltip: tooltipStyle(theme),
+    grid: [
+      { left: 4, right: 8, top: 26, height: '52%', containLabel: true },
+      { left: 4, right: 8, bottom: 4, height: '22%', containLabel: true },
+    ],
+    xAxis: [
+      { type: 'time', gridIndex: 0, ...axis, axisLabel: { show: false }, splitLine: { show: false } },
+      { type: 'time', gridIndex: 1, ...axis, splitLine: { show: false } },
+    ],
+    yAxis: [
+      { type: 'value', gridIndex: 0, scale: true, ...axis, axisLabel: { ...axis.axisLabel, formatter: compactNumber } },
+      {
+        type: 'value',
+        gridIndex: 1,
+        max: 0,
+        splitNumber: 2,
+        ...axis,
+        axisLabel: { ...axis.axisLabel, formatter: percent },
+      },
+    ],
+    series: [
+      { ...streamLine('equity', 'Equity', theme.series[0], series.equity), xAxisIndex: 0, yAxisIndex: 0 },
+      { ...streamLine('benchmark', 'Benchmark', theme.muted, series.benchmark), xAxisIndex: 0, yAxisIndex: 0 },
+      {
+        ...streamLine('drawdown', 'Drawdown', theme.down, underwater),
+        xAxisIndex: 1,
+        yAxisIndex: 1,
+        areaStyle: { color: theme.down, opacity: 0.25 },
+        tooltip: { valueFormatter: (value) => (typeof value === 'number' ? `${(value * 100).toFixed(1)} %` : '') },
+      },
+    ],
+  }
+}

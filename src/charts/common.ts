@@ -1,0 +1,54 @@
+// Pieces every option builder shares: axis look, tooltip look, streaming-line defaults.
+import type { ChartTheme } from './chartTheme'
+import type { LineSeriesOption } from './echarts'
+
+export type Point = readonly [number, number]
+
+/** Streaming line defaults: no animation, no symbols, LTTB sampling so long windows stay cheap. */
+export function streamLine(id: string, name: string, color: string, data: readonly Point[]): LineSeriesOption {
+  return {
+    id,
+    name,
+    type: 'line',
+    data: data as [number, number][],
+    showSymbol: false,
+    sampling: 'lttb',
+    animation: false,
+    color,
+    lineStyle: { width: 1.5, color },
+    emphasis: { disabled: true },
+  }
+}
+
+export function axisStyle(theme: ChartTheme) {
+  return {
+    axisLine: { lineStyle: { color: theme.border } },
+    axisTick: { lineStyle: { color: theme.border } },
+    axisLabel: { color: theme.muted, hideOverlap: true },
+    splitLine: { lineStyle: { color: theme.border, opacity: 0.6 } },
+    nameTextStyle: { color: theme.muted },
+  }
+}
+
+export function tooltipStyle(theme: ChartTheme) {
+  return {
+    trigger: 'axis' as const,
+    backgroundColor: theme.surface,
+    borderColor: theme.border,
+    textStyle: { color: theme.text },
+    axisPointer: { lineStyle: { color: theme.muted } },
+  }
+}
+
+export function legendStyle(theme: ChartTheme) {
+  return { top: 0, left: 0, itemHeight: 8, textStyle: { color: theme.muted } }
+}
+
+/** Compact axis numbers ("1.25M", "3,342"). */
+export function compactNumber(value: number): string {
+  const abs = Math.abs(value)
+  if (abs >= 1e9) return `${(value / 1e9).toFixed(2)}B`
+  if (abs >= 1e6) return `${(value / 1e6).toFixed(3)}M`
+  if (abs >= 1e4) return `${(value / 1e3).toFixed(0)}k`
+  return value.toLocaleString('en-US', { maximumFractionDigits: 2 })
+}

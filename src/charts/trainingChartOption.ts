@@ -1,0 +1,40 @@
+// Training curves per epoch: loss and val_loss (left axis), accuracy and val_accuracy (right) when present.
+import type { ChartTheme } from './chartTheme'
+import { axisStyle, legendStyle, streamLine, tooltipStyle } from './common'
+import type { Point } from './common'
+import type { ChartOption } from './echarts'
+
+export interface TrainingCurves {
+  loss: readonly Point[]
+  val_loss: readonly Point[]
+  accuracy: readonly Point[]
+  val_accuracy: readonly Point[]
+}
+
+export function trainingChartOption(curves: TrainingCurves, theme: ChartTheme): ChartOption {
+  const axis = axisStyle(theme)
+  const hasAccuracy = curves.accuracy.length > 0 || curves.val_accuracy.length > 0
+  const dashed = { type: 'dashed' as const }
+  const [c1, , c3] = theme.series
+  return {
+    animation: false,
+    grid: { left: 4, right: 4, top: 26, bottom: 4, containLabel: true },
+    legend: legendStyle(theme),
+    tooltip: tooltipStyle(theme),
+    xAxis: { type: 'value', minInterval: 1, ...axis, splitLine: { show: false } },
+    yAxis: [
+      { type: 'value', scale: true, ...axis },
+      { type: 'value', min: 0, max: 1, show: hasAccuracy, ...axis, splitLine: { show: false } },
+    ],
+    series: [
+      { ...streamLine('loss', 'loss', c1, curves.loss), yAxisIndex: 0 },
+      { ...streamLine('val_loss', 'val_loss', c1, curves.val_loss), yAxisIndex: 0, lineStyle: { color: c1, width: 1.5, ...dashed } },
+      { ...streamLine('accuracy', 'accuracy', c3, curves.accuracy), yAxisIndex: 1 },
+      {
+        ...streamLine('val_accuracy', 'val_accuracy', c3, curves.val_accuracy),
+        yAxisIndex: 1,
+        lineStyle: { color: c3, width: 1.5, ...dashed },
+      },
+    ],
+  }
+}
