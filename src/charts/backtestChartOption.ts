@@ -1,6 +1,6 @@
 // Backtest chart: equity against benchmark on top, drawdown as an area below, sharing the date axis.
 import type { ChartTheme } from './chartTheme'
-import { axisStyle, compactNumber, legendStyle, streamLine, tooltipStyle } from './common'
+import { axisStyle, legendStyle, rangeFormatter, streamLine, tooltipStyle } from './common'
 import type { Point } from './common'
 import type { ChartOption } from './echarts'
 
@@ -33,7 +33,13 @@ export function backtestChartOption(series: BacktestSeries, theme: ChartTheme): 
       { type: 'time', gridIndex: 1, ...axis, splitLine: { show: false } },
     ],
     yAxis: [
-      { type: 'value', gridIndex: 0, scale: true, ...axis, axisLabel: { ...axis.axisLabel, formatter: compactNumber } },
+      {
+        type: 'value',
+        gridIndex: 0,
+        scale: true,
+        ...axis,
+        axisLabel: { ...axis.axisLabel, formatter: rangeFormatter(series.equity, series.benchmark) },
+      },
       {
         type: 'value',
         gridIndex: 1,

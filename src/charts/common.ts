@@ -41,7 +41,36 @@ export function tooltipStyle(theme: ChartTheme) {
 }
 
 export function legendStyle(theme: ChartTheme) {
-  return { top: 0, left: 0, itemHeight: 8, textStyle: { color: theme.muted } }
+  return {
+    top: 0,
+    left: 0,
+    itemHeight: 8,
+    itemWidth: 14,
+    itemGap: 8,
+    textStyle: { color: theme.muted, fontSize: 11 },
+  }
+}
+
+/**
+ * An axis label formatter suited to the values' range: millions with as many decimals as the
+ * ticks need ("1.246M"), or whole numbers when the range is too narrow for that ("1,252,520").
+ */
+export function rangeFormatter(...series: (readonly Point[])[]): (value: number) => string {
+  let min = Infinity
+  let max = -Infinity
+  for (const points of series) {
+    for (const [, v] of points) {
+      if (v < min) min = v
+      if (v > max) max = v
+    }
+  }
+  const scale = Math.max(Math.abs(min), Math.abs(max))
+  if (!Number.isFinite(scale) || scale < 1e6) return compactNumber
+  // About five ticks across the range; enough decimals (in millions) to tell them apart.
+  const step = Math.max((max - min) / 5, 1)
+  const digits = Math.max(0, Math.ceil(-Math.log10(step / 1e6)))
+  if (digits > 3) return (value) => Math.round(value).toLocaleString('en-US')
+  return (value) => `${(value / 1e6).toFixed(digits)}M`
 }
 
 /** Compact axis numbers ("1.25M", "3,342"). */

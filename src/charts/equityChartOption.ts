@@ -1,6 +1,6 @@
 // Dashboard line chart: portfolio equity (left axis) and one index (right axis) over the chosen window.
 import type { ChartTheme } from './chartTheme'
-import { axisStyle, compactNumber, legendStyle, streamLine, tooltipStyle } from './common'
+import { axisStyle, compactNumber, legendStyle, rangeFormatter, streamLine, tooltipStyle } from './common'
 import type { Point } from './common'
 import type { ChartOption } from './echarts'
 
@@ -32,7 +32,12 @@ export function equityChartOption(data: EquityChartData, theme: ChartTheme): Cha
     tooltip: tooltipStyle(theme),
     xAxis: { type: 'time', min: start, max: end, ...axis, splitLine: { show: false } },
     yAxis: [
-      { type: 'value', scale: true, ...axis, axisLabel: { ...axis.axisLabel, formatter: compactNumber } },
+      {
+        type: 'value',
+        scale: true,
+        ...axis,
+        axisLabel: { ...axis.axisLabel, formatter: rangeFormatter(data.equity) },
+      },
       {
         type: 'value',
         scale: true,

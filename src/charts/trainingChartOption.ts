@@ -28,10 +28,10 @@ export function trainingChartOption(curves: TrainingCurves, theme: ChartTheme): 
     ],
     series: [
       { ...streamLine('loss', 'loss', c1, curves.loss), yAxisIndex: 0 },
-      { ...streamLine('val_loss', 'val_loss', c1, curves.val_loss), yAxisIndex: 0, lineStyle: { color: c1, width: 1.5, ...dashed } },
-      { ...streamLine('accuracy', 'accuracy', c3, curves.accuracy), yAxisIndex: 1 },
+      { ...streamLine('val_loss', 'val loss', c1, curves.val_loss), yAxisIndex: 0, lineStyle: { color: c1, width: 1.5, ...dashed } },
+      { ...streamLine('accuracy', 'acc', c3, curves.accuracy), yAxisIndex: 1 },
       {
-        ...streamLine('val_accuracy', 'val_accuracy', c3, curves.val_accuracy),
+        ...streamLine('val_accuracy', 'val acc', c3, curves.val_accuracy),
         yAxisIndex: 1,
         lineStyle: { color: c3, width: 1.5, ...dashed },
       },
