@@ -4,6 +4,7 @@ import { createApp } from 'vue'
 import App from './App.vue'
 import ConfigErrorScreen from './components/ConfigErrorScreen.vue'
 import { APP_CONFIG } from './composables/useAppConfig'
+import { exposeRole } from './composables/debugHook'
 import { createRealtimeClient, installRealtimeClient } from './composables/useRealtimeClient'
 import { ConfigError, loadRuntimeConfig } from './config/runtimeConfig'
 import { createAppRouter } from './router'
@@ -23,7 +24,9 @@ async function start(): Promise<void> {
   app.use(createPinia())
   app.use(createAppRouter())
   app.provide(APP_CONFIG, config)
-  installRealtimeClient(app, createRealtimeClient(config))
+  const client = createRealtimeClient(config)
+  installRealtimeClient(app, client)
+  if (config.debug) exposeRole(() => ('role' in client ? String(client.role) : 'solo'))
   app.mount('#app')
 }
 

@@ -3,6 +3,8 @@ import type { Channel } from '@/realtime/protocol'
 
 export interface DebugHook {
   applied: Record<string, string[]>
+  /** Which part this tab plays in sharing the stream: 'leader', 'follower' or 'solo'. */
+  role?: () => string
 }
 
 declare global {
@@ -17,4 +19,11 @@ export function exposeAppliedIds(): (channel: Channel, id: string) => void {
   return (channel, id) => {
     ;(hook.applied[channel] ??= []).push(id)
   }
+}
+
+/** Lets tests ask a tab whether it holds the stream. */
+export function exposeRole(role: () => string): void {
+  if (typeof window === 'undefined') return
+  const hook: DebugHook = (window.__rtm ??= { applied: {} })
+  hook.role = role
 }

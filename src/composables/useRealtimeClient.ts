@@ -1,27 +1,32 @@
-// Provides the one RealtimeClient of the app to components and composables (injectable for tests).
+// Provides the one realtime source of the app (shared across tabs where the browser can) to components.
 import { inject, type App, type InjectionKey } from 'vue'
 import { tokenProviderFor } from '@/config/authToken'
 import type { AppConfig } from '@/config/runtimeConfig'
-import { RealtimeClient } from '@/realtime/realtimeClient'
+import { RealtimeClient, type RealtimeClientOptions, type RealtimeSource } from '@/realtime/realtimeClient'
+import { canShareAcrossTabs, SharedRealtimeClient } from '@/realtime/sharedClient'
 
-export const REALTIME_CLIENT: InjectionKey<RealtimeClient> = Symbol('realtime-client')
+export const REALTIME_CLIENT: InjectionKey<RealtimeSource> = Symbol('realtime-client')
 
-export function createRealtimeClient(config: AppConfig): RealtimeClient {
-  return new RealtimeClient({
+/** One stream per browser when tabs can coordinate (Web Locks + BroadcastChannel), else one per tab. */
+export function createRealtimeClient(config: AppConfig): RealtimeSource {
+  const options: RealtimeClientOptions = {
     baseUrl: config.apiBaseUrl,
     transport: config.transport,
     token: tokenProviderFor(config.auth),
-  })
+  }
+  return config.transport.shareAcrossTabs && canShareAcrossTabs()
+    ? new SharedRealtimeClient(options)
+    : new RealtimeClient(options)
 }
 
 /** Installs `client` for the app and writes its cursors before the page goes away. */
-export function installRealtimeClient(app: App, client: RealtimeClient): void {
+export function installRealtimeClient(app: App, client: RealtimeSource): void {
   app.provide(REALTIME_CLIENT, client)
   if (typeof window !== 'undefined') window.addEventListener('pagehide', () => client.flushCursors())
 }
 
-export function useRealtimeClient(): RealtimeClient {
+export function useRealtimeClient(): RealtimeSource {
   const client = inject(REALTIME_CLIENT, null)
-  if (!client) throw new Error('No RealtimeClient installed: call installRealtimeClient(app, client)')
+  if (!client) throw new Error('No realtime client installed: call installRealtimeClient(app, client)')
   return client
 }

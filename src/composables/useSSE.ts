@@ -1,4 +1,4 @@
-// useSSE: subscribes a channel on the shared RealtimeClient and hands its events over once per frame.
+// useSSE: subscribes a channel on the app's realtime source and hands its events over once per frame.
 import {
   computed,
   shallowRef,
@@ -13,7 +13,7 @@ import type { ChannelStatus } from '@/realtime/channelDiagnostics'
 import type { ConnectionState, Gap } from '@/realtime/connectionState'
 import { createFrameBatcher } from '@/realtime/frameBatcher'
 import type { Channel, EventOf } from '@/realtime/protocol'
-import type { RealtimeClient } from '@/realtime/realtimeClient'
+import type { RealtimeSource } from '@/realtime/realtimeClient'
 import { useRealtimeClient } from './useRealtimeClient'
 
 export interface UseSSEOptions<C extends Channel> {
@@ -24,7 +24,7 @@ export interface UseSSEOptions<C extends Channel> {
   /** Subscribe at once (default true); otherwise call `open()`. */
   immediate?: boolean
   /** The client to use (default: the one the app installed). */
-  client?: RealtimeClient
+  client?: RealtimeSource
 }
 
 export interface UseSSEReturn {

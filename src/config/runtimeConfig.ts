@@ -53,6 +53,7 @@ const RuntimeConfigSchema = v.strictObject({
       pollIntervalMs: v.optional(positive),
       backfillLimit: v.optional(positive),
       maxEventChars: v.optional(positive),
+      shareAcrossTabs: v.optional(v.boolean()),
     }),
   ),
   auth: v.optional(

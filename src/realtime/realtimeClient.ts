@@ -8,7 +8,12 @@ import { browserNetwork } from './network'
 import { CHANNELS, type Channel, type ChannelEvent } from './protocol'
 import { browserSessionStorage, createSessionCursors, type StorageLike } from './sessionCursors'
 import { describeError, type FetchLike } from './sseTransport'
-import { StreamConnection, type NetworkMonitor, type StreamConnectionOptions } from './streamConnection'
+import {
+  StreamConnection,
+  type CursorStore,
+  type NetworkMonitor,
+  type StreamConnectionOptions,
+} from './streamConnection'
 
 export interface TransportOptions {
   /** 'auto' follows the status endpoint; 'off' always opens one stream per channel. */
@@ -24,6 +29,8 @@ export interface TransportOptions {
   pollIntervalMs: number
   backfillLimit: number
   maxEventChars: number
+  /** Let one tab hold the stream and relay it to the other tabs of this browser. */
+  shareAcrossTabs: boolean
 }
 
 export const DEFAULT_TRANSPORT: TransportOptions = {
@@ -37,6 +44,7 @@ export const DEFAULT_TRANSPORT: TransportOptions = {
   pollIntervalMs: 2000,
   backfillLimit: 200,
   maxEventChars: 1_000_000,
+  shareAcrossTabs: true,
 }
 
 /** Supplies a bearer token for each attempt; null means none. */
@@ -49,6 +57,8 @@ export interface RealtimeClientOptions {
   fetch?: FetchLike
   storage?: StorageLike | null
   network?: NetworkMonitor
+  /** Where cursors live (default: sessionStorage under the base URL). */
+  cursors?: CursorStore & { flush(): void }
   clientId?: string
   random?: () => number
 }
@@ -56,14 +66,31 @@ export interface RealtimeClientOptions {
 export type ChannelListener = (event: ChannelEvent) => void
 export type TransportMode = 'multiplexed' | 'per-channel'
 
+/** What the app needs of a realtime client: this tab's own, or one shared with other tabs. */
+export interface RealtimeSource {
+  readonly mode: TransportMode | null
+  /** Delivers `channel`'s validated events to `listener` until the returned function is called. */
+  subscribe(channel: Channel, listener: ChannelListener): () => void
+  status(channel: Channel): ChannelStatus
+  /** Calls back when a channel's state, gap, error or diagnostics change (not on every event). */
+  onStatusChange(listener: (channel: Channel) => void): () => void
+  invalidEvents(): readonly InvalidEvent[]
+  reportHandlerError(channel: Channel, error: unknown): void
+  pause(): void
+  resume(): void
+  retryNow(): void
+  flushCursors(): void
+  close(): void
+}
+
 const STATUS_PATH = '/api/v1/sse/status'
 
-export class RealtimeClient {
+export class RealtimeClient implements RealtimeSource {
   readonly clientId: string
   readonly transport: TransportOptions
   private readonly fetchFn: FetchLike
   private readonly network: NetworkMonitor
-  private readonly cursors: ReturnType<typeof createSessionCursors>
+  private readonly cursors: CursorStore & { flush(): void }
   private readonly listeners = new Map<Channel, Set<ChannelListener>>()
   private readonly diagnostics = new Map<Channel, ChannelDiagnostics>()
   private readonly statusListeners = new Set<(channel: Channel) => void>()
@@ -83,12 +110,11 @@ export class RealtimeClient {
     this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
     this.network = options.network ?? browserNetwork()
     const storage = options.storage === undefined ? browserSessionStorage() : options.storage
-    this.cursors = createSessionCursors(storage, options.baseUrl || 'same-origin')
+    this.cursors = options.cursors ?? createSessionCursors(storage, options.baseUrl || 'same-origin')
     this.clientId = options.clientId ?? createClientId(storage)
     for (const channel of CHANNELS) this.diagnostics.set(channel, new ChannelDiagnostics(channel))
   }
 
-  /** Delivers `channel`'s validated events to `listener` until the returned function is called. */
   subscribe(channel: Channel, listener: ChannelListener): () => void {
     let set = this.listeners.get(channel)
     if (!set) this.listeners.set(channel, (set = new Set()))
@@ -105,7 +131,6 @@ export class RealtimeClient {
     return (this.diagnostics.get(channel) as ChannelDiagnostics).snapshot()
   }
 
-  /** Calls back when a channel's state, gap, error or diagnostics change (not on every event). */
   onStatusChange(listener: (channel: Channel) => void): () => void {
     this.statusListeners.add(listener)
     return () => this.statusListeners.delete(listener)
