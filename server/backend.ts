@@ -14,6 +14,9 @@ import {
 import { connectionCounts, route, type RouteContext } from './routes.ts'
 import { runSimulator, Simulator } from './simulator.ts'
 import type { SseStream } from './sseWriter.ts'
+import { loadState, StateSaver } from './stateFile.ts'
+
+const warn = (text: string): void => console.warn(text)
 
 export type { BackendOptions, Faults, Rates } from './options.ts'
 
@@ -38,7 +41,7 @@ export interface Backend {
   dropConnections(): number
   setRates(partial: Partial<Rates>): Rates
   stats(): BackendStats
-  /** Stops the simulator and ends every stream. */
+  /** Stops the simulator, saves the state file (if any) and ends every stream. */
   close(): void
 }
 
@@ -106,9 +109,27 @@ export function createBackend(input: BackendOptions = {}): Backend {
     })
   }
 
+  const saved = options.stateFile === undefined ? undefined : loadState(options.stateFile, warn)
+  if (saved) hub.restore(saved.hub)
+  let simulator: Simulator | undefined
   if (options.simulate) {
-    stopSimulator = runSimulator(new Simulator({ seed: options.seed }), () => rates, emit)
+    // A restored backend continues the simulator's ids; a new seed keeps the data from repeating.
+    const seed = options.seed + (saved?.hub.lastId ?? 0)
+    simulator = new Simulator({ seed, counters: saved?.simulator ?? undefined })
+    stopSimulator = runSimulator(simulator, () => rates, emit)
   }
+  const saver =
+    options.stateFile === undefined
+      ? undefined
+      : new StateSaver(
+          options.stateFile,
+          (clean) => ({
+            clean,
+            hub: hub.snapshot(),
+            simulator: simulator?.counters() ?? saved?.simulator ?? null,
+          }),
+          warn,
+        )
 
   return {
     options,
@@ -126,6 +147,7 @@ export function createBackend(input: BackendOptions = {}): Backend {
     stats: () => ({ streamConnections: streams.size, connections: connectionCounts(streams) }),
     close() {
       stopSimulator()
+      saver?.close()
       for (const stream of [...streams]) stream.end()
     },
   }

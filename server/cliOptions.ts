@@ -13,6 +13,7 @@ export const USAGE = `Usage: tsx server/main.ts [flags]
   --history <n>         events kept per channel (default 1000)
   --retry <ms>          send "retry: <ms>" at the start of every stream
   --auth-token <t>      require "Authorization: Bearer <t>" on /api/v1
+  --state-file <path>   save ids and history there on exit (and every few seconds), load on start
   --no-multiplex        no /api/v1/sse/stream, like older backends
   --no-history          no history endpoint
   --no-simulate         no simulated events (use POST /api/v1/dev/emit)
@@ -71,6 +72,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = {}): 
         history: { type: 'string' },
         retry: { type: 'string' },
         'auth-token': { type: 'string' },
+        'state-file': { type: 'string' },
         'no-multiplex': { type: 'boolean' },
         'no-history': { type: 'boolean' },
         'no-simulate': { type: 'boolean' },
@@ -92,6 +94,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = {}): 
       values.history === undefined ? undefined : number('--history', values.history, 0, true),
     retryMs: values.retry === undefined ? undefined : number('--retry', values.retry, 0, true),
     authToken: values['auth-token'] === '' ? undefined : values['auth-token'],
+    stateFile: values['state-file'] === '' ? undefined : values['state-file'],
     multiplex: values['no-multiplex'] ? false : undefined,
     history: values['no-history'] ? false : undefined,
     simulate: values['no-simulate'] ? false : undefined,

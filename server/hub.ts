@@ -15,6 +15,14 @@ export interface StoredEvent {
   muxWire?: string
 }
 
+/** An event in a state file: id, event type, data text. */
+export type SavedEvent = [id: number, event: string, data: string]
+
+export interface HubSnapshot {
+  lastId: number
+  channels: Record<Channel, { evictedMax: number; events: SavedEvent[] }>
+}
+
 export interface Subscriber {
   deliver(event: StoredEvent): void
 }
@@ -82,7 +90,7 @@ export class Ring {
 
   push(stored: StoredEvent): void {
     if (this.capacity === 0) {
-      this.evictedMax = stored.id
+      this.evictedMax = Math.max(this.evictedMax, stored.id)
       return
     }
     if (this.size < this.capacity) {
@@ -90,7 +98,7 @@ export class Ring {
       this.size += 1
       return
     }
-    this.evictedMax = this.items[this.start]?.id ?? this.evictedMax
+    this.evictedMax = Math.max(this.evictedMax, this.items[this.start]?.id ?? 0)
     this.items[this.start] = stored
     this.start = (this.start + 1) % this.capacity
   }
@@ -150,6 +158,31 @@ export class Hub {
 
   get latestId(): number {
     return this.lastId
+  }
+
+  /** The id counter and every ring, oldest first, for a state file. */
+  snapshot(): HubSnapshot {
+    const channels = Object.fromEntries(
+      CHANNELS.map((channel) => {
+        const ring = this.rings[channel]
+        const events = ring.newest(ring.size).map((e): SavedEvent => [e.id, e.event, e.data])
+        return [channel, { evictedMax: ring.evictedMax, events }]
+      }),
+    ) as HubSnapshot['channels']
+    return { lastId: this.lastId, channels }
+  }
+
+  /** Loads a snapshot into an empty hub (events beyond a ring's capacity count as evicted). */
+  restore(snapshot: HubSnapshot): void {
+    this.lastId = snapshot.lastId
+    for (const channel of CHANNELS) {
+      const saved = snapshot.channels[channel]
+      const ring = this.rings[channel]
+      for (const [id, event, data] of saved.events) {
+        ring.push({ id, idText: String(id), channel, event, data, payload: undefined })
+      }
+      ring.evictedMax = Math.max(ring.evictedMax, saved.evictedMax)
+    }
   }
 
   /** Stores an event in its channel's ring and hands it to every subscriber; returns its id. */

@@ -35,6 +35,8 @@ export interface BackendOptions {
   maxClientsPerIp?: number
   /** Seed of the simulator's random generator (same seed, same data). */
   seed?: number
+  /** Where the in-memory backend saves its ids and rings, to resume clients after a restart. */
+  stateFile?: string
 }
 
 export interface ResolvedOptions {
@@ -49,6 +51,7 @@ export interface ResolvedOptions {
   authToken: string | undefined
   maxClientsPerIp: number
   seed: number
+  stateFile: string | undefined
 }
 
 export const DEFAULT_RATES: Rates = {
@@ -70,6 +73,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   authToken: undefined, // when set, /api/v1 needs `Authorization: Bearer <token>`
   maxClientsPerIp: 50, // open streams per remote address before 429
   seed: 20260104, // simulator seed
+  stateFile: undefined, // no state file: a restart starts from id 1
 }
 
 export const NO_FAULTS: Faults = {

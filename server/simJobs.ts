@@ -32,7 +32,8 @@ interface Run {
 }
 
 export class TrainingSim {
-  private counter = 0
+  /** Last id number handed out; restored after a restart so ids stay unique. */
+  counter = 0
   private runs: Run[] = []
   private turn = 0
 
@@ -180,7 +181,8 @@ interface Backtest {
 }
 
 export class BacktestSim {
-  private counter = 0
+  /** Last id number handed out; restored after a restart so ids stay unique. */
+  counter = 0
   private tests: Backtest[] = []
   private turn = 0
 

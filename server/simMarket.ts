@@ -101,7 +101,8 @@ const SYSTEM_MESSAGES: readonly [Severity, string][] = [
 ]
 
 export class AlertSim {
-  private counter = 0
+  /** Last id number handed out; restored after a restart so ids stay unique. */
+  counter = 0
   private readonly recent: RiskAlert[] = []
 
   constructor(private readonly random: Random) {}

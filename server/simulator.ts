@@ -18,6 +18,15 @@ export interface SimulatorOptions {
   rng?: Rng
   /** Clock of the payload timestamps. */
   now?: () => Date
+  /** Id numbers already used (alerts, runs, backtests), to continue after a restart. */
+  counters?: SimulatorCounters
+}
+
+/** The last alert, training run and backtest numbers handed out. */
+export interface SimulatorCounters {
+  alerts: number
+  training: number
+  backtest: number
 }
 
 export interface SimulatedEvent {
@@ -39,6 +48,17 @@ export class Simulator {
     this.alerts = new AlertSim(random)
     this.training = new TrainingSim(random)
     this.backtests = new BacktestSim(random)
+    this.alerts.counter = options.counters?.alerts ?? 0
+    this.training.counter = options.counters?.training ?? 0
+    this.backtests.counter = options.counters?.backtest ?? 0
+  }
+
+  counters(): SimulatorCounters {
+    return {
+      alerts: this.alerts.counter,
+      training: this.training.counter,
+      backtest: this.backtests.counter,
+    }
   }
 
   /** The next event of a channel. */
