@@ -6,6 +6,7 @@ import ConfigErrorScreen from './components/ConfigErrorScreen.vue'
 import { APP_CONFIG } from './composables/useAppConfig'
 import { exposeRole } from './composables/debugHook'
 import { createRealtimeClient, installRealtimeClient } from './composables/useRealtimeClient'
+import { watchTokenChanges } from './config/authWatch'
 import { ConfigError, loadRuntimeConfig } from './config/runtimeConfig'
 import { createAppRouter } from './router'
 import './styles/base.css'
@@ -26,6 +27,7 @@ async function start(): Promise<void> {
   app.provide(APP_CONFIG, config)
   const client = createRealtimeClient(config)
   installRealtimeClient(app, client)
+  watchTokenChanges(config.auth, () => client.retryNow())
   if (config.debug) exposeRole(() => ('role' in client ? String(client.role) : 'solo'))
   app.mount('#app')
 }

@@ -99,6 +99,7 @@ export class RealtimeClient implements RealtimeSource {
   private capabilities: BackendCapabilities | null = null
   private capabilitiesPending: Promise<BackendCapabilities> | null = null
   private lastProbe = 0
+  private reprobing = false
   private reconcileQueued = false
   private paused = false
   private lastToken: string | null = null
@@ -239,8 +240,9 @@ export class RealtimeClient implements RealtimeSource {
 
   /** The backend was unreachable when the mode was chosen: ask again once a stream works. */
   private async reprobe(): Promise<void> {
-    if (this.capabilities?.reachable !== false || Date.now() - this.lastProbe < 10_000) return
-    const found = await this.probe()
+    if (this.capabilities?.reachable !== false || this.reprobing || Date.now() - this.lastProbe < 1000) return
+    this.reprobing = true
+    const found = await this.probe().finally(() => (this.reprobing = false))
     if (!found.reachable || this.closed) return
     const changed = found.multiplex !== this.capabilities.multiplex || found.history !== this.capabilities.history
     this.capabilities = found
