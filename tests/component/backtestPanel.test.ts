@@ -1,0 +1,80 @@
+import { flushPromises } from '@vue/test-utils'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import BacktestPanel from '@/components/BacktestPanel.vue'
+import { useBacktestStore } from '@/stores/backtestStore'
+import { useConnectionStore } from '@/stores/connectionStore'
+import { backtestEvent, channelStatus, OPEN } from './factories'
+import { freshPinia, mountWith } from './mountPage'
+
+// jsdom cannot draw on a canvas: ECharts is replaced by a recorder.
+vi.mock('@/charts/echarts', async () => await import('./echartsMock'))
+
+let pinia: ReturnType<typeof freshPinia>
+beforeEach(() => {
+  pinia = freshPinia()
+  useConnectionStore().setStatus('backtest', channelStatus('backtest', OPEN))
+})
+afterEach(() => {
+  document.body.innerHTML = ''
+})
+
+function add(...events: ReturnType<typeof backtestEvent>[]) {
+  const store = useBacktestStore()
+  for (const event of events) store.apply(event)
+  store.commit()
+}
+
+const METRICS = { total_return: 0.183, annual_return: 0.071, sharpe: 1.21, max_drawdown: 0.118, win_rate: 0.54 }
+
+describe('BacktestPanel', () => {
+  it('says that no backtests have reported yet', () => {
+    const wrapper = mountWith(BacktestPanel, pinia)
+    expect(wrapper.text()).toContain('No backtests yet')
+  })
+
+  it('shows strategy, status, progress with the current date, equity and trades', async () => {
+    add(backtestEvent('b-1', 1, { current_date: '2021-06-29', progress: 0.41 }), backtestEvent('b-1', 2))
+    const wrapper = mountWith(BacktestPanel, pinia)
+    await flushPromises()
+    const card = wrapper.get('[data-backtest-id="b-1"]')
+    expect(card.get('h3').text()).toBe('mean-reversion-20d')
+    expect(card.get('[data-testid="status"]').text()).toContain('running')
+    expect(card.text()).toContain('42 %')
+    expect(card.text()).toContain('at 2021-06-30')
+    expect(card.get('[role="progressbar"]').attributes('aria-valuenow')).toBe('42')
+    expect(card.text()).toContain('1,183,000.00')
+    expect(card.text()).toContain('1,090,000.00')
+    expect(card.get('[data-testid="trades"]').text()).toBe('318')
+    expect(card.find('[data-testid="metrics"]').exists()).toBe(false)
+    expect(card.find('.chart-box').exists()).toBe(true)
+  })
+
+  it('shows the final metrics table of a completed backtest', () => {
+    add(backtestEvent('b-2', 1, { status: 'completed', progress: 1, metrics: METRICS }))
+    const wrapper = mountWith(BacktestPanel, pinia)
+    const table = wrapper.get('[data-backtest-id="b-2"] [data-testid="metrics"]')
+    expect(table.text()).toContain('Total return+18.30 %')
+    expect(table.text()).toContain('Annual return+7.10 %')
+    expect(table.text()).toContain('Sharpe1.21')
+    expect(table.text()).toContain('Max drawdown11.80 %')
+    expect(table.text()).toContain('Win rate54.0 %')
+  })
+
+  it('shows the error of a failed backtest', () => {
+    add(backtestEvent('b-3', 1, { status: 'failed', error: 'data gap 2020-03-16' }))
+    const wrapper = mountWith(BacktestPanel, pinia)
+    expect(wrapper.get('[data-backtest-id="b-3"] [data-testid="error"]').text()).toContain('data gap 2020-03-16')
+  })
+
+  it('is dimmed with "as of" when its channel has failed', () => {
+    add(backtestEvent('b-1', 1))
+    useConnectionStore().setStatus(
+      'backtest',
+      channelStatus('backtest', { phase: 'failed', reason: 'HTTP 401' }, { lastEventAt: Date.now() - 5000 }),
+    )
+    const wrapper = mountWith(BacktestPanel, pinia)
+    expect(wrapper.find('.panel--dimmed').exists()).toBe(true)
+    expect(wrapper.get('[data-testid="as-of"]').text()).toMatch(/^as of \d\d:\d\d:\d\d$/)
+    expect(wrapper.text()).toContain('failed')
+  })
+})

@@ -1,0 +1,104 @@
+import { flushPromises } from '@vue/test-utils'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import DashboardPanel from '@/components/DashboardPanel.vue'
+import { useConnectionStore } from '@/stores/connectionStore'
+import { useDashboardStore } from '@/stores/dashboardStore'
+import { channelStatus, dashboardEvent, OPEN } from './factories'
+import { freshPinia, mountWith } from './mountPage'
+
+// jsdom cannot draw on a canvas: ECharts is replaced by a recorder.
+vi.mock('@/charts/echarts', async () => await import('./echartsMock'))
+
+let pinia: ReturnType<typeof freshPinia>
+beforeEach(() => {
+  pinia = freshPinia()
+})
+afterEach(() => {
+  document.body.innerHTML = ''
+})
+
+function fill(overrides: Parameters<typeof dashboardEvent>[1] = {}, seconds = 1) {
+  const store = useDashboardStore()
+  store.apply(dashboardEvent(seconds, overrides))
+  store.commit()
+}
+
+describe('DashboardPanel', () => {
+  it('says what it waits for before the first snapshot', () => {
+    const wrapper = mountWith(DashboardPanel, pinia)
+    expect(wrapper.text()).toContain('Waiting for the first market snapshot')
+  })
+
+  it('shows the KPIs with sign and arrow, the indices and the breadth', async () => {
+    useConnectionStore().setStatus('dashboard', channelStatus('dashboard', OPEN))
+    fill()
+    const wrapper = mountWith(DashboardPanel, pinia)
+    await flushPromises()
+    expect(wrapper.get('[data-testid="kpi-equity"]').text()).toBe('1,254,300.50')
+    const pnl = wrapper.get('[data-testid="kpi-pnl"]')
+    expect(pnl.text()).toContain('▲')
+    expect(pnl.text()).toContain('+8450.20')
+    expect(wrapper.get('[data-testid="kpi-pnl-pct"]').text()).toBe('+0.68 %')
+    expect(wrapper.get('[data-testid="kpi-exposure"]').text()).toBe('62.0 %')
+    const rows = wrapper.findAll('tbody tr')
+    expect(rows).toHaveLength(2)
+    expect(rows[0]?.text()).toContain('SSE Composite')
+    expect(rows[0]?.text()).toContain('3,342.10')
+    expect(rows[0]?.text()).toContain('+0.37 %')
+    expect(rows[1]?.text()).toContain('▼')
+    expect(rows[1]?.text()).toContain('−20.30')
+    expect(wrapper.get('[data-testid="breadth"]').text()).toContain('2,411 advancing')
+    expect(wrapper.get('[data-testid="breadth"]').text()).toContain('1,820 declining')
+    expect(wrapper.find('.panel--dimmed').exists()).toBe(false)
+  })
+
+  it('colours a loss down and gives it a minus sign and a down arrow', () => {
+    useConnectionStore().setStatus('dashboard', channelStatus('dashboard', OPEN))
+    fill({ portfolio: { equity: 1e6, pnl_day: -1200, pnl_day_pct: -0.0012, exposure_pct: 0.5 } })
+    const wrapper = mountWith(DashboardPanel, pinia)
+    const tile = wrapper.get('[data-testid="kpi-pnl"]')
+    expect(tile.text()).toContain('▼')
+    expect(tile.text()).toContain('−1200.00')
+    expect(tile.element.closest('.kpi')?.classList.contains('kpi--down')).toBe(true)
+  })
+
+  it('is dimmed and says "as of" when its channel is reconnecting', () => {
+    fill()
+    useConnectionStore().setStatus(
+      'dashboard',
+      channelStatus('dashboard', { phase: 'backoff', attempt: 2, retryAt: Date.now() + 4000, reason: 'HTTP 500' }),
+    )
+    const wrapper = mountWith(DashboardPanel, pinia)
+    expect(wrapper.find('.panel--dimmed').exists()).toBe(true)
+    expect(wrapper.get('[data-testid="as-of"]').text()).toMatch(/^as of \d\d:\d\d:\d\d$/)
+    expect(wrapper.text()).toMatch(/reconnecting in \d s/)
+    expect(wrapper.text()).not.toMatch(/\blive\b/)
+  })
+
+  it('keeps the frozen snapshot while paused and jumps to the newest on resume', async () => {
+    const connection = useConnectionStore()
+    connection.setStatus('dashboard', channelStatus('dashboard', OPEN))
+    fill()
+    const wrapper = mountWith(DashboardPanel, pinia)
+    connection.setPaused(true)
+    await flushPromises()
+    fill({ portfolio: { equity: 2e6, pnl_day: 1, pnl_day_pct: 0, exposure_pct: 0.1 } }, 2)
+    await flushPromises()
+    expect(wrapper.get('[data-testid="kpi-equity"]').text()).toBe('1,254,300.50')
+    expect(wrapper.get('[data-testid="as-of"]').text()).toContain('paused')
+    connection.setPaused(false)
+    await flushPromises()
+    expect(wrapper.get('[data-testid="kpi-equity"]').text()).toBe('2,000,000.00')
+  })
+
+  it('shows the channel gap on the panel', () => {
+    fill()
+    useConnectionStore().setStatus(
+      'dashboard',
+      channelStatus('dashboard', OPEN, { gap: { since: Date.now() - 5000, reason: 'server reset', uncertain: true } }),
+    )
+    const wrapper = mountWith(DashboardPanel, pinia)
+    expect(wrapper.get('[data-testid="gap"]').text()).toContain('Events may be missing')
+    expect(wrapper.get('[data-testid="gap"]').text()).toContain('server reset')
+  })
+})

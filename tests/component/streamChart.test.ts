@@ -1,0 +1,84 @@
+import { flushPromises, mount } from '@vue/test-utils'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import StreamChart from '@/components/StreamChart.vue'
+import type { ChartOption } from '@/charts/echarts'
+import { charts } from './echartsMock'
+
+// jsdom cannot draw on a canvas: ECharts is replaced by a recorder of what the component asks.
+vi.mock('@/charts/echarts', async () => await import('./echartsMock'))
+
+let frames: FrameRequestCallback[] = []
+beforeEach(() => {
+  charts.length = 0
+  frames = []
+  vi.stubGlobal('requestAnimationFrame', (cb: FrameRequestCallback) => frames.push(cb))
+  vi.stubGlobal('cancelAnimationFrame', () => {})
+})
+afterEach(() => {
+  vi.unstubAllGlobals()
+  document.body.innerHTML = ''
+})
+
+function runFrames(): void {
+  const due = frames
+  frames = []
+  for (const cb of due) cb(performance.now())
+}
+
+describe('StreamChart', () => {
+  it('draws at most once per frame, merging (never notMerge), and disposes on unmount', async () => {
+    let builds = 0
+    const build = (): ChartOption => {
+      builds += 1
+      return { series: [{ id: 'a', type: 'line', data: [[builds, builds]] }] }
+    }
+    const wrapper = mount(StreamChart, { props: { build, revision: 0, label: 'test chart' }, attachTo: document.body })
+    const chart = charts[0]
+    expect(chart?.setOption).toHaveBeenCalledTimes(1)
+    for (const revision of [1, 2, 3]) await wrapper.setProps({ revision })
+    expect(chart?.setOption).toHaveBeenCalledTimes(1)
+    runFrames()
+    expect(chart?.setOption).toHaveBeenCalledTimes(2)
+    for (const call of chart?.setOption.mock.calls ?? []) {
+      const opts = call[1] as { notMerge?: boolean } | undefined
+      expect(opts?.notMerge).not.toBe(true)
+    }
+    expect(wrapper.get('[role="img"]').attributes('aria-label')).toBe('test chart')
+    wrapper.unmount()
+    expect(chart?.dispose).toHaveBeenCalledTimes(1)
+  })
+
+  it('does not redraw while the tab is hidden and catches up when it shows again', async () => {
+    const visibility = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden')
+    document.dispatchEvent(new Event('visibilitychange'))
+    const wrapper = mount(StreamChart, {
+      props: { build: () => ({}) as ChartOption, revision: 0, label: 'x' },
+      attachTo: document.body,
+    })
+    const chart = charts[0]
+    await wrapper.setProps({ revision: 1 })
+    runFrames()
+    expect(chart?.setOption).toHaveBeenCalledTimes(0)
+    visibility.mockReturnValue('visible')
+    document.dispatchEvent(new Event('visibilitychange'))
+    await flushPromises()
+    runFrames()
+    expect(chart?.setOption).toHaveBeenCalledTimes(1)
+    visibility.mockRestore()
+  })
+
+  it('offers the live edge once the user zoomed away, keeping the zoom width', async () => {
+    const wrapper = mount(StreamChart, {
+      props: { build: () => ({}) as ChartOption, revision: 0, label: 'x', liveEdge: true },
+      attachTo: document.body,
+    })
+    const chart = charts[0]
+    expect(wrapper.find('[data-testid="live-edge"]').exists()).toBe(false)
+    chart?.getOption.mockReturnValue({ dataZoom: [{ start: 20, end: 60 }] })
+    const onZoom = chart?.on.mock.calls.find((call) => call[0] === 'datazoom')?.[1] as () => void
+    onZoom()
+    await flushPromises()
+    await wrapper.get('[data-testid="live-edge"]').trigger('click')
+    expect(chart?.dispatchAction).toHaveBeenCalledWith({ type: 'dataZoom', start: 60, end: 100 })
+  })
+})
