@@ -1,0 +1,45 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+
+const SRC = join(import.meta.dirname, '../../../src')
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    return statSync(path).isDirectory() ? files(path) : /\.(ts|vue)$/.test(name) ? [path] : []
+  })
+}
+
+/** Each import statement of a module: where from, and whether it is erased at build (`import type`). */
+function importsOf(text: string): { source: string; typeOnly: boolean }[] {
+  return [...text.matchAll(/^import\s+(type\s+)?[\s\S]*?from\s+['"]([^'"]+)['"]/gm)].map((m) => ({
+    source: m[2] as string,
+    typeOnly: m[1] !== undefined,
+  }))
+}
+
+describe('ECharts imports', () => {
+  const sources = files(SRC).map((path) => ({ path, text: readFileSync(path, 'utf8') }))
+
+  it('never import the whole echarts package', () => {
+    const whole = sources.filter(({ text }) => /from\s+['"]echarts['"]/.test(text))
+    expect(whole.map(({ path }) => path)).toEqual([])
+  })
+
+  it('load ECharts runtime code only in the chart entry module', () => {
+    const runtime = sources.filter(({ text }) =>
+      importsOf(text).some((i) => !i.typeOnly && i.source.startsWith('echarts/')),
+    )
+    expect(runtime.map(({ path }) => path.slice(SRC.length))).toEqual(['/charts/echarts.ts'])
+  })
+
+  it('keep option builders free of runtime imports of the chart module', () => {
+    const builders = sources.filter(({ path }) => /Option\.ts$/.test(path))
+    expect(builders.length).toBeGreaterThanOrEqual(4)
+    for (const { text } of builders) {
+      const runtime = importsOf(text).filter((i) => !i.typeOnly && /echarts/.test(i.source))
+      expect(runtime).toEqual([])
+    }
+  })
+})

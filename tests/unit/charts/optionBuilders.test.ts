@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest'
+import { backtestChartOption } from '@/charts/backtestChartOption'
+import { breadthChartOption } from '@/charts/breadthChartOption'
+import { DARK_CHART_THEME, LIGHT_CHART_THEME, themeFromCss } from '@/charts/chartTheme'
+import { rangeFormatter } from '@/charts/common'
+import type { ChartOption } from '@/charts/echarts'
+import { equityChartOption } from '@/charts/equityChartOption'
+import { trainingChartOption } from '@/charts/trainingChartOption'
+
+type Series = Record<string, unknown> & { id?: string; data?: unknown[] }
+
+function seriesOf(option: ChartOption): Series[] {
+  const series = option.series
+  return (Array.isArray(series) ? series : [series]) as Series[]
+}
+
+function byId(option: ChartOption, id: string): Series {
+  const found = seriesOf(option).find((s) => s.id === id)
+  if (!found) throw new Error(`no series ${id}`)
+  return found
+}
+
+function asArray<T>(value: T | T[] | undefined): T[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value]
+}
+
+const T = Date.parse('2026-01-04T10:00:00Z')
+const line = (n: number, v0: number, dt = 1000): [number, number][] =>
+  Array.from({ length: n }, (_, i) => [T + i * dt, v0 + i])
+
+describe('equityChartOption', () => {
+  const data = {
+    equity: line(10, 1_250_000),
+    index: line(10, 3300),
+    indexName: 'SSE Composite',
+    windowMs: 5 * 60_000,
+    end: T + 9000,
+  }
+
+  it('is a streaming chart: no animation, no symbols, LTTB sampling, stable series ids', () => {
+    const option = equityChartOption(data, LIGHT_CHART_THEME)
+    expect(option.animation).toBe(false)
+    expect(seriesOf(option).map((s) => s.id)).toEqual(['equity', 'index'])
+    for (const s of seriesOf(option)) {
+      expect(s.type).toBe('line')
+      expect(s.showSymbol).toBe(false)
+      expect(s.sampling).toBe('lttb')
+      expect(s.animation).toBe(false)
+    }
+    expect(byId(option, 'equity').data).toEqual(data.equity)
+    expect(byId(option, 'index').name).toBe('SSE Composite')
+  })
+
+  it('ends the time axis at the live edge and spans the chosen window', () => {
+    const option = equityChartOption(data, LIGHT_CHART_THEME)
+    const x = asArray(option.xAxis)[0] as { type: string; min: number; max: number }
+    expect(x.type).toBe('time')
+    expect(x.max).toBe(T + 9000)
+    expect(x.min).toBe(T + 9000 - 5 * 60_000)
+  })
+
+  it('never sets the zoom window, so merged updates keep the user zoom', () => {
+    const option = equityChartOption(data, LIGHT_CHART_THEME)
+    const zooms = asArray(option.dataZoom) as Record<string, unknown>[]
+    expect(zooms.map((z) => z.type)).toEqual(['inside', 'slider'])
+    for (const zoom of zooms) {
+      for (const key of ['start', 'end', 'startValue', 'endValue']) expect(zoom).not.toHaveProperty(key)
+    }
+  })
+
+  it('takes its colours from the theme', () => {
+    const light = equityChartOption(data, LIGHT_CHART_THEME)
+    const dark = equityChartOption(data, DARK_CHART_THEME)
+    expect(byId(light, 'equity').color).toBe(LIGHT_CHART_THEME.series[0])
+    expect(byId(dark, 'equity').color).toBe(DARK_CHART_THEME.series[0])
+    expect(JSON.stringify(dark)).toContain(DARK_CHART_THEME.muted)
+  })
+
+  it('keeps the index series (empty) and hides its axis when no index is chosen', () => {
+    const option = equityChartOption({ ...data, indexName: null }, LIGHT_CHART_THEME)
+    expect(byId(option, 'index').data).toEqual([])
+    expect((asArray(option.yAxis)[1] as { show: boolean }).show).toBe(false)
+  })
+
+  it('leaves the axis free before any data', () => {
+    const option = equityChartOption({ ...data, equity: [], index: [], end: null }, LIGHT_CHART_THEME)
+    const x = asArray(option.xAxis)[0] as { min?: number; max?: number }
+    expect(x.min).toBeUndefined()
+    expect(x.max).toBeUndefined()
+  })
+})
+
+describe('breadthChartOption', () => {
+  it('stacks advancing, unchanged and declining on one bar scaled to the total', () => {
+    const option = breadthChartOption({ advancing: 2411, declining: 1820, unchanged: 301 }, LIGHT_CHART_THEME)
+    const series = seriesOf(option)
+    expect(series.map((s) => s.id)).toEqual(['advancing', 'unchanged', 'declining'])
+    expect(series.map((s) => s.data)).toEqual([[2411], [301], [1820]])
+    expect(series.every((s) => s.type === 'bar' && s.stack === 'breadth')).toBe(true)
+    expect((asArray(option.xAxis)[0] as { max: number }).max).toBe(4532)
+    expect(byId(option, 'advancing').color).toBe(LIGHT_CHART_THEME.up)
+    expect(byId(option, 'declining').color).toBe(LIGHT_CHART_THEME.down)
+  })
+
+  it('labels only the segments wide enough to hold a label', () => {
+    const option = breadthChartOption({ advancing: 2411, declining: 1820, unchanged: 301 }, LIGHT_CHART_THEME)
+    const shown = (id: string) => (byId(option, id).label as { show: boolean }).show
+    expect(shown('advancing')).toBe(true)
+    expect(shown('declining')).toBe(true)
+    expect(shown('unchanged')).toBe(false)
+  })
+
+  it('copes with an empty market', () => {
+    const option = breadthChartOption({ advancing: 0, declining: 0, unchanged: 0 }, LIGHT_CHART_THEME)
+    expect((asArray(option.xAxis)[0] as { max: number }).max).toBe(1)
+  })
+})
+
+describe('trainingChartOption', () => {
+  const curves = {
+    loss: [[1, 0.9], [2, 0.7], [3, 0.5]] as [number, number][],
+    val_loss: [[1, 0.95], [2, 0.8], [3, 0.6]] as [number, number][],
+    accuracy: [] as [number, number][],
+    val_accuracy: [] as [number, number][],
+  }
+
+  it('draws loss and val_loss per epoch, val_loss dashed, always the same four series', () => {
+    const option = trainingChartOption(curves, LIGHT_CHART_THEME)
+    expect(seriesOf(option).map((s) => s.id)).toEqual(['loss', 'val_loss', 'accuracy', 'val_accuracy'])
+    expect(byId(option, 'loss').data).toEqual(curves.loss)
+    expect((byId(option, 'val_loss').lineStyle as { type: string }).type).toBe('dashed')
+    expect(byId(option, 'loss').showSymbol).toBe(false)
+    expect(option.animation).toBe(false)
+  })
+
+  it('shows the accuracy axis only when accuracy is reported', () => {
+    const without = trainingChartOption(curves, LIGHT_CHART_THEME)
+    expect((asArray(without.yAxis)[1] as { show: boolean }).show).toBe(false)
+    const withAcc = trainingChartOption({ ...curves, accuracy: [[1, 0.6], [2, 0.7]] }, LIGHT_CHART_THEME)
+    expect((asArray(withAcc.yAxis)[1] as { show: boolean }).show).toBe(true)
+    expect(byId(withAcc, 'accuracy').yAxisIndex).toBe(1)
+  })
+})
+
+describe('backtestChartOption', () => {
+  const series = {
+    equity: line(5, 1_000_000, 86_400_000),
+    benchmark: line(5, 990_000, 86_400_000),
+    drawdown: line(5, 0, 86_400_000).map(([t], i) => [t, i * 0.01] as [number, number]),
+  }
+
+  it('puts equity and benchmark on the top grid and drawdown as an area below zero', () => {
+    const option = backtestChartOption(series, LIGHT_CHART_THEME)
+    expect(asArray(option.grid)).toHaveLength(2)
+    expect(byId(option, 'equity').xAxisIndex).toBe(0)
+    expect(byId(option, 'benchmark').data).toEqual(series.benchmark)
+    const drawdown = byId(option, 'drawdown')
+    expect(drawdown.xAxisIndex).toBe(1)
+    expect(drawdown.areaStyle).toBeTruthy()
+    expect((drawdown.data as [number, number][]).map(([, v]) => v)).toEqual([-0, -0.01, -0.02, -0.03, -0.04])
+    expect(seriesOf(option).every((s) => s.showSymbol === false && s.sampling === 'lttb')).toBe(true)
+  })
+
+  it('links the two time axes for the tooltip', () => {
+    const option = backtestChartOption(series, LIGHT_CHART_THEME)
+    expect(option.axisPointer).toEqual({ link: [{ xAxisIndex: 'all' }] })
+  })
+})
+
+describe('rangeFormatter', () => {
+  it('uses millions with the decimals the range needs', () => {
+    expect(rangeFormatter([[0, 1_000_000], [1, 2_000_000]])(1_500_000)).toBe('1.5M')
+    expect(rangeFormatter([[0, 1_240_000], [1, 1_250_000]])(1_245_000)).toBe('1.245M')
+  })
+
+  it('falls back to whole numbers when millions would repeat', () => {
+    expect(rangeFormatter([[0, 1_252_000], [1, 1_252_900]])(1_252_520)).toBe('1,252,520')
+  })
+
+  it('keeps small values compact', () => {
+    expect(rangeFormatter([[0, 3300], [1, 3350]])(3342.1)).toBe('3,342.1')
+  })
+})
+
+describe('themeFromCss', () => {
+  it('reads the CSS variables and falls back per missing variable', () => {
+    const vars: Record<string, string> = { '--text': ' #111111 ', '--series-1': '#abcdef' }
+    const theme = themeFromCss('dark', (name) => vars[name] ?? '')
+    expect(theme.name).toBe('dark')
+    expect(theme.text).toBe('#111111')
+    expect(theme.series[0]).toBe('#abcdef')
+    expect(theme.muted).toBe(DARK_CHART_THEME.muted)
+  })
+})
