@@ -1,10 +1,13 @@
 // Browser-test fixtures: a dev backend and a static server for dist/, both on their own loopback ports.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { test as base } from '@playwright/test'
+import { test as base, expect } from '@playwright/test'
 import type { BackendOptions } from '../../server/backend.ts'
 import { createStaticHandler, type StaticOptions } from '../../server/staticServer.ts'
 import { startDevBackend, type DevBackendServer } from '../support/devBackend.ts'
+
+/** The production build under test; E2E_DIST points elsewhere (a build nobody else rewrites mid-run). */
+const DIST = process.env.E2E_DIST ?? 'dist'
 
 export interface StaticSite {
   url: string
@@ -12,8 +15,10 @@ export interface StaticSite {
 }
 
 /** Serves the production build (dist/) as a static host would, with the given config.json. */
-export async function serveDist(options: Omit<StaticOptions, 'root'> & { root?: string }): Promise<StaticSite> {
-  const handle = createStaticHandler({ root: 'dist', ...options })
+export async function serveDist(
+  options: Omit<StaticOptions, 'root'> & { root?: string },
+): Promise<StaticSite> {
+  const handle = createStaticHandler({ root: DIST, ...options })
   const server: Server = createServer((req, res) => void handle(req, res))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
@@ -46,7 +51,11 @@ export async function startMonitor(
     configJson: {
       apiBaseUrl: backend.url,
       debug: true,
-      transport: { backoffBaseMs: 200, backoffMaxMs: 2000, ...((config.transport as object) ?? {}) },
+      transport: {
+        backoffBaseMs: 200,
+        backoffMaxMs: 2000,
+        ...((config.transport as object) ?? {}),
+      },
       ...Object.fromEntries(Object.entries(config).filter(([key]) => key !== 'transport')),
     },
   })
@@ -54,14 +63,35 @@ export async function startMonitor(
   return { backend, site, pageUrl: `${site.url}${basePath}market/realtime` }
 }
 
-export const test = base.extend<{ monitor: MonitorSetup }>({
-  // eslint-disable-next-line no-empty-pattern
-  monitor: async ({}, use) => {
-    const setup = await startMonitor()
+export interface MonitorOptions {
+  /** Options of the dev backend behind the page (`test.use({ backendOptions })`). */
+  backendOptions: BackendOptions
+  /** Extra fields of the page's config.json (`transport` is merged over the fast defaults). */
+  appConfig: Record<string, unknown>
+}
+
+export const test = base.extend<MonitorOptions & { monitor: MonitorSetup; pageErrors: Error[] }>({
+  backendOptions: [{}, { option: true }],
+  appConfig: [{}, { option: true }],
+  monitor: async ({ backendOptions, appConfig }, use) => {
+    const setup = await startMonitor(backendOptions, appConfig)
     await use(setup)
     await setup.site.close()
     await setup.backend.close()
   },
+  // An uncaught exception in any tab fails the test: the page must survive every fault it is shown.
+  pageErrors: [
+    async ({ context }, use) => {
+      const errors: Error[] = []
+      context.on('weberror', (error) => errors.push(error.error()))
+      await use(errors)
+      expect(
+        errors.map((error) => error.message),
+        'uncaught errors in the page',
+      ).toEqual([])
+    },
+    { auto: true },
+  ],
 })
 
 export { expect } from '@playwright/test'

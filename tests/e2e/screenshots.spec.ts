@@ -1,0 +1,100 @@
+// Full-page screenshots of the live page in light and dark, phone and desktop widths, kept as artifacts.
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Page } from '@playwright/test'
+import { CHANNELS } from '../../src/realtime/protocol.ts'
+import { expect, test } from './fixtures.ts'
+import { PANEL_TITLES, SLOW, appliedIds, expectLive, panel } from './monitorPage.ts'
+
+/** Outside Playwright's output folder, which it empties per run; each run overwrites these files. */
+const SHOTS_DIR = join('test-results', 'screenshots')
+const THEME_KEY = 'rtm:theme'
+
+/** Scrolls to the bottom half a window at a time, letting each stop paint, then back to the top. */
+async function scrollThrough(page: Page): Promise<void> {
+  const frames = () =>
+    page.evaluate(
+      () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))),
+    )
+  for (;;) {
+    const atBottom = await page.evaluate(() => {
+      const before = window.scrollY
+      window.scrollBy(0, Math.max(1, Math.floor(window.innerHeight / 2)))
+      return window.scrollY === before
+    })
+    await frames()
+    if (atBottom) break
+  }
+  await page.evaluate(() => window.scrollTo(0, 0))
+  await frames()
+}
+
+const VIEWPORTS = [
+  { width: 375, height: 812 },
+  { width: 1440, height: 900 },
+] as const
+
+// A busier simulator, so every panel has something to show within a second or two.
+test.use({ backendOptions: { rates: { dashboard: 4, alerts: 4, training: 8, backtest: 8 } } })
+
+for (const theme of ['light', 'dark'] as const) {
+  for (const viewport of VIEWPORTS) {
+    test.describe(`${theme} theme at ${viewport.width} px`, () => {
+      test.use({ viewport, colorScheme: theme })
+
+      test('screenshot of the live page', async ({ page, monitor }, testInfo) => {
+        await page.addInitScript(
+          ([key, value]) => localStorage.setItem(key as string, value as string),
+          [THEME_KEY, theme],
+        )
+        await page.goto(monitor.pageUrl)
+        await expect(page.locator('html')).toHaveAttribute('data-theme', theme)
+        await expectLive(page)
+        await expect(panel(page, PANEL_TITLES.dashboard).getByTestId('kpi-equity')).toBeVisible({
+          timeout: SLOW,
+        })
+        await expect(panel(page, PANEL_TITLES.alerts).getByRole('listitem').nth(2)).toBeVisible({
+          timeout: SLOW,
+        })
+        await expect(panel(page, PANEL_TITLES.training).getByRole('article').first()).toBeVisible({
+          timeout: SLOW,
+        })
+        await expect(panel(page, PANEL_TITLES.backtest).getByRole('article').first()).toBeVisible({
+          timeout: SLOW,
+        })
+
+        // Enough progress reports that the run charts draw lines, not single points.
+        await expect
+          .poll(
+            async () => Math.min(...Object.values(await appliedIds(page)).map((ids) => ids.length)),
+            { timeout: SLOW },
+          )
+          .toBeGreaterThanOrEqual(10)
+
+        // Freeze the data so the picture is not taken halfway through an update.
+        monitor.backend.backend.setRates(
+          Object.fromEntries(CHANNELS.map((channel) => [channel, 0])),
+        )
+        await expect(page.getByText('loading chart…')).toHaveCount(0, { timeout: SLOW })
+        // Charts draw only while on screen: scroll down the page as a person would, so each one
+        // catches up with the numbers beside it before the full-page picture is taken.
+        await scrollThrough(page)
+        await expectLive(page)
+
+        // Nothing wider than the window: no sideways scrolling on a phone.
+        const overflow = await page.evaluate(
+          () => document.documentElement.scrollWidth - window.innerWidth,
+        )
+        expect(overflow, 'page wider than the viewport by this many px').toBeLessThanOrEqual(0)
+
+        await mkdir(SHOTS_DIR, { recursive: true })
+        const path = join(SHOTS_DIR, `realtime-${theme}-${viewport.width}.png`)
+        await page.screenshot({ path, fullPage: true, animations: 'disabled' })
+        await testInfo.attach(`realtime-${theme}-${viewport.width}`, {
+          path,
+          contentType: 'image/png',
+        })
+      })
+    })
+  }
+}
