@@ -1,0 +1,451 @@
+// Drives one bench page through a rate step, a soak or a cold start in headless Chromium and measures it.
+import type { Browser, CDPSession, Page } from 'playwright-core'
+import type { ClockSample, RecorderCounters, RecorderSnapshot } from '../pages/shared/recorder.ts'
+import type { BenchServer } from './benchServer.ts'
+import { epochNow } from './clock.ts'
+import type { LoadSource } from './loadSource.ts'
+import {
+  decodeFloat64,
+  frameStats,
+  percentiles,
+  type FrameStats,
+  type Percentiles,
+} from './stats.ts'
+
+export const PAGES = ['ours', 'native', 'vueuse'] as const
+export type PageName = (typeof PAGES)[number]
+
+export const PAGE_LABELS: Record<PageName, string> = {
+  ours: 'ours',
+  native: 'baseline (a) EventSource + reactive arrays + setOption per event',
+  vueuse: 'baseline (b) useEventSource → stores',
+}
+
+/** The three pass conditions of a sustainable rate. */
+export const SUSTAINABLE = { maxLoss: 0, maxP99Ms: 100, maxLongTaskMs: 50 } as const
+
+export interface BenchContext {
+  browser: Browser
+  server: BenchServer
+  source: LoadSource
+  log: (line: string) => void
+}
+
+export interface Heap {
+  /** MB of V8 heap in use. */
+  usedMB: number | null
+}
+
+export interface StepResult {
+  page: PageName
+  rate: number
+  /** Events/s the source really published during the window. */
+  achievedRate: number
+  windowSeconds: number
+  sent: number
+  delivered: number
+  /** Fraction of the window's events not applied by the end of the drain. */
+  loss: number
+  applied: Percentiles
+  painted: Percentiles
+  longTasks: { count: number; maxMs: number | null; totalMs: number }
+  frames: FrameStats
+  heap: { beforeMB: number | null; endMB: number | null; afterMB: number | null }
+  firstAppliedMs: number | null
+  firstLiveMs: number | null
+  counters: RecorderCounters | null
+  streamConnections: number
+  clock: ClockSample | null
+  /** False when the page never answered for its results (it was still busy with a backlog). */
+  responsive: boolean
+  sustainable: boolean
+  /** Why a step failed or what was odd about it. */
+  notes: string[]
+}
+
+export interface StepOptions {
+  rate: number
+  warmupMs: number
+  measureMs: number
+  /** Longest wait after the window for late events. */
+  drainMs: number
+  seed: number
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Resolves to null when `promise` takes longer than `ms` (a saturated page answers late or never). */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)))
+  try {
+    return await Promise.race([promise, timeout])
+  } catch {
+    return null
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+async function heapMB(cdp: CDPSession, collect: boolean): Promise<number | null> {
+  const usage = await within(
+    (async () => {
+      if (collect) await cdp.send('HeapProfiler.collectGarbage')
+      return cdp.send('Runtime.getHeapUsage')
+    })(),
+    20_000,
+  )
+  return usage ? usage.usedSize / 2 ** 20 : null
+}
+
+export interface OpenedPage {
+  tab: Page
+  cdp: CDPSession
+  close(): Promise<void>
+}
+
+export async function openPage(
+  ctx: BenchContext,
+  page: PageName,
+  query: Record<string, number>,
+): Promise<OpenedPage> {
+  const context = await ctx.browser.newContext({ viewport: { width: 1280, height: 800 } })
+  const tab = await context.newPage()
+  const cdp = await context.newCDPSession(tab)
+  const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]))
+  await tab.goto(`${ctx.server.url}/${page}.html?${search}`, { waitUntil: 'load', timeout: 30_000 })
+  return {
+    tab,
+    cdp,
+    close: async () => {
+      await within(context.close(), 15_000)
+    },
+  }
+}
+
+export function waitFirstLive(tab: Page, timeoutMs: number): Promise<boolean> {
+  return tab
+    .waitForFunction(() => window.__bench?.firstLiveMs() != null, null, {
+      timeout: timeoutMs,
+      polling: 50,
+    })
+    .then(() => true)
+    .catch(() => false)
+}
+
+function recordedIds(rate: number, seconds: number): number {
+  return Math.ceil(rate * seconds * 1.3) + 5000
+}
+
+/** Latency of the window's events from the source's send time, on the runner's clock. */
+function latencies(
+  source: LoadSource,
+  snapshot: RecorderSnapshot,
+  from: number,
+  offsetMs: number,
+): { applied: Float64Array; painted: Float64Array; delivered: number } {
+  const applied = decodeFloat64(snapshot.applied)
+  const painted = decodeFloat64(snapshot.painted)
+  const a: number[] = []
+  const p: number[] = []
+  for (let i = 0; i < applied.length; i += 1) {
+    const at = applied[i] as number
+    if (at === 0) continue
+    const sent = source.log.at(from + i)
+    if (sent === 0) continue
+    a.push(at + offsetMs - sent)
+    const shown = painted[i] as number
+    if (shown !== 0) p.push(shown + offsetMs - sent)
+  }
+  return { applied: Float64Array.from(a), painted: Float64Array.from(p), delivered: a.length }
+}
+
+/** Runs `page` at `rate` events/s: warm-up, a measured window, a drain, then the numbers. */
+export async function runStep(
+  ctx: BenchContext,
+  page: PageName,
+  options: StepOptions,
+): Promise<StepResult> {
+  const { source, server } = ctx
+  const { rate, warmupMs, measureMs, drainMs } = options
+  const notes: string[] = []
+  const base = source.latestId + 1
+  source.log.reset(base)
+  const totalSeconds = (warmupMs + measureMs + drainMs) / 1000 + 20
+  source.start(rate, options.seed)
+  const opened = await openPage(ctx, page, {
+    base,
+    cap: recordedIds(rate, totalSeconds),
+    frames: Math.ceil(totalSeconds * 70),
+  })
+  const { tab, cdp } = opened
+  try {
+    if (!(await waitFirstLive(tab, 20_000))) notes.push('no live event within 20 s of loading')
+    await sleep(warmupMs)
+    const clock = await within(
+      tab.evaluate(() => (window.__bench as NonNullable<Window['__bench']>).calibrate(8)),
+      15_000,
+    )
+    if (!clock) notes.push('clock calibration timed out (offset 0 assumed)')
+    const beforeMB = await heapMB(cdp, true)
+    await sleep(250)
+
+    const from = source.latestId + 1
+    const startAt = epochNow()
+    await sleep(measureMs / 2)
+    const streamConnections = server.hub.streamConnections
+    await sleep(measureMs / 2)
+    const to = source.latestId
+    const endAt = epochNow()
+    source.stop()
+    const sent = Math.max(0, to - from + 1)
+    const endMB = await heapMB(cdp, false)
+
+    // Drain: wait for late events until all arrived, nothing moved for 2 s, or drainMs passed.
+    const drainEnd = Date.now() + drainMs
+    let last = -1
+    let still = Date.now()
+    while (Date.now() < drainEnd) {
+      const count = await within(
+        tab.evaluate(
+          ([a, b]) => (window.__bench as NonNullable<Window['__bench']>).appliedCount(a, b),
+          [from, to] as const,
+        ),
+        Math.max(1000, drainEnd - Date.now()),
+      )
+      if (count === null) break
+      if (count >= sent) break
+      if (count !== last) {
+        last = count
+        still = Date.now()
+      } else if (Date.now() - still > 2000) break
+      await sleep(200)
+    }
+    const afterMB = await heapMB(cdp, true)
+    const snapshot = await within(
+      tab.evaluate(([a, b]) => (window.__bench as NonNullable<Window['__bench']>).snapshot(a, b), [
+        from,
+        to,
+      ] as const),
+      30_000,
+    )
+    if (!snapshot) notes.push('the page did not answer for its results within 30 s')
+
+    const offset = clock?.offsetMs ?? 0
+    const lat = snapshot ? latencies(source, snapshot, from, offset) : null
+    const delivered = lat?.delivered ?? 0
+    const frames = frameStats(
+      (snapshot?.frames ?? []).map((t) => t + offset),
+      startAt,
+      endAt,
+    )
+    const tasks = (snapshot?.longTasks ?? []).filter(([start, duration]) => {
+      const begin = start + offset
+      return begin + duration >= startAt && begin <= endAt
+    })
+    const longTasks = {
+      count: tasks.length,
+      maxMs: tasks.length ? Math.max(...tasks.map(([, d]) => d)) : null,
+      totalMs: tasks.reduce((sum, [, d]) => sum + d, 0),
+    }
+    const applied = percentiles(lat?.applied ?? new Float64Array())
+    const painted = percentiles(lat?.painted ?? new Float64Array())
+    const loss = sent === 0 ? 1 : (sent - delivered) / sent
+    if (snapshot && snapshot.counters.duplicates > 0)
+      notes.push(`${snapshot.counters.duplicates} events applied twice`)
+    const sustainable =
+      sent > 0 &&
+      loss <= SUSTAINABLE.maxLoss &&
+      applied.p99 !== null &&
+      applied.p99 <= SUSTAINABLE.maxP99Ms &&
+      (longTasks.maxMs ?? 0) <= SUSTAINABLE.maxLongTaskMs
+    const windowSeconds = (endAt - startAt) / 1000
+    return {
+      page,
+      rate,
+      achievedRate: sent / windowSeconds,
+      windowSeconds,
+      sent,
+      delivered,
+      loss,
+      applied,
+      painted,
+      longTasks,
+      frames,
+      heap: { beforeMB, endMB, afterMB },
+      firstAppliedMs: snapshot?.firstAppliedMs ?? null,
+      firstLiveMs: snapshot?.firstLiveMs ?? null,
+      counters: snapshot?.counters ?? null,
+      streamConnections,
+      clock,
+      responsive: snapshot !== null,
+      sustainable,
+      notes,
+    }
+  } finally {
+    source.stop()
+    await opened.close()
+  }
+}
+
+export interface ColdStart {
+  page: PageName
+  /** ms from navigation start to the first applied event (history backfill counts). */
+  firstAppliedMs: number[]
+  /** ms from navigation start to the first event sent after the page was opened. */
+  firstLiveMs: number[]
+}
+
+/** Opens `page` `runs` times on a backend that has history and publishes `rate` events/s. */
+export async function coldStarts(
+  ctx: BenchContext,
+  page: PageName,
+  runs: number,
+  rate: number,
+): Promise<ColdStart> {
+  const result: ColdStart = { page, firstAppliedMs: [], firstLiveMs: [] }
+  for (let run = 0; run < runs; run += 1) {
+    const base = ctx.source.latestId + 1
+    ctx.source.log.reset(base)
+    ctx.source.start(rate, 1000 + run)
+    const opened = await openPage(ctx, page, { base, cap: recordedIds(rate, 60), frames: 4000 })
+    try {
+      if (await waitFirstLive(opened.tab, 20_000)) {
+        const first = await within(
+          opened.tab.evaluate(() =>
+            (window.__bench as NonNullable<Window['__bench']>).snapshot(0, -1),
+          ),
+          10_000,
+        )
+        if (first?.firstAppliedMs != null) result.firstAppliedMs.push(first.firstAppliedMs)
+        if (first?.firstLiveMs != null) result.firstLiveMs.push(first.firstLiveMs)
+      }
+    } finally {
+      ctx.source.stop()
+      await opened.close()
+    }
+  }
+  return result
+}
+
+export interface SoakResult {
+  page: PageName
+  rate: number
+  minutes: number
+  sent: number
+  delivered: number
+  loss: number
+  applied: Percentiles
+  painted: Percentiles
+  longTasks: { count: number; maxMs: number | null }
+  frames: FrameStats
+  /** Heap after a forced GC at the start and at the end of the soak. */
+  heapStartMB: number | null
+  heapEndMB: number | null
+  growthMB: number | null
+  /** Growth over the second half only (after GC at the midpoint): near 0 once bounded buffers are full. */
+  secondHalfGrowthMB: number | null
+  /** [minutes since start, MB in use without forcing GC]. */
+  samples: [number, number | null][]
+  notes: string[]
+}
+
+/** Runs `page` at `rate` for `minutes`, sampling the heap every `sampleSeconds`. */
+export async function soak(
+  ctx: BenchContext,
+  page: PageName,
+  rate: number,
+  minutes: number,
+  sampleSeconds: number,
+): Promise<SoakResult> {
+  const { source } = ctx
+  const notes: string[] = []
+  const base = source.latestId + 1
+  source.log.reset(base)
+  const durationMs = minutes * 60_000
+  const totalSeconds = durationMs / 1000 + 40
+  source.start(rate, 7)
+  const opened = await openPage(ctx, page, {
+    base,
+    cap: recordedIds(rate, totalSeconds),
+    frames: Math.ceil(totalSeconds * 70),
+  })
+  const { tab, cdp } = opened
+  try {
+    if (!(await waitFirstLive(tab, 20_000))) notes.push('no live event within 20 s of loading')
+    await sleep(2000)
+    const clock = await within(
+      tab.evaluate(() => (window.__bench as NonNullable<Window['__bench']>).calibrate(8)),
+      15_000,
+    )
+    const heapStartMB = await heapMB(cdp, true)
+    const from = source.latestId + 1
+    const startAt = epochNow()
+    const samples: [number, number | null][] = [[0, heapStartMB]]
+    let heapMidMB: number | null = null
+    while (epochNow() - startAt < durationMs) {
+      const left = durationMs - (epochNow() - startAt)
+      const wasFirstHalf = epochNow() - startAt < durationMs / 2
+      await sleep(Math.min(sampleSeconds * 1000, left))
+      const elapsed = epochNow() - startAt
+      if (wasFirstHalf && elapsed >= durationMs / 2 && heapMidMB === null) {
+        heapMidMB = await heapMB(cdp, true)
+        samples.push([elapsed / 60_000, heapMidMB])
+      } else {
+        samples.push([elapsed / 60_000, await heapMB(cdp, false)])
+      }
+      ctx.log(
+        `  soak ${(elapsed / 60_000).toFixed(1)} min, heap ${samples.at(-1)?.[1]?.toFixed(1) ?? '?'} MB`,
+      )
+    }
+    const to = source.latestId
+    const endAt = epochNow()
+    source.stop()
+    await sleep(2000)
+    const heapEndMB = await heapMB(cdp, true)
+    samples.push([(epochNow() - startAt) / 60_000, heapEndMB])
+    const snapshot = await within(
+      tab.evaluate(([a, b]) => (window.__bench as NonNullable<Window['__bench']>).snapshot(a, b), [
+        from,
+        to,
+      ] as const),
+      60_000,
+    )
+    if (!snapshot) notes.push('the page did not answer for its results within 60 s')
+    const offset = clock?.offsetMs ?? 0
+    const lat = snapshot ? latencies(source, snapshot, from, offset) : null
+    const sent = Math.max(0, to - from + 1)
+    const delivered = lat?.delivered ?? 0
+    const tasks = (snapshot?.longTasks ?? []).filter(
+      ([start]) => start + offset >= startAt && start + offset <= endAt,
+    )
+    return {
+      page,
+      rate,
+      minutes,
+      sent,
+      delivered,
+      loss: sent === 0 ? 1 : (sent - delivered) / sent,
+      applied: percentiles(lat?.applied ?? new Float64Array()),
+      painted: percentiles(lat?.painted ?? new Float64Array()),
+      longTasks: {
+        count: tasks.length,
+        maxMs: tasks.length ? Math.max(...tasks.map(([, d]) => d)) : null,
+      },
+      frames: frameStats(
+        (snapshot?.frames ?? []).map((t) => t + offset),
+        startAt,
+        endAt,
+      ),
+      heapStartMB,
+      heapEndMB,
+      growthMB: heapStartMB !== null && heapEndMB !== null ? heapEndMB - heapStartMB : null,
+      secondHalfGrowthMB: heapMidMB !== null && heapEndMB !== null ? heapEndMB - heapMidMB : null,
+      samples,
+      notes,
+    }
+  } finally {
+    source.stop()
+    await opened.close()
+  }
+}

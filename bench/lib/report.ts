@@ -1,0 +1,543 @@
+// Turns a results JSON into docs/benchmarks.md and a PNG plot rendered by Chromium itself.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium, type Browser } from 'playwright-core'
+import { CHROMIUM_ARGS } from '../../playwright.config.ts'
+import {
+  PAGE_LABELS,
+  SUSTAINABLE,
+  type ColdStart,
+  type PageName,
+  type SoakResult,
+  type StepResult,
+} from './measure.ts'
+import { median } from './stats.ts'
+
+export interface MachineInfo {
+  nproc: number
+  cpuModel: string
+  memoryGB: number
+  freeMemoryGB: number
+  chromium: string
+  node: string
+  commit: string
+  /** src/ or server/ had uncommitted changes when the bench ran. */
+  srcChanged: boolean
+  loadStart: number[]
+  loadEnd: number[]
+}
+
+export interface BenchResults {
+  date: string
+  startedAt: string
+  finishedAt: string
+  quick: boolean
+  settings: {
+    rates: number[]
+    pages: PageName[]
+    stepSeconds: number
+    warmupSeconds: number
+    soakMinutes: number
+    coldRuns: number
+    soakRate: number
+  }
+  machine: MachineInfo
+  steps: StepResult[]
+  cold: ColdStart[]
+  soaks: SoakResult[]
+}
+
+export const TARGETS = {
+  maxRate: 20_000,
+  ratioVsNative: 10,
+  p99At1k: 50,
+  soakGrowthMB: 10,
+  firstEventMs: 500,
+} as const
+
+const notesFile = fileURLToPath(new URL('../notes.md', import.meta.url))
+
+const fmt = (n: number | null | undefined, digits = 1): string =>
+  n === null || n === undefined || !Number.isFinite(n) ? '–' : n.toFixed(digits)
+const int = (n: number): string => Math.round(n).toLocaleString('en-US')
+const pct = (n: number): string =>
+  n === 0 ? '0 %' : n < 0.001 ? `${(n * 100).toFixed(3)} %` : `${(n * 100).toFixed(1)} %`
+
+/** Highest sustainable rate of a page; 0 when none of its steps passed. */
+export function maxSustainable(steps: readonly StepResult[], page: PageName): number {
+  return Math.max(0, ...steps.filter((s) => s.page === page && s.sustainable).map((s) => s.rate))
+}
+
+function stepAt(
+  steps: readonly StepResult[],
+  page: PageName,
+  rate: number,
+): StepResult | undefined {
+  return steps.find((s) => s.page === page && s.rate === rate)
+}
+
+/** Why a step is not sustainable, in a few words. */
+function failure(step: StepResult): string {
+  if (!step.responsive) return 'page unresponsive'
+  const reasons: string[] = []
+  if (step.loss > SUSTAINABLE.maxLoss) reasons.push(`loss ${pct(step.loss)}`)
+  if (step.applied.p99 === null || step.applied.p99 > SUSTAINABLE.maxP99Ms)
+    reasons.push(`p99 ${fmt(step.applied.p99, 0)} ms`)
+  if ((step.longTasks.maxMs ?? 0) > SUSTAINABLE.maxLongTaskMs)
+    reasons.push(`long task ${fmt(step.longTasks.maxMs, 0)} ms`)
+  return reasons.join(', ')
+}
+
+function pageTable(results: BenchResults, page: PageName): string {
+  const rows = results.steps.filter((s) => s.page === page)
+  const head = [
+    '| Rate (ev/s) | Sent/s | Delivered | Applied p50 / p95 / p99 (ms) | Painted p50 / p95 / p99 (ms) | Long tasks (n, max ms) | Dropped frames | Heap before → after (MB) | Sustainable |',
+    '|---:|---:|---:|---|---|---|---:|---|---|',
+  ]
+  const body = rows.map((s) =>
+    !s.responsive
+      ? [
+          int(s.rate),
+          int(s.achievedRate),
+          'unknown: the page never answered (busy with its backlog)',
+          '–',
+          '–',
+          `${s.longTasks.count}, ${fmt(s.longTasks.maxMs, 0)}`,
+          '–',
+          '–',
+          'no: page unresponsive',
+        ].join(' | ')
+      : [
+          int(s.rate),
+          int(s.achievedRate),
+          `${pct(1 - s.loss)} (${int(s.delivered)}/${int(s.sent)})`,
+          `${fmt(s.applied.p50)} / ${fmt(s.applied.p95)} / ${fmt(s.applied.p99)}`,
+          `${fmt(s.painted.p50)} / ${fmt(s.painted.p95)} / ${fmt(s.painted.p99)}`,
+          `${s.longTasks.count}, ${fmt(s.longTasks.maxMs, 0)}`,
+          `${s.frames.dropped} / ${s.frames.frames + s.frames.dropped}`,
+          `${fmt(s.heap.beforeMB)} → ${fmt(s.heap.afterMB)}`,
+          s.sustainable ? 'yes' : `no: ${failure(s)}`,
+        ].join(' | '),
+  )
+  const skipped = results.settings.rates.filter((rate) => !rows.some((s) => s.rate === rate))
+  const tail = skipped.length
+    ? [
+        `\nNot run at ${skipped.map(int).join(', ')} ev/s: the page had already lost more than 20 % or passed 10 s of p99 at a lower rate.`,
+      ]
+    : []
+  return [...head, ...body.map((row) => `| ${row} |`), ...tail].join('\n')
+}
+
+interface Verdict {
+  target: string
+  measured: string
+  met: boolean | null
+}
+
+function ratioText(ours: number, other: number, lowest: number): string {
+  if (ours === 0) return '–'
+  if (other === 0) return `> ${fmt(ours / lowest, 0)}× (baseline sustains none of the steps)`
+  return `${fmt(ours / other, 1)}×`
+}
+
+function verdicts(results: BenchResults): Verdict[] {
+  const { steps } = results
+  const lowest = Math.min(...results.settings.rates)
+  const ours = maxSustainable(steps, 'ours')
+  const native = maxSustainable(steps, 'native')
+  const at1k = stepAt(steps, 'ours', 1000)
+  const soak = results.soaks.find((s) => s.page === 'ours')
+  const cold = results.cold.find((c) => c.page === 'ours')
+  const first = cold ? median(cold.firstAppliedMs) : null
+  const out: Verdict[] = [
+    {
+      target: `Max sustainable rate ≥ ${int(TARGETS.maxRate)} ev/s`,
+      measured: `${int(ours)} ev/s (highest step passed)`,
+      met: ours >= TARGETS.maxRate,
+    },
+  ]
+  if (results.settings.pages.includes('native')) {
+    const ratio = native === 0 ? (ours > 0 ? Infinity : 0) : ours / native
+    out.push({
+      target: `≥ ${TARGETS.ratioVsNative}× baseline (a)`,
+      measured: ratioText(ours, native, lowest),
+      // With no sustainable baseline step the ratio is only a lower bound: met if that bound is.
+      met: native === 0 ? ours / lowest >= TARGETS.ratioVsNative : ratio >= TARGETS.ratioVsNative,
+    })
+  }
+  out.push({
+    target: `p99 send → applied ≤ ${TARGETS.p99At1k} ms at 1,000 ev/s`,
+    measured: at1k
+      ? `${fmt(at1k.applied.p99)} ms (painted p99 ${fmt(at1k.painted.p99)} ms)`
+      : 'not measured',
+    met: at1k?.applied.p99 != null ? at1k.applied.p99 <= TARGETS.p99At1k : null,
+  })
+  out.push({
+    target: `Heap growth ≤ ${TARGETS.soakGrowthMB} MB over the soak`,
+    measured: soak
+      ? `${fmt(soak.growthMB)} MB over ${soak.minutes} min (second half: ${fmt(soak.secondHalfGrowthMB)} MB)`
+      : 'not measured',
+    met: soak?.growthMB != null ? soak.growthMB <= TARGETS.soakGrowthMB : null,
+  })
+  out.push({
+    target: `Navigation → first applied event ≤ ${TARGETS.firstEventMs} ms`,
+    measured:
+      first !== null
+        ? `${fmt(first, 0)} ms (median of ${cold?.firstAppliedMs.length})`
+        : 'not measured',
+    met: first !== null ? first <= TARGETS.firstEventMs : null,
+  })
+  return out
+}
+
+function ratiosTable(results: BenchResults): string {
+  const { steps } = results
+  const lowest = Math.min(...results.settings.rates)
+  const ours = maxSustainable(steps, 'ours')
+  const ours1k = stepAt(steps, 'ours', 1000)
+  const lines = [
+    '| Page | Max sustainable (ev/s) | Ours ÷ page, max rate | p99 applied at 1,000 ev/s (ms) | Page ÷ ours, p99 at 1,000 ev/s |',
+    '|---|---:|---:|---:|---:|',
+  ]
+  for (const page of results.settings.pages) {
+    const max = maxSustainable(steps, page)
+    const at1k = stepAt(steps, page, 1000)
+    const p99 = at1k?.applied.p99 ?? null
+    const ratio = page === 'ours' ? '1×' : ratioText(ours, max, lowest)
+    const latencyRatio =
+      page === 'ours' || p99 === null || !ours1k?.applied.p99
+        ? page === 'ours'
+          ? '1×'
+          : '–'
+        : `${fmt(p99 / ours1k.applied.p99, 1)}×`
+    lines.push(
+      `| ${PAGE_LABELS[page]} | ${max === 0 ? `none (< ${int(lowest)})` : int(max)} | ${ratio} | ${fmt(p99)} | ${latencyRatio} |`,
+    )
+  }
+  return lines.join('\n')
+}
+
+function coldTable(results: BenchResults): string {
+  const lines = [
+    '| Page | First applied event, median (min–max) ms | First live event, median ms |',
+    '|---|---|---|',
+  ]
+  for (const cold of results.cold) {
+    const all = cold.firstAppliedMs
+    lines.push(
+      `| ${PAGE_LABELS[cold.page]} | ${fmt(median(all), 0)} (${fmt(Math.min(...all), 0)}–${fmt(Math.max(...all), 0)}) | ${fmt(median(cold.firstLiveMs), 0)} |`,
+    )
+  }
+  return lines.join('\n')
+}
+
+function soakText(results: BenchResults): string {
+  if (results.soaks.length === 0) return 'No soak in this run (`--soak-minutes 0`).'
+  return results.soaks
+    .map((s) =>
+      [
+        `${PAGE_LABELS[s.page]} at ${int(s.rate)} ev/s for ${s.minutes} min: ${int(s.delivered)} of ${int(s.sent)} events applied (${pct(1 - s.loss)}),`,
+        `send → applied p50 / p99 ${fmt(s.applied.p50)} / ${fmt(s.applied.p99)} ms, painted p99 ${fmt(s.painted.p99)} ms,`,
+        `${s.longTasks.count} long tasks (max ${fmt(s.longTasks.maxMs, 0)} ms), ${s.frames.dropped} dropped frames.`,
+        `Heap after forced GC: ${fmt(s.heapStartMB)} MB at the start, ${fmt(s.heapEndMB)} MB at the end:`,
+        `**${fmt(s.growthMB)} MB growth**, of which ${fmt(s.secondHalfGrowthMB)} MB in the second half.`,
+        '',
+        '| Minute | ' + s.samples.map(([m]) => fmt(m, 1)).join(' | ') + ' |',
+        '|---|' + s.samples.map(() => '---:').join('|') + '|',
+        '| Heap (MB) | ' + s.samples.map(([, mb]) => fmt(mb)).join(' | ') + ' |',
+      ].join('\n'),
+    )
+    .join('\n\n')
+}
+
+function shortfalls(results: BenchResults, list: Verdict[]): string {
+  const missed = list.filter((v) => v.met === false)
+  const lines = missed.map((v) => `- **${v.target}**: measured ${v.measured}.`)
+  const ours = results.steps.filter((s) => s.page === 'ours' && !s.sustainable)
+  for (const step of ours)
+    lines.push(`- At ${int(step.rate)} ev/s ours is not sustainable: ${failure(step)}.`)
+  if (lines.length === 0) return 'Every target was met in this run.'
+  return lines.join('\n')
+}
+
+function machineTable(results: BenchResults): string {
+  const m = results.machine
+  const s = results.settings
+  return [
+    '| | |',
+    '|---|---|',
+    `| Date | ${results.startedAt} → ${results.finishedAt}${results.quick ? ' (quick run)' : ''} |`,
+    `| Commit | ${m.commit}${m.srcChanged ? ' (with uncommitted changes in src/ or server/)' : ''} |`,
+    `| CPU | ${m.nproc} × ${m.cpuModel} (shared with other work) |`,
+    `| Memory | ${m.memoryGB} GB (${m.freeMemoryGB} GB free at start) |`,
+    `| Load average (1/5/15 min) | start ${m.loadStart.join(' / ')}, end ${m.loadEnd.join(' / ')} |`,
+    `| Chromium | ${m.chromium} (Debian, headless, \`${CHROMIUM_ARGS.join(' ')}\`) |`,
+    `| Node | ${m.node} (runs the load source in the same machine) |`,
+    `| Steps | ${s.rates.map(int).join(', ')} ev/s; ${s.warmupSeconds} s warm-up + ${s.stepSeconds} s measured each, fresh page per step |`,
+    `| Soak | ${s.soakMinutes} min at ${int(s.soakRate)} ev/s |`,
+  ].join('\n')
+}
+
+const METHOD = `## What is measured, and how
+
+Every number comes from \`npm run bench\` (\`bench/run.ts\`); nothing here is timed by hand.
+
+- **Load source.** A small SSE server in \`bench/lib/sseHub.ts\` on a loopback port, writing the
+  wire format of \`shared/protocol.md\` as the dev backend does (CRLF, \`id:\` from one global
+  sequence, JSON \`data\` with \`channel\` on the multiplexed stream, per-channel streams, \`/status\`,
+  \`/history\`, resume after \`Last-Event-ID\`, slow clients dropped past 8 MB unsent). It is kept
+  apart from \`server/\` so backend work in progress cannot change the bench. Every 10 ms the bench
+  publishes what the total rate asks for since the last tick, round-robin over the four channels,
+  with payloads from the dev backend's seeded simulator (\`server/simulator.ts\`, valid per the
+  protocol; each step re-seeds it, so every page gets the same data), one socket write per stream
+  per tick. The bench keeps a table of **send times by id**, stamped when the tick's text is handed
+  to the sockets. Payloads carry no extra field: valibot's \`v.object\` strips unknown keys, and the
+  id reaches every page anyway.
+- **Pages.** Three small pages in \`bench/pages/\`, built by Vite as production code
+  (\`bench/vite.config.ts\`), served from the same origin as the API, each drawing the same things
+  (three ECharts line charts of ≤ 500 points, the index table and the 20 newest alerts):
+  - **ours**: the app's real modules — \`RealtimeClient\` (fetch + eventsource-parser, one multiplexed
+    stream, validation, resume bookkeeping) → \`useChannelFeeds\` → \`useSSE\` (one batch per animation
+    frame) → the Pinia stores' \`apply\`/\`commit\`; charts redraw when a store's \`version\` moves.
+  - **baseline (a)**: four native \`EventSource\` objects (per-channel streams), \`JSON.parse\`,
+    push into Vue \`reactive\` arrays (capped at 500 with \`shift\`), \`setOption\` on the channel's
+    chart per event. Animation is off in every chart, which only helps this baseline.
+  - **baseline (b)**: \`useEventSource\` from @vueuse/core per channel; a \`watch\` on \`data\` parses,
+    validates with the same valibot schemas and calls the same stores' \`apply\` + \`commit\` per message;
+    the charts are the same as ours.
+- **Applied** is when the event's store \`commit\` returned (ours: the ids the app's debug hook
+  lists, stamped in a Pinia \`$onAction\` after-hook on \`commit\`; baselines: after their handler's
+  work). **Painted** is the first task after the rendering step that shows it: a \`MessageChannel\`
+  message posted from inside the frame callback when the change was made in one (ours), else from
+  the next \`requestAnimationFrame\`. Page and runner clocks are aligned per page by the
+  shortest-round-trip of 8 requests to \`/bench/clock\` (typically < 1 ms round trip).
+- **Per step**: a fresh browser context, the source running at the rate, navigation, the first live
+  event, warm-up, then a measured window. **Delivered** counts the window's events applied by the
+  end of a drain (until all arrived, nothing moved for 2 s, or 5 s). Latencies are over delivered
+  events of the window. **Long tasks** from \`PerformanceObserver('longtask')\` overlapping the
+  window; **dropped frames** from a rAF loop: every gap over 1.5 × 16.7 ms counts the frames it
+  misses. **Heap** is V8's used heap via CDP \`Runtime.getHeapUsage\` after
+  \`HeapProfiler.collectGarbage\`, before the window and after the drain.
+- **Max sustainable rate**: the highest step with zero loss, p99 send → applied ≤ ${SUSTAINABLE.maxP99Ms} ms and no
+  long task (Chromium reports only tasks over 50 ms). A page that lost more than 20 % or passed
+  10 s of p99 is not run at higher steps.
+- **Soak**: ours at 1,000 ev/s; heap sampled every 30 s without forcing GC, and after a forced GC
+  at the start, the middle and the end. **Cold start**: fresh contexts (empty cache) opened while
+  the source runs at 100 ev/s on a backend with history; time from navigation start to the first
+  applied event (ours applies its history backfill first) and to the first live one.
+- The load source, the browser and other engineers' test runs share the same 2 cores: at the
+  higher rates the source's own CPU use competes with the page (the sent rate column shows what it
+  achieved). Numbers from such a machine are comparative, not absolute.`
+
+async function renderPlot(
+  results: BenchResults,
+  file: string,
+  browser: Browser | undefined,
+): Promise<void> {
+  const own =
+    browser ?? (await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }))
+  try {
+    const page = await own.newPage({ viewport: { width: 1200, height: 420 }, deviceScaleFactor: 1 })
+    await page.setContent(plotHtml(results))
+    await page.locator('#plot').screenshot({ path: file })
+    await page.close()
+  } finally {
+    if (!browser) await own.close()
+  }
+}
+
+const COLORS: Record<PageName, string> = { ours: '#2563eb', native: '#dc2626', vueuse: '#d97706' }
+
+/** Three panels in inline SVG: p99 latency vs rate, delivered vs rate, soak heap over time. */
+export function plotHtml(results: BenchResults): string {
+  const W = 380
+  const H = 300
+  const M = { l: 56, r: 12, t: 28, b: 42 }
+  const rates = results.settings.rates
+  const lx = (rate: number) =>
+    M.l +
+    ((Math.log10(rate) - Math.log10(Math.min(...rates))) /
+      Math.max(1e-9, Math.log10(Math.max(...rates)) - Math.log10(Math.min(...rates)))) *
+      (W - M.l - M.r)
+  const yLog = (ms: number, lo: number, hi: number) =>
+    H -
+    M.b -
+    ((Math.log10(Math.max(lo, Math.min(hi, ms))) - Math.log10(lo)) /
+      (Math.log10(hi) - Math.log10(lo))) *
+      (H - M.t - M.b)
+  const yLin = (v: number, lo: number, hi: number) =>
+    H - M.b - ((v - lo) / (hi - lo)) * (H - M.t - M.b)
+  const axisX = rates
+    .map(
+      (r) =>
+        `<text x="${lx(r)}" y="${H - M.b + 16}" text-anchor="middle">${r >= 1000 ? `${r / 1000}k` : r}</text>`,
+    )
+    .join('')
+  const frame = (title: string, xLabel: string, inner: string) =>
+    `<svg width="${W}" height="${H}" font-family="sans-serif" font-size="11">
+      <text x="${W / 2}" y="16" text-anchor="middle" font-size="13" font-weight="bold">${title}</text>
+      <rect x="${M.l}" y="${M.t}" width="${W - M.l - M.r}" height="${H - M.t - M.b}" fill="none" stroke="#999"/>
+      ${inner}
+      <text x="${W / 2}" y="${H - 6}" text-anchor="middle">${xLabel}</text></svg>`
+  const pages = results.settings.pages
+  const line = (points: [number, number][], color: string, dash = '') =>
+    points.length === 0
+      ? ''
+      : `<polyline fill="none" stroke="${color}" stroke-width="2" ${dash ? `stroke-dasharray="${dash}"` : ''} points="${points.map(([x, y]) => `${x},${y}`).join(' ')}"/>` +
+        points.map(([x, y]) => `<circle cx="${x}" cy="${y}" r="3" fill="${color}"/>`).join('')
+
+  const [lo, hi] = [1, 100_000]
+  const ticks = [1, 10, 100, 1000, 10_000, 100_000]
+  const latencyInner =
+    ticks
+      .map(
+        (t) =>
+          `<text x="${M.l - 4}" y="${yLog(t, lo, hi) + 4}" text-anchor="end">${t >= 1000 ? `${t / 1000}k` : t}</text><line x1="${M.l}" x2="${W - M.r}" y1="${yLog(t, lo, hi)}" y2="${yLog(t, lo, hi)}" stroke="#eee"/>`,
+      )
+      .join('') +
+    `<line x1="${M.l}" x2="${W - M.r}" y1="${yLog(100, lo, hi)}" y2="${yLog(100, lo, hi)}" stroke="#16a34a" stroke-dasharray="4 3"/><text x="${W - M.r - 2}" y="${yLog(100, lo, hi) - 3}" text-anchor="end" fill="#16a34a">100 ms</text>` +
+    axisX +
+    pages
+      .map((page) => {
+        const steps = results.steps.filter((s) => s.page === page && s.applied.p99 !== null)
+        return line(
+          steps.map((s) => [lx(s.rate), yLog(s.applied.p99 as number, lo, hi)]),
+          COLORS[page],
+        )
+      })
+      .join('')
+  const deliveredInner =
+    [0, 25, 50, 75, 100]
+      .map(
+        (t) =>
+          `<text x="${M.l - 4}" y="${yLin(t, 0, 100) + 4}" text-anchor="end">${t}</text><line x1="${M.l}" x2="${W - M.r}" y1="${yLin(t, 0, 100)}" y2="${yLin(t, 0, 100)}" stroke="#eee"/>`,
+      )
+      .join('') +
+    axisX +
+    pages
+      .map((page) => {
+        const steps = results.steps.filter((s) => s.page === page)
+        return line(
+          steps.map((s) => [lx(s.rate), yLin((1 - s.loss) * 100, 0, 100)]),
+          COLORS[page],
+        )
+      })
+      .join('')
+  const soak = results.soaks[0]
+  let soakInner = `<text x="${W / 2}" y="${H / 2}" text-anchor="middle">no soak in this run</text>`
+  if (soak) {
+    const values = soak.samples.map(([, mb]) => mb).filter((mb): mb is number => mb !== null)
+    const top = Math.max(10, Math.ceil((Math.max(...values) * 1.2) / 10) * 10)
+    const span = Math.max(soak.minutes, ...soak.samples.map(([m]) => m))
+    const sx = (m: number) => M.l + (m / span) * (W - M.l - M.r)
+    const yt = [0, top / 4, top / 2, (3 * top) / 4, top]
+    soakInner =
+      yt
+        .map(
+          (t) =>
+            `<text x="${M.l - 4}" y="${yLin(t, 0, top) + 4}" text-anchor="end">${t.toFixed(0)}</text><line x1="${M.l}" x2="${W - M.r}" y1="${yLin(t, 0, top)}" y2="${yLin(t, 0, top)}" stroke="#eee"/>`,
+        )
+        .join('') +
+      [0, span / 2, span]
+        .map(
+          (m) =>
+            `<text x="${sx(m)}" y="${H - M.b + 16}" text-anchor="middle">${m.toFixed(1)}</text>`,
+        )
+        .join('') +
+      line(
+        soak.samples
+          .filter(([, mb]) => mb !== null)
+          .map(([m, mb]) => [sx(m), yLin(mb as number, 0, top)]),
+        COLORS[soak.page],
+      )
+  }
+  const legend = pages
+    .map(
+      (page) =>
+        `<span style="color:${COLORS[page]};margin-right:18px">■ ${PAGE_LABELS[page]}</span>`,
+    )
+    .join('')
+  return `<!doctype html><html><body style="margin:0;background:#fff">
+    <div id="plot" style="display:inline-block;padding:8px;background:#fff;font-family:sans-serif">
+      <div style="font-size:12px;margin:0 0 4px 8px">${legend}</div>
+      <div style="display:flex">
+        ${frame('p99 send → applied (ms, log)', 'total events/s (log)', latencyInner)}
+        ${frame('Delivered (%)', 'total events/s (log)', deliveredInner)}
+        ${frame(soak ? `Soak heap, ours at ${soak.rate}/s (MB)` : 'Soak heap (MB)', 'minutes', soakInner)}
+      </div>
+      <div style="font-size:11px;color:#555;margin:2px 0 0 8px">${results.date}, ${results.machine.nproc} cores shared, Chromium ${results.machine.chromium}, load ${results.machine.loadStart.join('/')} → ${results.machine.loadEnd.join('/')}</div>
+    </div></body></html>`
+}
+
+export async function writeReport(
+  results: BenchResults,
+  dir: string,
+  log: (line: string) => void,
+  browser?: Browser,
+): Promise<void> {
+  mkdirSync(dir, { recursive: true })
+  const png = join(dir, 'benchmarks.png')
+  await renderPlot(results, png, browser)
+  const list = verdicts(results)
+  const notes = existsSync(notesFile) ? readFileSync(notesFile, 'utf8').trim() : ''
+  const resultsPath = results.quick
+    ? `bench/.out/${results.date}-quick.json`
+    : `bench/results/${results.date}.json`
+  const doc = `# Benchmarks
+
+Generated by \`npm run bench\` from \`${resultsPath}\` on ${results.date}. The targets are the ones of
+issue 4; the verdicts below are computed from the measured numbers, not written by hand.
+
+## Targets
+
+| Target | Measured | Met |
+|---|---|---|
+${list.map((v) => `| ${v.target} | ${v.measured} | ${v.met === null ? '–' : v.met ? 'yes' : '**no**'} |`).join('\n')}
+
+## Where ours falls short
+
+${shortfalls(results, list)}
+
+## Ratios to the baselines
+
+${ratiosTable(results)}
+
+"Ours ÷ page" divides ours's max sustainable rate by the page's (higher is better for ours); the
+latency ratio divides the page's p99 at 1,000 ev/s by ours's (above 1× means the page is slower).
+
+![p99 latency and delivery per rate, and heap during the soak](benchmarks.png)
+
+## Results per page and rate
+
+${results.settings.pages.map((page) => `### ${PAGE_LABELS[page]}\n\n${pageTable(results, page)}`).join('\n\n')}
+
+## Time from navigation to first applied event
+
+${coldTable(results)}
+
+## Soak
+
+${soakText(results)}
+
+## Machine and run
+
+${machineTable(results)}
+
+${METHOD}
+${notes ? `\n${notes}\n` : ''}
+## Running it
+
+\`\`\`sh
+npm run bench                       # full run: ~20 min with the 10-minute soak
+npm run bench -- --quick            # smoke run of the whole pipeline (~3 min), output in bench/.out/
+npm run bench -- --soak-minutes 30  # longer soak
+npm run bench -- --rates 1000,20000 --pages ours,native
+npm run bench -- --profile 20000    # CPU profile of ours at one rate, hot functions by source module
+npm run bench -- --report bench/results/${results.date}.json   # rewrite this page from a results file
+\`\`\`
+`
+  const md = join(dir, 'benchmarks.md')
+  writeFileSync(md, doc)
+  log(`report: ${relative(process.cwd(), md)}, plot: ${relative(process.cwd(), png)}`)
+}

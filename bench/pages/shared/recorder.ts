@@ -1,0 +1,233 @@
+// What a bench page records: when each event id was applied and painted, frames, long tasks; read by the runner.
+import { frameFlag } from './frameFlag'
+
+/** Query parameters the runner puts on the page URL. */
+export interface RecorderParams {
+  /** The first id of this run; older ids (history backfill) are counted, not timed. */
+  base: number
+  /** Ids recorded from `base` on; later ones are counted as overflow. */
+  capacity: number
+  /** Animation frames kept (about 60 per second of run). */
+  frames: number
+}
+
+export interface RecorderCounters {
+  /** Events applied with an id in [base, base + capacity). */
+  recorded: number
+  /** Events applied with an id below `base` (history backfill of earlier runs). */
+  older: number
+  /** Events applied with an id beyond the capacity. */
+  overflow: number
+  /** An id applied a second time. */
+  duplicates: number
+  /** Events applied without a numeric id. */
+  unnamed: number
+}
+
+export interface RecorderSnapshot {
+  /** Epoch ms on the page clock, base64 of a Float64Array over ids [from, to]; 0 = not applied. */
+  applied: string
+  painted: string
+  /** rAF timestamps (epoch ms, page clock) of every frame kept. */
+  frames: number[]
+  /** Long tasks: [start epoch ms, duration ms]. */
+  longTasks: [number, number][]
+  counters: RecorderCounters
+  /** ms after navigation start of the first applied event of any id, and of the first live one. */
+  firstAppliedMs: number | null
+  firstLiveMs: number | null
+}
+
+export interface ClockSample {
+  /** Offset to add to page epoch ms to get runner epoch ms. */
+  offsetMs: number
+  /** Round trip of the sample the offset came from. */
+  rttMs: number
+}
+
+export interface BenchApi {
+  params: RecorderParams
+  /** True once every channel's stream is open. */
+  ready(): boolean
+  appliedCount(from: number, to: number): number
+  firstLiveMs(): number | null
+  snapshot(from: number, to: number): RecorderSnapshot
+  calibrate(samples: number): Promise<ClockSample>
+}
+
+declare global {
+  interface Window {
+    __bench?: BenchApi
+  }
+}
+
+const origin = performance.timeOrigin
+const epochNow = (): number => origin + performance.now()
+
+export function readParams(): RecorderParams {
+  const query = new URLSearchParams(location.search)
+  const number = (name: string, fallback: number) => {
+    const value = Number(query.get(name))
+    return Number.isFinite(value) && value > 0 ? value : fallback
+  }
+  return {
+    base: number('base', 1),
+    capacity: Math.floor(number('cap', 200_000)),
+    frames: Math.floor(number('frames', 4000)),
+  }
+}
+
+export class Recorder {
+  readonly params = readParams()
+  private readonly applied = new Float64Array(this.params.capacity)
+  private readonly painted = new Float64Array(this.params.capacity)
+  private readonly frames = new Float64Array(this.params.frames)
+  private frameCount = 0
+  private readonly longTasks: [number, number][] = []
+  private readonly counters: RecorderCounters = {
+    recorded: 0,
+    older: 0,
+    overflow: 0,
+    duplicates: 0,
+    unnamed: 0,
+  }
+  private firstApplied: number | null = null
+  private firstLive: number | null = null
+  /** Indexes applied since the last paint stamp. */
+  private awaitingPaint: number[] = []
+  private paintQueued = false
+  private readonly afterRender = new MessageChannel()
+
+  constructor() {
+    this.afterRender.port1.onmessage = () => this.stampPaint()
+    const onFrame = (time: number) => {
+      this.frames[this.frameCount % this.frames.length] = origin + time
+      this.frameCount += 1
+      requestAnimationFrame(onFrame)
+    }
+    requestAnimationFrame(onFrame)
+    try {
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) {
+          this.longTasks.push([origin + entry.startTime, entry.duration])
+        }
+      }).observe({ type: 'longtask', buffered: true })
+    } catch {
+      // No long-task support: the list stays empty and the report says so by its absence.
+    }
+  }
+
+  /** Records that the event `id` is in the store now; `at` lets a batch share one stamp. */
+  markApplied(id: string | null | undefined, at = epochNow()): void {
+    const n = id ? Number(id) : NaN
+    if (!Number.isInteger(n)) {
+      this.counters.unnamed += 1
+      return
+    }
+    this.firstApplied ??= at - origin
+    const index = n - this.params.base
+    if (index < 0) {
+      this.counters.older += 1
+      return
+    }
+    if (index >= this.params.capacity) {
+      this.counters.overflow += 1
+      return
+    }
+    this.firstLive ??= at - origin
+    if (this.applied[index] !== 0) {
+      this.counters.duplicates += 1
+      return
+    }
+    this.applied[index] = at
+    this.counters.recorded += 1
+    this.awaitingPaint.push(index)
+  }
+
+  /** Call after a batch was applied: its events get a paint stamp after the frame that shows them. */
+  batchDone(): void {
+    if (this.paintQueued || this.awaitingPaint.length === 0) return
+    this.paintQueued = true
+    // Inside a frame callback the DOM change renders in this frame; elsewhere in the next one.
+    if (frameFlag.inside) this.afterRender.port2.postMessage(0)
+    else requestAnimationFrame(() => this.afterRender.port2.postMessage(0))
+  }
+
+  private stampPaint(): void {
+    this.paintQueued = false
+    const at = epochNow()
+    for (const index of this.awaitingPaint) this.painted[index] = at
+    this.awaitingPaint = []
+  }
+
+  appliedCount(from: number, to: number): number {
+    let count = 0
+    const [start, end] = this.range(from, to)
+    for (let i = start; i < end; i += 1) if (this.applied[i] !== 0) count += 1
+    return count
+  }
+
+  snapshot(from: number, to: number): RecorderSnapshot {
+    const [start, end] = this.range(from, to)
+    const kept = Math.min(this.frameCount, this.frames.length)
+    const frames: number[] = []
+    for (let i = this.frameCount - kept; i < this.frameCount; i += 1) {
+      frames.push(this.frames[i % this.frames.length] as number)
+    }
+    return {
+      applied: toBase64(this.applied.subarray(start, end)),
+      painted: toBase64(this.painted.subarray(start, end)),
+      frames,
+      longTasks: [...this.longTasks],
+      counters: { ...this.counters },
+      firstAppliedMs: this.firstApplied,
+      firstLiveMs: this.firstLive,
+    }
+  }
+
+  firstLiveMs(): number | null {
+    return this.firstLive
+  }
+
+  private range(from: number, to: number): [number, number] {
+    const cap = this.params.capacity
+    const start = Math.max(0, Math.min(cap, from - this.params.base))
+    const end = Math.max(start, Math.min(cap, to - this.params.base + 1))
+    return [start, end]
+  }
+}
+
+function toBase64(values: Float64Array): string {
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength)
+  let text = ''
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+  }
+  return btoa(text)
+}
+
+/** Offset between this page's clock and the runner's, from the sample with the shortest round trip. */
+export async function calibrateClock(samples: number): Promise<ClockSample> {
+  let best: ClockSample | null = null
+  for (let i = 0; i < samples; i += 1) {
+    const sent = epochNow()
+    const response = await fetch('/bench/clock', { cache: 'no-store' })
+    const { now } = (await response.json()) as { now: number }
+    const received = epochNow()
+    const rttMs = received - sent
+    if (!best || rttMs < best.rttMs) best = { offsetMs: now - (sent + received) / 2, rttMs }
+  }
+  return best ?? { offsetMs: 0, rttMs: 0 }
+}
+
+/** Puts the recorder on `window.__bench` for the runner. */
+export function exposeBench(recorder: Recorder, ready: () => boolean): void {
+  window.__bench = {
+    params: recorder.params,
+    ready,
+    appliedCount: (from, to) => recorder.appliedCount(from, to),
+    firstLiveMs: () => recorder.firstLiveMs(),
+    snapshot: (from, to) => recorder.snapshot(from, to),
+    calibrate: calibrateClock,
+  }
+}

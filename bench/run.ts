@@ -1,0 +1,254 @@
+// `npm run bench`: ours against two baselines at stepped rates, a soak and cold starts; writes results and docs.
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus, freemem, loadavg, totalmem } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { chromium } from 'playwright-core'
+import { build } from 'vite'
+import { CHROMIUM_ARGS } from '../playwright.config.ts'
+import { startBenchServer } from './lib/benchServer.ts'
+import { LoadSource } from './lib/loadSource.ts'
+import {
+  PAGES,
+  coldStarts,
+  runStep,
+  soak,
+  type BenchContext,
+  type ColdStart,
+  type PageName,
+  type SoakResult,
+  type StepResult,
+} from './lib/measure.ts'
+import { profilePage } from './lib/profile.ts'
+import { writeReport, type BenchResults, type MachineInfo } from './lib/report.ts'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const repo = join(here, '..')
+
+const HELP = `npm run bench -- [options]
+  --quick               short smoke run: 2 s steps, 1 s warm-up, 1 min soak, results in bench/.out/
+  --rates LIST          total events/s per step (default 100,1000,5000,10000,20000,50000)
+  --pages LIST          ours,native,vueuse (default all three)
+  --step-seconds N      measured window per step (default 10; quick 2)
+  --warmup-seconds N    warm-up before each window (default 2; quick 1)
+  --soak-minutes N      soak of ours at 1,000 events/s (default 10; quick 1; 0 skips it)
+  --cold-starts N       navigations per page for time to first event (default 5; quick 2)
+  --profile RATE        only profile the pages (--pages, default all) at RATE and print the hot functions
+  --report FILE         only rewrite docs/benchmarks.md and the plot from a results JSON
+  --out DIR             where results, the doc and the plot go (default: bench/results + docs/)`
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    rates: { type: 'string' },
+    pages: { type: 'string' },
+    'step-seconds': { type: 'string' },
+    'warmup-seconds': { type: 'string' },
+    'soak-minutes': { type: 'string' },
+    'cold-starts': { type: 'string' },
+    profile: { type: 'string' },
+    report: { type: 'string' },
+    out: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+})
+
+function numberArg(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  const parsed = Number(value)
+  if (!Number.isFinite(parsed) || parsed < 0)
+    throw new Error(`--${name} must be a non-negative number`)
+  return parsed
+}
+
+function listArg<T extends string>(
+  name: string,
+  value: string | undefined,
+  allowed: readonly T[] | null,
+  fallback: T[],
+): T[] {
+  if (value === undefined) return fallback
+  const items = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean) as T[]
+  const wrong = allowed ? items.find((item) => !allowed.includes(item)) : undefined
+  if (wrong !== undefined)
+    throw new Error(`--${name}: unknown "${wrong}" (one of ${allowed?.join(', ')})`)
+  return items
+}
+
+const log = (line: string) => console.log(line)
+
+function localDate(): string {
+  const now = new Date()
+  const pad = (n: number) => String(n).padStart(2, '0')
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`
+}
+
+function git(...command: string[]): string {
+  try {
+    return execFileSync('git', command, { cwd: repo, encoding: 'utf8' }).trim()
+  } catch {
+    return 'unknown'
+  }
+}
+
+function machine(chromiumVersion: string): MachineInfo {
+  const cpu = cpus()
+  return {
+    nproc: cpu.length,
+    cpuModel: cpu[0]?.model ?? 'unknown',
+    memoryGB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    freeMemoryGB: Math.round((freemem() / 2 ** 30) * 10) / 10,
+    chromium: chromiumVersion,
+    node: process.version,
+    commit: git('rev-parse', '--short', 'HEAD'),
+    srcChanged: git('status', '--porcelain', '--', 'src', 'server') !== '',
+    loadStart: loadavg().map((n) => Math.round(n * 100) / 100),
+    loadEnd: [],
+  }
+}
+
+async function buildPages(profile: boolean): Promise<string> {
+  if (profile) process.env.BENCH_PROFILE = '1'
+  log('building the bench pages (vite build -c bench/vite.config.ts)…')
+  await build({ configFile: join(here, 'vite.config.ts'), logLevel: 'warn' })
+  return join(here, '.dist')
+}
+
+async function main(): Promise<void> {
+  if (args.help) return log(HELP)
+  const quick = args.quick
+  const outDir = args.out ?? (quick ? join(here, '.out') : null)
+  const resultsDir = outDir ?? join(here, 'results')
+  const docsDir = outDir ?? join(repo, 'docs')
+
+  if (args.report) {
+    const results = JSON.parse(readFileSync(args.report, 'utf8')) as BenchResults
+    await writeReport(results, docsDir, log)
+    return
+  }
+
+  const rates = listArg('rates', args.rates, null, [
+    '100',
+    '1000',
+    '5000',
+    '10000',
+    '20000',
+    '50000',
+  ]).map(Number)
+  const pages = listArg<PageName>('pages', args.pages, PAGES, [...PAGES])
+  const stepSeconds = numberArg('step-seconds', args['step-seconds'], quick ? 2 : 10)
+  const warmupSeconds = numberArg('warmup-seconds', args['warmup-seconds'], quick ? 1 : 2)
+  const soakMinutes = numberArg('soak-minutes', args['soak-minutes'], quick ? 1 : 10)
+  const coldRuns = numberArg('cold-starts', args['cold-starts'], quick ? 2 : 5)
+
+  const root = await buildPages(args.profile !== undefined)
+  const server = await startBenchServer(root)
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+  })
+  const source = new LoadSource(server.hub)
+  const ctx: BenchContext = { browser, server, source, log }
+  const info = machine(browser.version())
+  log(
+    `machine: ${info.nproc} cores, ${info.memoryGB} GB, Chromium ${info.chromium}, Node ${info.node}, load ${info.loadStart.join(' ')}`,
+  )
+
+  try {
+    if (args.profile !== undefined) {
+      const rate = numberArg('profile', args.profile, 10_000)
+      for (const page of pages) {
+        await profilePage(ctx, page, rate, stepSeconds * 1000, join(here, '.out')).catch(
+          (error: unknown) => log(`${page}: profile failed: ${String(error)}`),
+        )
+      }
+      return
+    }
+    const startedAt = new Date().toISOString()
+    const steps: StepResult[] = []
+    const saturated = new Set<PageName>()
+    for (const [index, rate] of rates.entries()) {
+      for (const page of pages) {
+        if (saturated.has(page)) {
+          log(`${page} @ ${rate}/s: skipped (saturated at a lower rate)`)
+          continue
+        }
+        const step = await runStep(ctx, page, {
+          rate,
+          warmupMs: warmupSeconds * 1000,
+          measureMs: stepSeconds * 1000,
+          drainMs: quick ? 3000 : 5000,
+          seed: 100 + index,
+        })
+        steps.push(step)
+        log(describeStep(step))
+        // Far past its limit a page only piles up work; higher steps would say nothing new.
+        if (step.loss > 0.2 || (step.applied.p99 ?? Infinity) > 10_000) saturated.add(page)
+      }
+    }
+    const cold: ColdStart[] = []
+    for (const page of pages) {
+      cold.push(await coldStarts(ctx, page, coldRuns, 100))
+      log(
+        `${page}: first applied event ${cold
+          .at(-1)
+          ?.firstAppliedMs.map((n) => n.toFixed(0))
+          .join(', ')} ms`,
+      )
+    }
+    const soaks: SoakResult[] = []
+    if (soakMinutes > 0 && pages.includes('ours')) {
+      log(`soak: ours at 1000/s for ${soakMinutes} min`)
+      soaks.push(await soak(ctx, 'ours', 1000, soakMinutes, quick ? 10 : 30))
+      const last = soaks.at(-1)
+      log(
+        `soak: heap ${last?.heapStartMB?.toFixed(1)} → ${last?.heapEndMB?.toFixed(1)} MB, loss ${last?.loss}`,
+      )
+    }
+    info.loadEnd = loadavg().map((n) => Math.round(n * 100) / 100)
+    const results: BenchResults = {
+      date: localDate(),
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      quick,
+      settings: { rates, pages, stepSeconds, warmupSeconds, soakMinutes, coldRuns, soakRate: 1000 },
+      machine: info,
+      steps,
+      cold,
+      soaks,
+    }
+    mkdirSync(resultsDir, { recursive: true })
+    const file = join(resultsDir, `${results.date}${quick ? '-quick' : ''}.json`)
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`)
+    log(`results: ${file}`)
+    await writeReport(results, docsDir, log, browser)
+  } finally {
+    await browser.close()
+    await server.close()
+  }
+}
+
+function describeStep(step: StepResult): string {
+  const ms = (n: number | null) => (n === null ? '–' : n.toFixed(1))
+  return [
+    `${step.page.padEnd(6)} @ ${String(step.rate).padStart(5)}/s (sent ${step.achievedRate.toFixed(0)}/s):`,
+    `delivered ${step.delivered}/${step.sent},`,
+    `applied p50/p95/p99 ${ms(step.applied.p50)}/${ms(step.applied.p95)}/${ms(step.applied.p99)} ms,`,
+    `painted p99 ${ms(step.painted.p99)} ms,`,
+    `long tasks ${step.longTasks.count} (max ${ms(step.longTasks.maxMs)}),`,
+    `dropped frames ${step.frames.dropped}/${step.frames.frames},`,
+    `heap ${ms(step.heap.beforeMB)}→${ms(step.heap.afterMB)} MB,`,
+    `streams ${step.streamConnections}${step.sustainable ? ', sustainable' : ''}`,
+    step.notes.length ? `[${step.notes.join('; ')}]` : '',
+  ].join(' ')
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exitCode = 1
+})

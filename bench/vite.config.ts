@@ -1,0 +1,32 @@
+// Builds the bench pages (ours and the two baselines) from the app's real modules, as production code.
+import { fileURLToPath, URL } from 'node:url'
+import vue from '@vitejs/plugin-vue'
+import { defineConfig } from 'vite'
+
+const pages = fileURLToPath(new URL('./pages', import.meta.url))
+
+export default defineConfig({
+  root: pages,
+  base: '/',
+  logLevel: 'warn',
+  plugins: [vue()],
+  resolve: {
+    alias: { '@': fileURLToPath(new URL('../src', import.meta.url)) },
+  },
+  build: {
+    outDir: fileURLToPath(new URL('./.dist', import.meta.url)),
+    emptyOutDir: true,
+    target: 'es2022',
+    // The profiler run (`--profile`) builds unminified with source maps to name functions.
+    minify: process.env.BENCH_PROFILE ? false : 'oxc',
+    sourcemap: Boolean(process.env.BENCH_PROFILE),
+    chunkSizeWarningLimit: 2000,
+    rolldownOptions: {
+      input: {
+        ours: `${pages}/ours.html`,
+        native: `${pages}/native.html`,
+        vueuse: `${pages}/vueuse.html`,
+      },
+    },
+  },
+})
