@@ -29,7 +29,13 @@ export function backtestChartOption(series: BacktestSeries, theme: ChartTheme): 
       { left: 4, right: 8, bottom: 4, height: '22%', containLabel: true },
     ],
     xAxis: [
-      { type: 'time', gridIndex: 0, ...axis, axisLabel: { show: false }, splitLine: { show: false } },
+      {
+        type: 'time',
+        gridIndex: 0,
+        ...axis,
+        axisLabel: { show: false },
+        splitLine: { show: false },
+      },
       { type: 'time', gridIndex: 1, ...axis, splitLine: { show: false } },
     ],
     yAxis: [
@@ -38,7 +44,10 @@ export function backtestChartOption(series: BacktestSeries, theme: ChartTheme): 
         gridIndex: 0,
         scale: true,
         ...axis,
-        axisLabel: { ...axis.axisLabel, formatter: rangeFormatter(series.equity, series.benchmark) },
+        axisLabel: {
+          ...axis.axisLabel,
+          formatter: rangeFormatter(series.equity, series.benchmark),
+        },
       },
       {
         type: 'value',
@@ -50,14 +59,25 @@ export function backtestChartOption(series: BacktestSeries, theme: ChartTheme): 
       },
     ],
     series: [
-      { ...streamLine('equity', 'Equity', theme.series[0], series.equity), xAxisIndex: 0, yAxisIndex: 0 },
-      { ...streamLine('benchmark', 'Benchmark', theme.muted, series.benchmark), xAxisIndex: 0, yAxisIndex: 0 },
+      {
+        ...streamLine('equity', 'Equity', theme.series[0], series.equity),
+        xAxisIndex: 0,
+        yAxisIndex: 0,
+      },
+      {
+        ...streamLine('benchmark', 'Benchmark', theme.muted, series.benchmark),
+        xAxisIndex: 0,
+        yAxisIndex: 0,
+      },
       {
         ...streamLine('drawdown', 'Drawdown', theme.down, underwater),
         xAxisIndex: 1,
         yAxisIndex: 1,
         areaStyle: { color: theme.down, opacity: 0.25 },
-        tooltip: { valueFormatter: (value) => (typeof value === 'number' ? `${(value * 100).toFixed(1)} %` : '') },
+        tooltip: {
+          valueFormatter: (value) =>
+            typeof value === 'number' ? `${(value * 100).toFixed(1)} %` : '',
+        },
       },
     ],
   }

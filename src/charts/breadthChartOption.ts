@@ -29,7 +29,11 @@ function part(
     barWidth: 22,
     animation: false,
     emphasis: { disabled: true },
-    label: { show: total > 0 && value / total >= MIN_LABEL_SHARE, color: text, formatter: `${name} {c}` },
+    label: {
+      show: total > 0 && value / total >= MIN_LABEL_SHARE,
+      color: text,
+      formatter: `${name} {c}`,
+    },
   }
 }
 

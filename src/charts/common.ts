@@ -5,7 +5,12 @@ import type { LineSeriesOption } from './echarts'
 export type Point = readonly [number, number]
 
 /** Streaming line defaults: no animation, no symbols, LTTB sampling so long windows stay cheap. */
-export function streamLine(id: string, name: string, color: string, data: readonly Point[]): LineSeriesOption {
+export function streamLine(
+  id: string,
+  name: string,
+  color: string,
+  data: readonly Point[],
+): LineSeriesOption {
   return {
     id,
     name,

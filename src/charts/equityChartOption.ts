@@ -1,6 +1,13 @@
 // Dashboard line chart: portfolio equity (left axis) and one index (right axis) over the chosen window.
 import type { ChartTheme } from './chartTheme'
-import { axisStyle, compactNumber, legendStyle, rangeFormatter, streamLine, tooltipStyle } from './common'
+import {
+  axisStyle,
+  compactNumber,
+  legendStyle,
+  rangeFormatter,
+  streamLine,
+  tooltipStyle,
+} from './common'
 import type { Point } from './common'
 import type { ChartOption } from './echarts'
 
@@ -65,7 +72,12 @@ export function equityChartOption(data: EquityChartData, theme: ChartTheme): Cha
     series: [
       { ...streamLine('equity', 'Equity', theme.series[0], data.equity), yAxisIndex: 0 },
       {
-        ...streamLine('index', data.indexName ?? 'Index', theme.series[1], data.indexName ? data.index : []),
+        ...streamLine(
+          'index',
+          data.indexName ?? 'Index',
+          theme.series[1],
+          data.indexName ? data.index : [],
+        ),
         yAxisIndex: 1,
       },
     ],

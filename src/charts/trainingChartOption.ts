@@ -28,7 +28,11 @@ export function trainingChartOption(curves: TrainingCurves, theme: ChartTheme): 
     ],
     series: [
       { ...streamLine('loss', 'loss', c1, curves.loss), yAxisIndex: 0 },
-      { ...streamLine('val_loss', 'val loss', c1, curves.val_loss), yAxisIndex: 0, lineStyle: { color: c1, width: 1.5, ...dashed } },
+      {
+        ...streamLine('val_loss', 'val loss', c1, curves.val_loss),
+        yAxisIndex: 0,
+        lineStyle: { color: c1, width: 1.5, ...dashed },
+      },
       { ...streamLine('accuracy', 'acc', c3, curves.accuracy), yAxisIndex: 1 },
       {
         ...streamLine('val_accuracy', 'val acc', c3, curves.val_accuracy),

@@ -9,7 +9,8 @@ export const useChartTheme = createSharedComposable((): ComputedRef<ChartTheme> 
   return computed(() => {
     const name = theme.value
     // useTheme sets data-theme synchronously, so the computed style already has the new palette.
-    const style = typeof document === 'undefined' ? null : getComputedStyle(document.documentElement)
+    const style =
+      typeof document === 'undefined' ? null : getComputedStyle(document.documentElement)
     return themeFromCss(name, (variable) => style?.getPropertyValue(variable) ?? '')
   })
 })

@@ -6,10 +6,7 @@ import { useConnectionStore } from '@/stores/connectionStore'
  * Re-reads `read()` on every store version bump unless the display is paused; on resume it reads at
  * once, which jumps to the live edge. `read` runs untracked: only `version` drives updates.
  */
-export function useLiveSnapshot<T>(
-  read: () => T,
-  version: () => number,
-): Readonly<ShallowRef<T>> {
+export function useLiveSnapshot<T>(read: () => T, version: () => number): Readonly<ShallowRef<T>> {
   const connection = useConnectionStore()
   const snapshot = shallowRef<T>(read())
   watch([version, () => connection.paused], () => {

@@ -48,7 +48,11 @@ describe('AlertsPanel', () => {
     )
     const wrapper = mountWith(AlertsPanel, pinia)
     const shown = rows(wrapper)
-    expect(shown.map((row) => row.get('.alert__message').text())).toEqual(['newest', 'middle', 'older'])
+    expect(shown.map((row) => row.get('.alert__message').text())).toEqual([
+      'newest',
+      'middle',
+      'older',
+    ])
     expect(shown[0]?.get('.alert__sev').text()).toMatch(/^✖\s*Critical$/)
     expect(shown[1]?.get('.alert__sev').text()).toMatch(/^⚠\s*Warning$/)
     expect(shown[2]?.get('.alert__sev').text()).toMatch(/^ℹ\s*Info$/)
@@ -69,7 +73,12 @@ describe('AlertsPanel', () => {
     expect(document.title).toBe('(1) critical · Realtime Monitor')
     await wrapper.get('li.alert').get('button').trigger('click')
     expect(wrapper.get('li.alert').text()).toContain('✓ acknowledged')
-    expect(wrapper.get('li.alert').findAll('button').map((b) => b.text())).not.toContain('Ack')
+    expect(
+      wrapper
+        .get('li.alert')
+        .findAll('button')
+        .map((b) => b.text()),
+    ).not.toContain('Ack')
     expect(wrapper.find('[data-testid="unread-critical"]').exists()).toBe(false)
     expect(document.title).toBe('Realtime Monitor')
   })
@@ -88,8 +97,16 @@ describe('AlertsPanel', () => {
   it('filters by severity and by category', async () => {
     add(
       alertEvent('a-1', 1, { severity: 'info', category: 'drawdown', message: 'info drawdown' }),
-      alertEvent('a-2', 2, { severity: 'critical', category: 'exposure', message: 'critical exposure' }),
-      alertEvent('a-3', 3, { severity: 'critical', category: 'drawdown', message: 'critical drawdown' }),
+      alertEvent('a-2', 2, {
+        severity: 'critical',
+        category: 'exposure',
+        message: 'critical exposure',
+      }),
+      alertEvent('a-3', 3, {
+        severity: 'critical',
+        category: 'drawdown',
+        message: 'critical drawdown',
+      }),
     )
     const wrapper = mountWith(AlertsPanel, pinia)
     const severity = wrapper.get('[aria-label="Filter by severity"]')
@@ -101,7 +118,10 @@ describe('AlertsPanel', () => {
       'critical exposure',
     ])
     const category = wrapper.get('[aria-label="Filter by category"]')
-    await category.findAll('button').find((b) => b.text() === 'Drawdown')?.trigger('click')
+    await category
+      .findAll('button')
+      .find((b) => b.text() === 'Drawdown')
+      ?.trigger('click')
     expect(rows(wrapper).map((r) => r.get('.alert__message').text())).toEqual(['critical drawdown'])
     expect(wrapper.text()).toContain('2 hidden by the filters')
   })
@@ -116,7 +136,11 @@ describe('AlertsPanel', () => {
     const marker = wrapper.get('[data-testid="new-marker"]')
     expect(marker.text()).toBe('↑ 2 new')
     await marker.trigger('click')
-    expect(rows(wrapper).map((r) => r.get('.alert__message').text())).toEqual(['third', 'second', 'first'])
+    expect(rows(wrapper).map((r) => r.get('.alert__message').text())).toEqual([
+      'third',
+      'second',
+      'first',
+    ])
     expect(wrapper.find('[data-testid="new-marker"]').exists()).toBe(false)
   })
 

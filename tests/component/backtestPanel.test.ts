@@ -24,7 +24,13 @@ function add(...events: ReturnType<typeof backtestEvent>[]) {
   store.commit()
 }
 
-const METRICS = { total_return: 0.183, annual_return: 0.071, sharpe: 1.21, max_drawdown: 0.118, win_rate: 0.54 }
+const METRICS = {
+  total_return: 0.183,
+  annual_return: 0.071,
+  sharpe: 1.21,
+  max_drawdown: 0.118,
+  win_rate: 0.54,
+}
 
 describe('BacktestPanel', () => {
   it('says that no backtests have reported yet', () => {
@@ -33,7 +39,10 @@ describe('BacktestPanel', () => {
   })
 
   it('shows strategy, status, progress with the current date, equity and trades', async () => {
-    add(backtestEvent('b-1', 1, { current_date: '2021-06-29', progress: 0.41 }), backtestEvent('b-1', 2))
+    add(
+      backtestEvent('b-1', 1, { current_date: '2021-06-29', progress: 0.41 }),
+      backtestEvent('b-1', 2),
+    )
     const wrapper = mountWith(BacktestPanel, pinia)
     await flushPromises()
     const card = wrapper.get('[data-backtest-id="b-1"]')
@@ -63,14 +72,20 @@ describe('BacktestPanel', () => {
   it('shows the error of a failed backtest', () => {
     add(backtestEvent('b-3', 1, { status: 'failed', error: 'data gap 2020-03-16' }))
     const wrapper = mountWith(BacktestPanel, pinia)
-    expect(wrapper.get('[data-backtest-id="b-3"] [data-testid="error"]').text()).toContain('data gap 2020-03-16')
+    expect(wrapper.get('[data-backtest-id="b-3"] [data-testid="error"]').text()).toContain(
+      'data gap 2020-03-16',
+    )
   })
 
   it('is dimmed with "as of" when its channel has failed', () => {
     add(backtestEvent('b-1', 1))
     useConnectionStore().setStatus(
       'backtest',
-      channelStatus('backtest', { phase: 'failed', reason: 'HTTP 401' }, { lastEventAt: Date.now() - 5000 }),
+      channelStatus(
+        'backtest',
+        { phase: 'failed', reason: 'HTTP 401' },
+        { lastEventAt: Date.now() - 5000 },
+      ),
     )
     const wrapper = mountWith(BacktestPanel, pinia)
     expect(wrapper.find('.panel--dimmed').exists()).toBe(true)

@@ -28,7 +28,12 @@ describe('ConnectionStrip', () => {
     connection.setStatus('dashboard', channelStatus('dashboard', OPEN))
     connection.setStatus(
       'alerts',
-      channelStatus('alerts', { phase: 'backoff', attempt: 3, retryAt: Date.now() + 7000, reason: 'HTTP 500' }),
+      channelStatus('alerts', {
+        phase: 'backoff',
+        attempt: 3,
+        retryAt: Date.now() + 7000,
+        reason: 'HTTP 500',
+      }),
     )
     const wrapper = mountWith(ConnectionStrip, pinia)
     const overall = wrapper.get('[data-testid="overall"]').text()
@@ -41,7 +46,11 @@ describe('ConnectionStrip', () => {
   it('names the per-channel transport and the failed state', () => {
     useConnectionStore().setStatus(
       'training',
-      channelStatus('training', { phase: 'failed', reason: 'HTTP 401' }, { transport: 'per-channel' }),
+      channelStatus(
+        'training',
+        { phase: 'failed', reason: 'HTTP 401' },
+        { transport: 'per-channel' },
+      ),
     )
     const wrapper = mountWith(ConnectionStrip, pinia)
     expect(wrapper.get('[data-testid="overall"]').text()).toContain('failed')
@@ -65,7 +74,9 @@ describe('ConnectionStrip', () => {
   it('switches the theme on <html> and remembers it', async () => {
     const wrapper = mountWith(ConnectionStrip, pinia)
     const before = document.documentElement.dataset.theme
-    const toggle = wrapper.findAll('button').find((b) => /theme/.test(b.attributes('aria-label') ?? ''))
+    const toggle = wrapper
+      .findAll('button')
+      .find((b) => /theme/.test(b.attributes('aria-label') ?? ''))
     await toggle?.trigger('click')
     const after = document.documentElement.dataset.theme
     expect(after).not.toBe(before)
@@ -74,7 +85,10 @@ describe('ConnectionStrip', () => {
 
   it('asks for diagnostics', async () => {
     const wrapper = mountWith(ConnectionStrip, pinia)
-    await wrapper.findAll('button').find((b) => b.text() === 'Diagnostics')?.trigger('click')
+    await wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'Diagnostics')
+      ?.trigger('click')
     expect(wrapper.emitted('diagnostics')).toHaveLength(1)
   })
 })

@@ -66,7 +66,12 @@ describe('DashboardPanel', () => {
     fill()
     useConnectionStore().setStatus(
       'dashboard',
-      channelStatus('dashboard', { phase: 'backoff', attempt: 2, retryAt: Date.now() + 4000, reason: 'HTTP 500' }),
+      channelStatus('dashboard', {
+        phase: 'backoff',
+        attempt: 2,
+        retryAt: Date.now() + 4000,
+        reason: 'HTTP 500',
+      }),
     )
     const wrapper = mountWith(DashboardPanel, pinia)
     expect(wrapper.find('.panel--dimmed').exists()).toBe(true)
@@ -95,7 +100,9 @@ describe('DashboardPanel', () => {
     fill()
     useConnectionStore().setStatus(
       'dashboard',
-      channelStatus('dashboard', OPEN, { gap: { since: Date.now() - 5000, reason: 'server reset', uncertain: true } }),
+      channelStatus('dashboard', OPEN, {
+        gap: { since: Date.now() - 5000, reason: 'server reset', uncertain: true },
+      }),
     )
     const wrapper = mountWith(DashboardPanel, pinia)
     expect(wrapper.get('[data-testid="gap"]').text()).toContain('Events may be missing')

@@ -32,34 +32,50 @@ describe('DiagnosticsDrawer', () => {
         lastErrorAt: Date.now() - 60_000,
       }),
     )
-    const wrapper = mountWith(DiagnosticsDrawer, pinia, { client, props: { channels: ['dashboard'] } })
+    const wrapper = mountWith(DiagnosticsDrawer, pinia, {
+      client,
+      props: { channels: ['dashboard'] },
+    })
     expect(wrapper.get('[data-testid="rate"]').text()).toBe('…')
     received = 104
     await vi.advanceTimersByTimeAsync(1000)
     expect(wrapper.get('[data-testid="rate"]').text()).toBe('4.0')
     expect(wrapper.get('[data-testid="age"]').text()).toBe('3 s ago')
     expect(wrapper.get('[data-testid="reconnects"]').text()).toBe('2')
-    expect(wrapper.get('[data-testid="last-error"]').text()).toContain('HTTP 500 from /api/v1/sse/stream')
+    expect(wrapper.get('[data-testid="last-error"]').text()).toContain(
+      'HTTP 500 from /api/v1/sse/stream',
+    )
     expect(client.status).toHaveBeenCalledTimes(2)
   })
 
   it('lists invalid events with reason and raw excerpt as text, and the gaps', () => {
     const client = fakeClient((channel) =>
-      channelStatus(channel, { phase: 'backoff', attempt: 1, retryAt: Date.now() + 2000, reason: 'dropped' }, {
-        invalid: 1,
-        invalidEvents: [
-          {
-            channel,
-            event: 'risk_alert',
-            id: '77',
-            reason: 'severity: Invalid type',
-            excerpt: '{"message":"<img src=x onerror=alert(1)>"}',
-            at: Date.now(),
-          },
-        ],
-        gap: { since: Date.now() - 10_000, reason: 'resume refused', uncertain: false },
-        gaps: [{ since: Date.now() - 10_000, reason: 'resume refused', uncertain: false, closedAt: null }],
-      }),
+      channelStatus(
+        channel,
+        { phase: 'backoff', attempt: 1, retryAt: Date.now() + 2000, reason: 'dropped' },
+        {
+          invalid: 1,
+          invalidEvents: [
+            {
+              channel,
+              event: 'risk_alert',
+              id: '77',
+              reason: 'severity: Invalid type',
+              excerpt: '{"message":"<img src=x onerror=alert(1)>"}',
+              at: Date.now(),
+            },
+          ],
+          gap: { since: Date.now() - 10_000, reason: 'resume refused', uncertain: false },
+          gaps: [
+            {
+              since: Date.now() - 10_000,
+              reason: 'resume refused',
+              uncertain: false,
+              closedAt: null,
+            },
+          ],
+        },
+      ),
     )
     const wrapper = mountWith(DiagnosticsDrawer, pinia, { client, props: { channels: ['alerts'] } })
     const invalid = wrapper.get('[data-testid="invalid"]')
@@ -74,7 +90,10 @@ describe('DiagnosticsDrawer', () => {
 
   it('closes on Escape', async () => {
     const client = fakeClient((channel) => channelStatus(channel, OPEN))
-    const wrapper = mountWith(DiagnosticsDrawer, pinia, { client, props: { channels: ['dashboard'] } })
+    const wrapper = mountWith(DiagnosticsDrawer, pinia, {
+      client,
+      props: { channels: ['dashboard'] },
+    })
     document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }))
     expect(wrapper.emitted('close')).toHaveLength(1)
   })

@@ -23,12 +23,27 @@ function eventId(): string {
   return String(nextId)
 }
 
-export function dashboardEvent(seconds: number, overrides: Partial<DashboardUpdate> = {}): EventOf<'dashboard'> {
+export function dashboardEvent(
+  seconds: number,
+  overrides: Partial<DashboardUpdate> = {},
+): EventOf<'dashboard'> {
   const data: DashboardUpdate = {
     timestamp: iso(seconds),
     indices: [
-      { symbol: '000001.SH', name: 'SSE Composite', last: 3342.1, change: 12.4, change_pct: 0.0037 },
-      { symbol: '399001.SZ', name: 'SZSE Component', last: 10650.5, change: -20.3, change_pct: -0.0019 },
+      {
+        symbol: '000001.SH',
+        name: 'SSE Composite',
+        last: 3342.1,
+        change: 12.4,
+        change_pct: 0.0037,
+      },
+      {
+        symbol: '399001.SZ',
+        name: 'SZSE Component',
+        last: 10650.5,
+        change: -20.3,
+        change_pct: -0.0019,
+      },
     ],
     breadth: { advancing: 2411, declining: 1820, unchanged: 301 },
     turnover: 912345678901,
@@ -38,7 +53,11 @@ export function dashboardEvent(seconds: number, overrides: Partial<DashboardUpda
   return { channel: 'dashboard', event: 'dashboard_update', id: eventId(), data }
 }
 
-export function alertEvent(alertId: string, seconds: number, overrides: Partial<RiskAlert> = {}): EventOf<'alerts'> {
+export function alertEvent(
+  alertId: string,
+  seconds: number,
+  overrides: Partial<RiskAlert> = {},
+): EventOf<'alerts'> {
   const data: RiskAlert = {
     alert_id: alertId,
     timestamp: iso(seconds),

@@ -32,7 +32,10 @@ describe('StreamChart', () => {
       builds += 1
       return { series: [{ id: 'a', type: 'line', data: [[builds, builds]] }] }
     }
-    const wrapper = mount(StreamChart, { props: { build, revision: 0, label: 'test chart' }, attachTo: document.body })
+    const wrapper = mount(StreamChart, {
+      props: { build, revision: 0, label: 'test chart' },
+      attachTo: document.body,
+    })
     const chart = charts[0]
     expect(chart?.setOption).toHaveBeenCalledTimes(1)
     for (const revision of [1, 2, 3]) await wrapper.setProps({ revision })

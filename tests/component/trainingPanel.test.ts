@@ -78,7 +78,11 @@ describe('TrainingPanel', () => {
     add(trainingEvent('r-1', 1))
     useConnectionStore().setStatus(
       'training',
-      channelStatus('training', { phase: 'stale', silentSince: Date.now() - 35_000 }, { lastEventAt: Date.now() - 35_000 }),
+      channelStatus(
+        'training',
+        { phase: 'stale', silentSince: Date.now() - 35_000 },
+        { lastEventAt: Date.now() - 35_000 },
+      ),
     )
     const wrapper = mountWith(TrainingPanel, pinia)
     expect(wrapper.find('.panel--dimmed').exists()).toBe(true)

@@ -64,7 +64,8 @@ describe('equityChartOption', () => {
     const zooms = asArray(option.dataZoom) as Record<string, unknown>[]
     expect(zooms.map((z) => z.type)).toEqual(['inside', 'slider'])
     for (const zoom of zooms) {
-      for (const key of ['start', 'end', 'startValue', 'endValue']) expect(zoom).not.toHaveProperty(key)
+      for (const key of ['start', 'end', 'startValue', 'endValue'])
+        expect(zoom).not.toHaveProperty(key)
     }
   })
 
@@ -83,7 +84,10 @@ describe('equityChartOption', () => {
   })
 
   it('leaves the axis free before any data', () => {
-    const option = equityChartOption({ ...data, equity: [], index: [], end: null }, LIGHT_CHART_THEME)
+    const option = equityChartOption(
+      { ...data, equity: [], index: [], end: null },
+      LIGHT_CHART_THEME,
+    )
     const x = asArray(option.xAxis)[0] as { min?: number; max?: number }
     expect(x.min).toBeUndefined()
     expect(x.max).toBeUndefined()
@@ -92,7 +96,10 @@ describe('equityChartOption', () => {
 
 describe('breadthChartOption', () => {
   it('stacks advancing, unchanged and declining on one bar scaled to the total', () => {
-    const option = breadthChartOption({ advancing: 2411, declining: 1820, unchanged: 301 }, LIGHT_CHART_THEME)
+    const option = breadthChartOption(
+      { advancing: 2411, declining: 1820, unchanged: 301 },
+      LIGHT_CHART_THEME,
+    )
     const series = seriesOf(option)
     expect(series.map((s) => s.id)).toEqual(['advancing', 'unchanged', 'declining'])
     expect(series.map((s) => s.data)).toEqual([[2411], [301], [1820]])
@@ -103,7 +110,10 @@ describe('breadthChartOption', () => {
   })
 
   it('labels only the segments wide enough to hold a label', () => {
-    const option = breadthChartOption({ advancing: 2411, declining: 1820, unchanged: 301 }, LIGHT_CHART_THEME)
+    const option = breadthChartOption(
+      { advancing: 2411, declining: 1820, unchanged: 301 },
+      LIGHT_CHART_THEME,
+    )
     const shown = (id: string) => (byId(option, id).label as { show: boolean }).show
     expect(shown('advancing')).toBe(true)
     expect(shown('declining')).toBe(true)
@@ -111,22 +121,38 @@ describe('breadthChartOption', () => {
   })
 
   it('copes with an empty market', () => {
-    const option = breadthChartOption({ advancing: 0, declining: 0, unchanged: 0 }, LIGHT_CHART_THEME)
+    const option = breadthChartOption(
+      { advancing: 0, declining: 0, unchanged: 0 },
+      LIGHT_CHART_THEME,
+    )
     expect((asArray(option.xAxis)[0] as { max: number }).max).toBe(1)
   })
 })
 
 describe('trainingChartOption', () => {
   const curves = {
-    loss: [[1, 0.9], [2, 0.7], [3, 0.5]] as [number, number][],
-    val_loss: [[1, 0.95], [2, 0.8], [3, 0.6]] as [number, number][],
+    loss: [
+      [1, 0.9],
+      [2, 0.7],
+      [3, 0.5],
+    ] as [number, number][],
+    val_loss: [
+      [1, 0.95],
+      [2, 0.8],
+      [3, 0.6],
+    ] as [number, number][],
     accuracy: [] as [number, number][],
     val_accuracy: [] as [number, number][],
   }
 
   it('draws loss and val_loss per epoch, val_loss dashed, always the same four series', () => {
     const option = trainingChartOption(curves, LIGHT_CHART_THEME)
-    expect(seriesOf(option).map((s) => s.id)).toEqual(['loss', 'val_loss', 'accuracy', 'val_accuracy'])
+    expect(seriesOf(option).map((s) => s.id)).toEqual([
+      'loss',
+      'val_loss',
+      'accuracy',
+      'val_accuracy',
+    ])
     expect(byId(option, 'loss').data).toEqual(curves.loss)
     expect((byId(option, 'val_loss').lineStyle as { type: string }).type).toBe('dashed')
     expect(byId(option, 'loss').showSymbol).toBe(false)
@@ -136,7 +162,16 @@ describe('trainingChartOption', () => {
   it('shows the accuracy axis only when accuracy is reported', () => {
     const without = trainingChartOption(curves, LIGHT_CHART_THEME)
     expect((asArray(without.yAxis)[1] as { show: boolean }).show).toBe(false)
-    const withAcc = trainingChartOption({ ...curves, accuracy: [[1, 0.6], [2, 0.7]] }, LIGHT_CHART_THEME)
+    const withAcc = trainingChartOption(
+      {
+        ...curves,
+        accuracy: [
+          [1, 0.6],
+          [2, 0.7],
+        ],
+      },
+      LIGHT_CHART_THEME,
+    )
     expect((asArray(withAcc.yAxis)[1] as { show: boolean }).show).toBe(true)
     expect(byId(withAcc, 'accuracy').yAxisIndex).toBe(1)
   })
@@ -157,8 +192,12 @@ describe('backtestChartOption', () => {
     const drawdown = byId(option, 'drawdown')
     expect(drawdown.xAxisIndex).toBe(1)
     expect(drawdown.areaStyle).toBeTruthy()
-    expect((drawdown.data as [number, number][]).map(([, v]) => v)).toEqual([-0, -0.01, -0.02, -0.03, -0.04])
-    expect(seriesOf(option).every((s) => s.showSymbol === false && s.sampling === 'lttb')).toBe(true)
+    expect((drawdown.data as [number, number][]).map(([, v]) => v)).toEqual([
+      -0, -0.01, -0.02, -0.03, -0.04,
+    ])
+    expect(seriesOf(option).every((s) => s.showSymbol === false && s.sampling === 'lttb')).toBe(
+      true,
+    )
   })
 
   it('links the two time axes for the tooltip', () => {
@@ -169,16 +208,36 @@ describe('backtestChartOption', () => {
 
 describe('rangeFormatter', () => {
   it('uses millions with the decimals the range needs', () => {
-    expect(rangeFormatter([[0, 1_000_000], [1, 2_000_000]])(1_500_000)).toBe('1.5M')
-    expect(rangeFormatter([[0, 1_240_000], [1, 1_250_000]])(1_245_000)).toBe('1.245M')
+    expect(
+      rangeFormatter([
+        [0, 1_000_000],
+        [1, 2_000_000],
+      ])(1_500_000),
+    ).toBe('1.5M')
+    expect(
+      rangeFormatter([
+        [0, 1_240_000],
+        [1, 1_250_000],
+      ])(1_245_000),
+    ).toBe('1.245M')
   })
 
   it('falls back to whole numbers when millions would repeat', () => {
-    expect(rangeFormatter([[0, 1_252_000], [1, 1_252_900]])(1_252_520)).toBe('1,252,520')
+    expect(
+      rangeFormatter([
+        [0, 1_252_000],
+        [1, 1_252_900],
+      ])(1_252_520),
+    ).toBe('1,252,520')
   })
 
   it('keeps small values compact', () => {
-    expect(rangeFormatter([[0, 3300], [1, 3350]])(3342.1)).toBe('3,342.1')
+    expect(
+      rangeFormatter([
+        [0, 3300],
+        [1, 3350],
+      ])(3342.1),
+    ).toBe('3,342.1')
   })
 })
 
