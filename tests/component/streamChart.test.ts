@@ -77,11 +77,18 @@ describe('StreamChart', () => {
     })
     const chart = charts[0]
     expect(wrapper.find('[data-testid="live-edge"]').exists()).toBe(false)
-    chart?.getOption.mockReturnValue({ dataZoom: [{ start: 20, end: 60 }] })
-    const onZoom = chart?.on.mock.calls.find((call) => call[0] === 'datazoom')?.[1] as () => void
-    onZoom()
+    const onZoom = chart?.on.mock.calls.find((call) => call[0] === 'datazoom')?.[1] as (
+      event: unknown,
+    ) => void
+    // The inside zoom reports a batch; the slider reports start/end directly.
+    onZoom({ batch: [{ start: 20, end: 60 }] })
     await flushPromises()
     await wrapper.get('[data-testid="live-edge"]').trigger('click')
     expect(chart?.dispatchAction).toHaveBeenCalledWith({ type: 'dataZoom', start: 60, end: 100 })
+    await flushPromises()
+    expect(wrapper.find('[data-testid="live-edge"]').exists()).toBe(false)
+    onZoom({ start: 10, end: 90 })
+    await flushPromises()
+    expect(wrapper.find('[data-testid="live-edge"]').exists()).toBe(true)
   })
 })
