@@ -29,7 +29,7 @@ const repo = join(here, '..')
 
 const HELP = `npm run bench -- [options]
   --quick               short smoke run: 2 s steps, 1 s warm-up, 1 min soak, results in bench/.out/
-  --rates LIST          total events/s per step (default 100,1000,5000,10000,20000,50000)
+  --rates LIST          total events/s per step (default 100,500,1000,5000,10000,20000,50000)
   --pages LIST          ours,native,vueuse (default all three)
   --step-seconds N      measured window per step (default 10; quick 2)
   --warmup-seconds N    warm-up before each window (default 2; quick 1)
@@ -243,7 +243,8 @@ function describeStep(step: StepResult): string {
     `long tasks ${step.longTasks.count} (max ${ms(step.longTasks.maxMs)}),`,
     `dropped frames ${step.frames.dropped}/${step.frames.frames},`,
     `heap ${ms(step.heap.beforeMB)}→${ms(step.heap.afterMB)} MB,`,
-    `streams ${step.streamConnections}${step.sustainable ? ', sustainable' : ''}`,
+    `streams ${step.streamConnections} (opened ${step.streams.opened}, dropped as slow ${step.streams.droppedSlow})`,
+    step.sustainable ? 'SUSTAINABLE' : '',
     step.notes.length ? `[${step.notes.join('; ')}]` : '',
   ].join(' ')
 }

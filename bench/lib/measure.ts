@@ -1,6 +1,12 @@
 // Drives one bench page through a rate step, a soak or a cold start in headless Chromium and measures it.
 import type { Browser, CDPSession, Page } from 'playwright-core'
-import type { ClockSample, RecorderCounters, RecorderSnapshot } from '../pages/shared/recorder.ts'
+import type {
+  ClockSample,
+  RecorderCounters,
+  RecorderSnapshot,
+  StartupTimes,
+} from '../pages/shared/recorder.ts'
+import type { StreamCounts } from './sseHub.ts'
 import type { BenchServer } from './benchServer.ts'
 import { epochNow } from './clock.ts'
 import type { LoadSource } from './loadSource.ts'
@@ -55,6 +61,8 @@ export interface StepResult {
   firstLiveMs: number | null
   counters: RecorderCounters | null
   streamConnections: number
+  /** Stream connections opened during the step and dropped by the server as too slow. */
+  streams: StreamCounts
   clock: ClockSample | null
   /** False when the page never answered for its results (it was still busy with a backlog). */
   responsive: boolean
@@ -172,6 +180,7 @@ export async function runStep(
   const base = source.latestId + 1
   source.log.reset(base)
   const totalSeconds = (warmupMs + measureMs + drainMs) / 1000 + 20
+  server.hub.resetCounts()
   source.start(rate, options.seed)
   const opened = await openPage(ctx, page, {
     base,
@@ -180,10 +189,13 @@ export async function runStep(
   })
   const { tab, cdp } = opened
   try {
-    if (!(await waitFirstLive(tab, 20_000))) notes.push('no live event within 20 s of loading')
+    if (!(await waitFirstLive(tab, 20_000))) {
+      notes.push('no live event applied within 20 s of loading')
+      return unresponsive(page, rate, source, server, notes)
+    }
     await sleep(warmupMs)
     const clock = await within(
-      tab.evaluate(() => (window.__bench as NonNullable<Window['__bench']>).calibrate(8)),
+      tab.evaluate(() => (window.__bench as NonNullable<Window['__bench']>).calibrate(16)),
       15_000,
     )
     if (!clock) notes.push('clock calibration timed out (offset 0 assumed)')
@@ -277,6 +289,7 @@ export async function runStep(
       firstLiveMs: snapshot?.firstLiveMs ?? null,
       counters: snapshot?.counters ?? null,
       streamConnections,
+      streams: { ...server.hub.counts },
       clock,
       responsive: snapshot !== null,
       sustainable,
@@ -288,12 +301,48 @@ export async function runStep(
   }
 }
 
+/** The result of a step whose page never applied a live event: it is swamped from the start. */
+function unresponsive(
+  page: PageName,
+  rate: number,
+  source: LoadSource,
+  server: BenchServer,
+  notes: string[],
+): StepResult {
+  const none = { count: 0, p50: null, p95: null, p99: null, max: null }
+  return {
+    page,
+    rate,
+    achievedRate: source.sent / Math.max(1e-3, (epochNow() - source.startedAt) / 1000),
+    windowSeconds: 0,
+    sent: 0,
+    delivered: 0,
+    loss: 1,
+    applied: none,
+    painted: none,
+    longTasks: { count: 0, maxMs: null, totalMs: 0 },
+    frames: { frames: 0, longGaps: 0, dropped: 0, maxGapMs: null },
+    heap: { beforeMB: null, endMB: null, afterMB: null },
+    firstAppliedMs: null,
+    firstLiveMs: null,
+    counters: null,
+    streamConnections: server.hub.streamConnections,
+    streams: { ...server.hub.counts },
+    clock: null,
+    responsive: false,
+    sustainable: false,
+    notes,
+  }
+}
+
 export interface ColdStart {
   page: PageName
   /** ms from navigation start to the first applied event (history backfill counts). */
   firstAppliedMs: number[]
   /** ms from navigation start to the first event sent after the page was opened. */
   firstLiveMs: number[]
+  /** Per run: script start, DOMContentLoaded and API request timings. */
+  startup: StartupTimes[]
 }
 
 /** Opens `page` `runs` times on a backend that has history and publishes `rate` events/s. */
@@ -303,7 +352,7 @@ export async function coldStarts(
   runs: number,
   rate: number,
 ): Promise<ColdStart> {
-  const result: ColdStart = { page, firstAppliedMs: [], firstLiveMs: [] }
+  const result: ColdStart = { page, firstAppliedMs: [], firstLiveMs: [], startup: [] }
   for (let run = 0; run < runs; run += 1) {
     const base = ctx.source.latestId + 1
     ctx.source.log.reset(base)
@@ -319,6 +368,7 @@ export async function coldStarts(
         )
         if (first?.firstAppliedMs != null) result.firstAppliedMs.push(first.firstAppliedMs)
         if (first?.firstLiveMs != null) result.firstLiveMs.push(first.firstLiveMs)
+        if (first) result.startup.push(first.startup)
       }
     } finally {
       ctx.source.stop()
@@ -375,7 +425,7 @@ export async function soak(
     if (!(await waitFirstLive(tab, 20_000))) notes.push('no live event within 20 s of loading')
     await sleep(2000)
     const clock = await within(
-      tab.evaluate(() => (window.__bench as NonNullable<Window['__bench']>).calibrate(8)),
+      tab.evaluate(() => (window.__bench as NonNullable<Window['__bench']>).calibrate(16)),
       15_000,
     )
     const heapStartMB = await heapMB(cdp, true)

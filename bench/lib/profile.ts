@@ -96,7 +96,7 @@ export async function profilePage(
     await new Promise((resolve) => setTimeout(resolve, 2000))
     const { cdp } = opened
     await cdp.send('Profiler.enable')
-    await cdp.send('Profiler.setSamplingInterval', { interval: 200 })
+    await cdp.send('Profiler.setSamplingInterval', { interval: 1000 })
     await cdp.send('Profiler.start')
     await new Promise((resolve) => setTimeout(resolve, measureMs))
     const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: CpuProfile }

@@ -92,20 +92,21 @@ function failure(step: StepResult): string {
 function pageTable(results: BenchResults, page: PageName): string {
   const rows = results.steps.filter((s) => s.page === page)
   const head = [
-    '| Rate (ev/s) | Sent/s | Delivered | Applied p50 / p95 / p99 (ms) | Painted p50 / p95 / p99 (ms) | Long tasks (n, max ms) | Dropped frames | Heap before → after (MB) | Sustainable |',
-    '|---:|---:|---:|---|---|---|---:|---|---|',
+    '| Rate (ev/s) | Sent/s | Delivered | Applied p50 / p95 / p99 (ms) | Painted p50 / p95 / p99 (ms) | Long tasks (n, max ms) | Dropped frames | Heap before → after (MB) | Streams opened (dropped as slow) | Sustainable |',
+    '|---:|---:|---:|---|---|---|---:|---|---|---|',
   ]
   const body = rows.map((s) =>
     !s.responsive
       ? [
           int(s.rate),
           int(s.achievedRate),
-          'unknown: the page never answered (busy with its backlog)',
+          `swamped: ${s.notes[0] ?? 'no results'}`,
           '–',
           '–',
           `${s.longTasks.count}, ${fmt(s.longTasks.maxMs, 0)}`,
           '–',
           '–',
+          `${s.streams?.opened ?? '–'} (${s.streams?.droppedSlow ?? '–'})`,
           'no: page unresponsive',
         ].join(' | ')
       : [
@@ -117,6 +118,7 @@ function pageTable(results: BenchResults, page: PageName): string {
           `${s.longTasks.count}, ${fmt(s.longTasks.maxMs, 0)}`,
           `${s.frames.dropped} / ${s.frames.frames + s.frames.dropped}`,
           `${fmt(s.heap.beforeMB)} → ${fmt(s.heap.afterMB)}`,
+          `${s.streams?.opened ?? '–'} (${s.streams?.droppedSlow ?? '–'})`,
           s.sustainable ? 'yes' : `no: ${failure(s)}`,
         ].join(' | '),
   )
@@ -220,16 +222,36 @@ function ratiosTable(results: BenchResults): string {
 
 function coldTable(results: BenchResults): string {
   const lines = [
-    '| Page | First applied event, median (min–max) ms | First live event, median ms |',
-    '|---|---|---|',
+    '| Page | First applied event, median (min–max) ms | First live event, median ms | Script running | DOMContentLoaded | /status answered | /history answered |',
+    '|---|---|---|---:|---:|---:|---:|',
   ]
+  const mid = (values: (number | null | undefined)[]) =>
+    fmt(median(values.filter((v): v is number => typeof v === 'number')), 0)
+  const ended = (cold: ColdStart, path: string, pick: 'first' | 'last') =>
+    mid(
+      (cold.startup ?? []).map((run) => {
+        const hits = run.requests.filter(([name]) => name.includes(path))
+        return (pick === 'first' ? hits[0] : hits.at(-1))?.[2]
+      }),
+    )
   for (const cold of results.cold) {
     const all = cold.firstAppliedMs
+    const startup = cold.startup ?? []
     lines.push(
-      `| ${PAGE_LABELS[cold.page]} | ${fmt(median(all), 0)} (${fmt(Math.min(...all), 0)}–${fmt(Math.max(...all), 0)}) | ${fmt(median(cold.firstLiveMs), 0)} |`,
+      [
+        PAGE_LABELS[cold.page],
+        `${fmt(median(all), 0)} (${fmt(Math.min(...all), 0)}–${fmt(Math.max(...all), 0)})`,
+        fmt(median(cold.firstLiveMs), 0),
+        mid(startup.map((run) => run.scriptMs)),
+        mid(startup.map((run) => run.domContentLoadedMs)),
+        ended(cold, '/sse/status', 'first'),
+        ended(cold, '/history', 'last'),
+      ]
+        .join(' | ')
+        .replace(/^/, '| ') + ' |',
     )
   }
-  return lines.join('\n')
+  return `${lines.join('\n')}\n\nAll columns are ms after navigation start, medians over the runs; "–" where a page makes no such request.`
 }
 
 function soakText(results: BenchResults): string {
@@ -401,9 +423,17 @@ export function plotHtml(results: BenchResults): string {
     pages
       .map((page) => {
         const steps = results.steps.filter((s) => s.page === page && s.applied.p99 !== null)
-        return line(
-          steps.map((s) => [lx(s.rate), yLog(s.applied.p99 as number, lo, hi)]),
-          COLORS[page],
+        const painted = steps.filter((s) => s.painted.p99 !== null)
+        return (
+          line(
+            steps.map((s) => [lx(s.rate), yLog(s.applied.p99 as number, lo, hi)]),
+            COLORS[page],
+          ) +
+          line(
+            painted.map((s) => [lx(s.rate), yLog(s.painted.p99 as number, lo, hi)]),
+            COLORS[page],
+            '5 4',
+          )
         )
       })
       .join('')
@@ -462,7 +492,7 @@ export function plotHtml(results: BenchResults): string {
     <div id="plot" style="display:inline-block;padding:8px;background:#fff;font-family:sans-serif">
       <div style="font-size:12px;margin:0 0 4px 8px">${legend}</div>
       <div style="display:flex">
-        ${frame('p99 send → applied (ms, log)', 'total events/s (log)', latencyInner)}
+        ${frame('p99 send → applied (solid), → painted (dashed), ms', 'total events/s (log)', latencyInner)}
         ${frame('Delivered (%)', 'total events/s (log)', deliveredInner)}
         ${frame(soak ? `Soak heap, ours at ${soak.rate}/s (MB)` : 'Soak heap (MB)', 'minutes', soakInner)}
       </div>

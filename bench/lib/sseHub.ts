@@ -78,8 +78,14 @@ class Stream {
   write(text: string): void {
     if (this.res.destroyed) return
     this.res.write(text)
-    if (this.res.writableLength > MAX_BUFFERED_BYTES) this.res.destroy()
+    if (this.res.writableLength > MAX_BUFFERED_BYTES) {
+      this.dropped = true
+      this.res.destroy()
+    }
   }
+
+  /** True when the server dropped this client for reading too slowly. */
+  dropped = false
 
   flush(): void {
     if (this.pending === '') return
@@ -94,7 +100,15 @@ class Stream {
   }
 }
 
+/** What happened to stream connections since `resetCounts`. */
+export interface StreamCounts {
+  opened: number
+  /** Streams the server dropped because the client read too slowly. */
+  droppedSlow: number
+}
+
 export class SseHub {
+  readonly counts: StreamCounts = { opened: 0, droppedSlow: 0 }
   private lastId = 0
   private readonly rings = Object.fromEntries(CHANNELS.map((c) => [c, new Ring()])) as Record<
     Channel,
@@ -104,6 +118,11 @@ export class SseHub {
 
   get latestId(): number {
     return this.lastId
+  }
+
+  resetCounts(): void {
+    this.counts.opened = 0
+    this.counts.droppedSlow = 0
   }
 
   get streamConnections(): number {
@@ -173,7 +192,11 @@ export class SseHub {
       'X-Accel-Buffering': 'no',
       Connection: 'keep-alive',
     })
-    const stream = new Stream(res, channels, mux, (closed) => this.streams.delete(closed))
+    this.counts.opened += 1
+    const stream = new Stream(res, channels, mux, (closed) => {
+      if (closed.dropped) this.counts.droppedSlow += 1
+      this.streams.delete(closed)
+    })
     const now = new Date().toISOString()
     let text = block(undefined, 'connected', JSON.stringify({ channels, timestamp: now }))
     const header = req.headers['last-event-id']

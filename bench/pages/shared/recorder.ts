@@ -36,6 +36,16 @@ export interface RecorderSnapshot {
   /** ms after navigation start of the first applied event of any id, and of the first live one. */
   firstAppliedMs: number | null
   firstLiveMs: number | null
+  /** Where a cold start spends its time, ms after navigation start. */
+  startup: StartupTimes
+}
+
+export interface StartupTimes {
+  /** The bench page's module started running (its bundle was fetched and compiled). */
+  scriptMs: number
+  domContentLoadedMs: number | null
+  /** Finished API requests (status, history): [path, start, end]; streams never finish. */
+  requests: [string, number, number][]
 }
 
 export interface ClockSample {
@@ -97,6 +107,7 @@ export class Recorder {
   private awaitingPaint: number[] = []
   private paintQueued = false
   private readonly afterRender = new MessageChannel()
+  private readonly scriptMs = performance.now()
 
   constructor() {
     this.afterRender.port1.onmessage = () => this.stampPaint()
@@ -182,6 +193,25 @@ export class Recorder {
       counters: { ...this.counters },
       firstAppliedMs: this.firstApplied,
       firstLiveMs: this.firstLive,
+      startup: this.startup(),
+    }
+  }
+
+  private startup(): StartupTimes {
+    const navigation = performance.getEntriesByType('navigation')[0] as
+      PerformanceNavigationTiming | undefined
+    const requests = (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+      .filter((entry) => entry.name.includes('/api/'))
+      .slice(0, 12)
+      .map((entry): [string, number, number] => [
+        new URL(entry.name).pathname,
+        entry.startTime,
+        entry.responseEnd,
+      ])
+    return {
+      scriptMs: this.scriptMs,
+      domContentLoadedMs: navigation ? navigation.domContentLoadedEventEnd : null,
+      requests,
     }
   }
 
@@ -210,12 +240,19 @@ function toBase64(values: Float64Array): string {
 export async function calibrateClock(samples: number): Promise<ClockSample> {
   let best: ClockSample | null = null
   for (let i = 0; i < samples; i += 1) {
+    const url = new URL(`/bench/clock?n=${i}-${Math.random()}`, location.href).href
     const sent = epochNow()
-    const response = await fetch('/bench/clock', { cache: 'no-store' })
+    const response = await fetch(url, { cache: 'no-store' })
     const { now } = (await response.json()) as { now: number }
     const received = epochNow()
-    const rttMs = received - sent
-    if (!best || rttMs < best.rttMs) best = { offsetMs: now - (sent + received) / 2, rttMs }
+    // The network layer's send and first-byte times leave out this thread's scheduling delays.
+    const entry = performance.getEntriesByName(url)[0] as PerformanceResourceTiming | undefined
+    const [start, end] =
+      entry && entry.requestStart > 0 && entry.responseStart > 0
+        ? [origin + entry.requestStart, origin + entry.responseStart]
+        : [sent, received]
+    const rttMs = end - start
+    if (!best || rttMs < best.rttMs) best = { offsetMs: now - (start + end) / 2, rttMs }
   }
   return best ?? { offsetMs: 0, rttMs: 0 }
 }
