@@ -328,9 +328,11 @@ Every number comes from \`npm run bench\` (\`bench/run.ts\`); nothing here is ti
   - **baseline (b)**: \`useEventSource\` from @vueuse/core per channel; a \`watch\` on \`data\` parses,
     validates with the same valibot schemas and calls the same stores' \`apply\` + \`commit\` per message;
     the charts are the same as ours.
-- **Applied** is when the event's store \`commit\` returned (ours: the ids the app's debug hook
-  lists, stamped in a Pinia \`$onAction\` after-hook on \`commit\`; baselines: after their handler's
-  work). **Painted** is the first task after the rendering step that shows it: a \`MessageChannel\`
+- **Applied** is when the event's store \`commit\` has returned: for ours, the ids the app's own
+  debug hook (\`window.__rtm\`) receives inside the frame batch are stamped in a microtask right
+  after that batch (its \`commit\` done, Vue not yet rendered; no store action is wrapped, so the
+  numbers carry no instrumentation inside Pinia); for the baselines, at the end of their handler's
+  work. **Painted** is the first task after the rendering step that shows it: a \`MessageChannel\`
   message posted from inside the frame callback when the change was made in one (ours), else from
   the next \`requestAnimationFrame\`. Page and runner clocks are aligned per page by the
   shortest-round-trip of 8 requests to \`/bench/clock\` (typically < 1 ms round trip).

@@ -155,12 +155,15 @@ export class Recorder {
     this.awaitingPaint.push(index)
   }
 
-  /** Call after a batch was applied: its events get a paint stamp after the frame that shows them. */
-  batchDone(): void {
+  /**
+   * Call after a batch was applied: its events get a paint stamp after the frame that shows them.
+   * `inFrame`: the batch was applied inside a frame callback (default: we are in one now).
+   */
+  batchDone(inFrame = frameFlag.inside): void {
     if (this.paintQueued || this.awaitingPaint.length === 0) return
     this.paintQueued = true
     // Inside a frame callback the DOM change renders in this frame; elsewhere in the next one.
-    if (frameFlag.inside) this.afterRender.port2.postMessage(0)
+    if (inFrame) this.afterRender.port2.postMessage(0)
     else requestAnimationFrame(() => this.afterRender.port2.postMessage(0))
   }
 
