@@ -5,6 +5,7 @@ import { ChannelDiagnostics, type ChannelStatus } from './channelDiagnostics'
 import type { ConnectionObserver, ConnectionReport, ConnectionState } from './connectionState'
 import type { InvalidEvent } from './eventDecoder'
 import { browserNetwork } from './network'
+import { RecentIds } from './recentIds'
 import { CHANNELS, type Channel, type ChannelEvent } from './protocol'
 import { browserSessionStorage, createSessionCursors, type StorageLike } from './sessionCursors'
 import { describeError, type FetchLike } from './sseTransport'
@@ -100,6 +101,9 @@ export class RealtimeClient implements RealtimeSource {
   private capabilitiesPending: Promise<BackendCapabilities> | null = null
   private lastProbe = 0
   private reprobing = false
+  /** Channels whose recent history this page has already shown (once per page life). */
+  private readonly contextClaimed = new Set<Channel>()
+  private readonly recent = new Map<Channel, RecentIds>()
   private reconcileQueued = false
   private paused = false
   private lastToken: string | null = null
@@ -292,6 +296,16 @@ export class RealtimeClient implements RealtimeSource {
       pollAfterFailures: transport.pollAfterFailures,
       pollIntervalMs: transport.pollIntervalMs,
       backfillLimit: capabilities.history > 0 ? transport.backfillLimit : 0,
+      recentIds: (channel) => {
+        let recent = this.recent.get(channel)
+        if (!recent) this.recent.set(channel, (recent = new RecentIds()))
+        return recent
+      },
+      claimContext: (channel) => {
+        if (this.contextClaimed.has(channel)) return false
+        this.contextClaimed.add(channel)
+        return true
+      },
       maxEventChars: transport.maxEventChars,
       resumeConfirmed: capabilities.history > 0,
       random: this.options.random,

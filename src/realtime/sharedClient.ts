@@ -2,7 +2,10 @@
 import type { ChannelStatus } from './channelDiagnostics'
 import type { InvalidEvent } from './eventDecoder'
 import { CHANNELS, type Channel, type ChannelEvent } from './protocol'
+import { resolveEndpoint } from '@/config/resolveUrl'
+import { fetchHistory } from './historyClient'
 import {
+  DEFAULT_TRANSPORT,
   RealtimeClient,
   type ChannelListener,
   type RealtimeClientOptions,
@@ -41,6 +44,9 @@ export class SharedRealtimeClient implements RealtimeSource {
   private readonly innerSubscriptions = new Map<Channel, () => void>()
   private readonly wants = new Map<string, { channels: Channel[]; at: number }>()
   private readonly recent = new Map<Channel, RecentIds>()
+  /** Channels whose recent history this tab has read, and relayed events held meanwhile. */
+  private readonly restored = new Set<Channel>()
+  private readonly held = new Map<Channel, ChannelEvent[]>()
   private readonly statusListeners = new Set<(channel: Channel) => void>()
   private statuses: Partial<Record<Channel, ChannelStatus>> = {}
   private remoteMode: TransportMode | null = null
@@ -85,6 +91,7 @@ export class SharedRealtimeClient implements RealtimeSource {
     let set = this.listeners.get(channel)
     if (!set) this.listeners.set(channel, (set = new Set()))
     set.add(listener)
+    if (!this.restored.has(channel)) void this.restoreContext(channel)
     this.wantsChanged()
     return () => {
       set.delete(listener)
@@ -217,7 +224,42 @@ export class SharedRealtimeClient implements RealtimeSource {
     }
   }
 
-  private deliverLocal(event: ChannelEvent): void {
+  /**
+   * A follower only hears what the leader relays from now on; its stores start empty, so it reads
+   * the channel's recent history itself, holding relayed events until that is applied.
+   */
+  private async restoreContext(channel: Channel): Promise<void> {
+    this.restored.add(channel)
+    const limit = this.options.transport?.backfillLimit ?? DEFAULT_TRANSPORT.backfillLimit
+    if (limit <= 0) return
+    this.held.set(channel, [])
+    try {
+      const token = await this.options.token?.()
+      const result = await fetchHistory({
+        fetch: this.options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+        url: (query) =>
+          resolveEndpoint(this.options.baseUrl, `/api/v1/sse/${channel}/history`, { limit: query.limit }),
+        headers: token ? { Authorization: `Bearer ${token}` } : {},
+        channel,
+        after: null,
+        limit,
+      })
+      for (const message of result.messages) if (message.kind === 'event') this.deliverLocal(message.value, true)
+    } catch {
+      // No history here (an older backend) or it failed: live events alone, as without tabs.
+    } finally {
+      const held = this.held.get(channel) ?? []
+      this.held.delete(channel)
+      for (const event of held) this.deliverLocal(event)
+    }
+  }
+
+  private deliverLocal(event: ChannelEvent, bypassHold = false): void {
+    const held = this.held.get(event.channel)
+    if (held && !bypassHold) {
+      held.push(event)
+      return
+    }
     if (event.id !== null) {
       let recent = this.recent.get(event.channel)
       if (!recent) this.recent.set(event.channel, (recent = new RecentIds()))

@@ -5,7 +5,7 @@ import type { ConnectionObserver, ConnectionState, Gap } from './connectionState
 import { decodeMessage, type DecodedMessage } from './eventDecoder'
 import { fetchHistory } from './historyClient'
 import type { Channel, ChannelEvent } from './protocol'
-import { RecentIds } from './recentIds'
+import type { RecentIds } from './recentIds'
 import { describeError, openStream, readStream, type FetchLike } from './sseTransport'
 import { createWaiter } from './wait'
 
@@ -46,6 +46,10 @@ export interface StreamConnectionOptions {
   pollIntervalMs: number
   /** Newest events fetched for a channel that has no cursor yet; 0 for none. */
   backfillLimit: number
+  /** The ids seen on a channel, shared by every connection that carries it in this page. */
+  recentIds(channel: Channel): RecentIds
+  /** True the first time it is asked for a channel in this page's life: restore recent context. */
+  claimContext(channel: Channel): boolean
   /** Largest event accepted, in characters; a larger one is skipped and reported. */
   maxEventChars: number
   /** True when the backend is known to resume after Last-Event-ID (or to say `reset`). */
@@ -72,8 +76,11 @@ export class StreamConnection {
   private paused = false
   private stopped = false
   private polling = false
-  /** The last backoff wait, shown instead of "polling" when history fails too. */
-  private backoffState: ConnectionState = { phase: 'idle' }
+  /** True while polling and the last history read worked: only then is "polling" shown. */
+  private pollOk = false
+  private pollingSince = 0
+  private pollingReason = ''
+  private streamState: ConnectionState = { phase: 'idle' }
   private readonly waiter = createWaiter()
   private readonly tracks = new Map<Channel, ChannelTrack>()
   private unsubscribeNetwork: (() => void) | null = null
@@ -82,7 +89,7 @@ export class StreamConnection {
     this.lastEventId = options.cursors.get(`stream:${options.key}`)
     for (const channel of options.channels) {
       const cursor = options.cursors.get(`channel:${channel}`)
-      this.tracks.set(channel, { cursor, recent: new RecentIds(), held: null })
+      this.tracks.set(channel, { cursor, recent: options.recentIds(channel), held: null })
     }
   }
 
@@ -173,8 +180,7 @@ export class StreamConnection {
         verdict.retryAfterMs ?? 0,
         backoffDelay(this.attempt, this.options.backoff, this.options.random, this.serverRetryMs),
       )
-      this.backoffState = { phase: 'backoff', attempt: this.attempt, retryAt: Date.now() + delay, reason: verdict.reason }
-      if (!this.polling) this.setState(this.backoffState)
+      this.setState({ phase: 'backoff', attempt: this.attempt, retryAt: Date.now() + delay, reason: verdict.reason })
       await this.waiter.sleep(delay)
       this.options.observer.onReport({ type: 'reconnect' })
     }
@@ -189,7 +195,7 @@ export class StreamConnection {
     const generation = ++this.generation
     const controller = new AbortController()
     this.controller = controller
-    if (!this.polling) this.setState({ phase: 'connecting', attempt: this.attempt + 1 })
+    this.setState({ phase: 'connecting', attempt: this.attempt + 1 })
     let headers: Record<string, string>
     try {
       headers = await this.options.headers()
@@ -219,7 +225,7 @@ export class StreamConnection {
       if (silent > 2 * this.options.heartbeatMs) {
         silenceReason = `no data for ${Math.round(silent / 1000)} s (heartbeat lost)`
         controller.abort()
-      } else if (silent > 1.5 * this.options.heartbeatMs && openedAt > 0 && !this.polling) {
+      } else if (silent > 1.5 * this.options.heartbeatMs && openedAt > 0) {
         this.setState({ phase: 'stale', silentSince: lastByteAt })
       }
     }, Math.max(50, Math.min(1000, this.options.heartbeatMs / 4)))
@@ -273,9 +279,14 @@ export class StreamConnection {
     this.stopPolling()
     this.streamFailures = 0
     this.setState({ phase: 'open', since: Date.now() })
+    const history = this.options.historyUrl !== null && this.options.backfillLimit > 0
     for (const [channel, track] of this.tracks) {
+      const firstInPage = history && this.options.claimContext(channel)
       if (track.cursor === null) {
-        if (this.options.backfillLimit > 0) void this.catchUp(channel, null, null)
+        if (history) void this.catchUp(channel, null, null)
+      } else if (firstInPage) {
+        // A reload: the stores start empty, so bring back recent context, not only what is new.
+        void this.catchUp(channel, null, null, track.cursor)
       } else if (sentCursor === null && this.options.historyUrl) {
         // The stream starts fresh but this channel has a cursor (it came from history): fill in.
         void this.catchUp(channel, track.cursor, null)
@@ -301,9 +312,14 @@ export class StreamConnection {
       case 'event':
         this.deliver(decoded.value, fromHistory)
         return
-      case 'invalid':
+      case 'invalid': {
+        // The same bad event may come again from history: report it once.
+        const { channel, id } = decoded.value
+        const track = channel ? this.tracks.get(channel) : undefined
+        if (track && id !== null && !track.recent.add(id)) return
         observer.onReport({ type: 'invalid', value: decoded.value })
         return
+      }
       case 'unknown':
         observer.onReport({ type: 'unknown', channel: decoded.channel, event: decoded.event })
         return
@@ -348,23 +364,34 @@ export class StreamConnection {
   /**
    * Reads history after `after` for one channel, holding its live events meanwhile so they land
    * after the older ones. `gapReason` is set when a reset started it: the gap is closed only if
-   * the server still had every event after the cursor.
+   * the server still had every event after the cursor. With `context` (the channel's cursor after
+   * a reload) it reads the newest events, and everything after the cursor if they do not reach it.
    */
-  private async catchUp(channel: Channel, after: string | null, gapReason: string | null): Promise<void> {
+  private async catchUp(
+    channel: Channel,
+    after: string | null,
+    gapReason: string | null,
+    context: string | null = null,
+  ): Promise<void> {
     const track = this.tracks.get(channel)
     const historyUrl = this.options.historyUrl
     if (!track || !historyUrl || track.held) return
     track.held = []
     const generation = this.generation
-    try {
-      const result = await fetchHistory({
+    const read = async (from: string | null) =>
+      fetchHistory({
         fetch: this.options.fetch,
         url: (query) => historyUrl(channel, query),
         headers: await this.options.headers(),
         channel,
-        after,
-        limit: after === null ? this.options.backfillLimit : 500,
+        after: from,
+        limit: from === null ? this.options.backfillLimit : 500,
       })
+    try {
+      let result = await read(after)
+      if (context !== null && !result.messages.some((m) => m.kind === 'event' && m.value.id === context)) {
+        result = await read(context)
+      }
       if (this.stopped || generation !== this.generation) return
       for (const message of result.messages) this.handleDecoded(message, true)
       if (gapReason !== null && after !== null && !result.truncated) this.reportGap(channel, null)
@@ -381,7 +408,7 @@ export class StreamConnection {
     if (this.polling || !this.options.historyUrl) return
     if (this.streamFailures < this.options.pollAfterFailures) return
     this.polling = true
-    this.setState({ phase: 'polling', since: Date.now(), reason })
+    this.pollingReason = reason
     void this.pollLoop()
   }
 
@@ -408,9 +435,10 @@ export class StreamConnection {
         }
       }
       if (!this.polling) return
-      if (!ok) this.setState(this.backoffState)
-      else if (this.state.phase !== 'polling') {
-        this.setState({ phase: 'polling', since: Date.now(), reason: 'streaming fails; reading history' })
+      if (ok !== this.pollOk) {
+        this.pollOk = ok
+        this.pollingSince = Date.now()
+        this.publish()
       }
       await new Promise((resolve) => setTimeout(resolve, this.options.pollIntervalMs))
     }
@@ -418,6 +446,7 @@ export class StreamConnection {
 
   private stopPolling(): void {
     this.polling = false
+    this.pollOk = false
   }
 
   private setStreamCursor(id: string): void {
@@ -435,7 +464,18 @@ export class StreamConnection {
     this.controller = null
   }
 
+  /** Records the stream's own state; what is shown may be "polling" while history stands in. */
   private setState(state: ConnectionState): void {
+    this.streamState = state
+    this.publish()
+  }
+
+  private publish(): void {
+    const showPolling = this.polling && this.pollOk && this.streamState.phase !== 'open'
+    const state: ConnectionState = showPolling
+      ? { phase: 'polling', since: this.pollingSince, reason: this.pollingReason }
+      : this.streamState
+    if (state === this.state) return
     this.state = state
     this.options.observer.onState(state)
   }

@@ -143,7 +143,7 @@ describe('resume', () => {
     expect(harness.client.status('training').gap).toBeNull()
   })
 
-  it('resumes after a page reload from the ids kept in session storage', async () => {
+  it('resumes after a page reload from the ids kept in session storage, with recent context', async () => {
     const backend = await setup()
     harness = createHarness(backend.url)
     harness.subscribe('alerts')
@@ -155,14 +155,31 @@ describe('resume', () => {
     harness.close()
     const missed = emitN(backend, 'alerts', 6, 8)
 
-    // A new page with the same session storage.
+    // A new page with the same session storage: its stores are empty, so it gets the recent
+    // history back (the newest events reach its cursor), then exactly what it missed, once each.
     harness = createHarness(backend.url, { storage })
     harness.subscribe('alerts')
-    await harness.until(() => harness?.events.alerts.length === 6, 5000, 'missed events')
+    await harness.until(() => harness?.events.alerts.length === 14, 5000, 'context and missed events')
     const after = emitN(backend, 'alerts', 2, 14)
-    await harness.until(() => harness?.events.alerts.length === 8)
-    expect(harness.ids('alerts')).toEqual([...missed, ...after])
-    expect(before).toHaveLength(8)
+    await harness.until(() => harness?.events.alerts.length === 16)
+    expect(harness.ids('alerts')).toEqual([...before, ...missed, ...after])
+  })
+
+  it('after a reload with more missed events than the context window, reads everything after the cursor', async () => {
+    const backend = await setup()
+    harness = createHarness(backend.url, { transport: { backfillLimit: 5 } })
+    harness.subscribe('alerts')
+    await harness.until(() => isOpen(harness as Harness, 'alerts'))
+    emitN(backend, 'alerts', 3)
+    await harness.until(() => harness?.events.alerts.length === 3)
+    harness.client.flushCursors()
+    const storage = harness.storage
+    harness.close()
+    const missed = emitN(backend, 'alerts', 12, 3)
+    harness = createHarness(backend.url, { storage, transport: { backfillLimit: 5 } })
+    harness.subscribe('alerts')
+    await harness.until(() => harness?.events.alerts.length === 12, 5000, 'missed events')
+    expect(harness.ids('alerts')).toEqual(missed)
   })
 
   it('backfills recent history on a first visit, then goes live without repeats', async () => {
