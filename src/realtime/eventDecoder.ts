@@ -28,7 +28,7 @@ export type DecodedMessage =
   | { kind: 'ping' }
   | { kind: 'reset'; channels: Channel[]; reason: string }
   | { kind: 'invalid'; value: InvalidEvent }
-  | { kind: 'unknown'; event: string; channel: Channel | null }
+  | { kind: 'unknown'; event: string; channel: Channel | null; id: string | null }
 
 /** What the decoder knows about the stream a message came from. */
 export interface StreamContext {
@@ -45,7 +45,7 @@ export function decodeMessage(message: EventSourceMessage, context: StreamContex
   if (type === 'ping') return { kind: 'ping' }
   if (type === 'connected') return { kind: 'connected' }
   if (type === 'reset') return decodeReset(message.data, context)
-  if (!isChannelEventType(type)) return { kind: 'unknown', event: type, channel: single }
+  if (!isChannelEventType(type)) return { kind: 'unknown', event: type, channel: single, id }
 
   const channel = channelOfEventType(type)
   const reject = (reason: string): DecodedMessage => ({

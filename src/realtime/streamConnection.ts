@@ -1,10 +1,10 @@
 // One logical SSE stream (one channel, or several multiplexed): reconnects, watchdog, resume, polling.
 import type { EventSourceMessage } from 'eventsource-parser'
 import { backoffDelay, type BackoffOptions } from './backoff'
-import type { ConnectionObserver, ConnectionState, Gap } from './connectionState'
-import { decodeMessage, type DecodedMessage } from './eventDecoder'
-import { fetchHistory } from './historyClient'
-import type { Channel, ChannelEvent } from './protocol'
+import { ChannelFeed } from './channelFeed'
+import type { ConnectionObserver, ConnectionState } from './connectionState'
+import { decodeMessage } from './eventDecoder'
+import type { Channel } from './protocol'
 import type { RecentIds } from './recentIds'
 import { describeError, openStream, readStream, type FetchLike } from './sseTransport'
 import { createWaiter } from './wait'
@@ -57,13 +57,6 @@ export interface StreamConnectionOptions {
   random?: () => number
 }
 
-interface ChannelTrack {
-  cursor: string | null
-  recent: RecentIds
-  /** Live events held back while history for this channel is being read. */
-  held: ChannelEvent[] | null
-}
-
 export class StreamConnection {
   private state: ConnectionState = { phase: 'idle' }
   private generation = 0
@@ -82,15 +75,17 @@ export class StreamConnection {
   private pollingReason = ''
   private streamState: ConnectionState = { phase: 'idle' }
   private readonly waiter = createWaiter()
-  private readonly tracks = new Map<Channel, ChannelTrack>()
+  private readonly feed: ChannelFeed
   private unsubscribeNetwork: (() => void) | null = null
 
   constructor(private readonly options: StreamConnectionOptions) {
     this.lastEventId = options.cursors.get(`stream:${options.key}`)
-    for (const channel of options.channels) {
-      const cursor = options.cursors.get(`channel:${channel}`)
-      this.tracks.set(channel, { cursor, recent: options.recentIds(channel), held: null })
-    }
+    this.feed = new ChannelFeed({
+      ...options,
+      onStreamCursor: (id) => this.setStreamCursor(id),
+      generation: () => this.generation,
+      stopped: () => this.stopped,
+    })
   }
 
   get currentState(): ConnectionState {
@@ -279,129 +274,13 @@ export class StreamConnection {
     this.stopPolling()
     this.streamFailures = 0
     this.setState({ phase: 'open', since: Date.now() })
-    const history = this.options.historyUrl !== null && this.options.backfillLimit > 0
-    for (const [channel, track] of this.tracks) {
-      const firstInPage = history && this.options.claimContext(channel)
-      if (track.cursor === null) {
-        if (history) void this.catchUp(channel, null, null)
-      } else if (firstInPage) {
-        // A reload: the stores start empty, so bring back recent context, not only what is new.
-        void this.catchUp(channel, null, null, track.cursor)
-      } else if (sentCursor === null && this.options.historyUrl) {
-        // The stream starts fresh but this channel has a cursor (it came from history): fill in.
-        void this.catchUp(channel, track.cursor, null)
-      } else if (sentCursor === null || !this.options.resumeConfirmed) {
-        this.reportGap(channel, {
-          since: Date.now(),
-          reason: 'the backend does not confirm resuming; events may be missing',
-          uncertain: true,
-        })
-      }
-    }
+    this.feed.opened(sentCursor)
   }
 
   private onMessage(message: EventSourceMessage): void {
     if (message.id !== undefined) this.setStreamCursor(message.id)
     const context = { channels: this.options.channels, multiplexed: this.options.multiplexed }
-    this.handleDecoded(decodeMessage(message, context), false)
-  }
-
-  private handleDecoded(decoded: DecodedMessage, fromHistory: boolean): void {
-    const { observer } = this.options
-    switch (decoded.kind) {
-      case 'event':
-        this.deliver(decoded.value, fromHistory)
-        return
-      case 'invalid': {
-        // The same bad event may come again from history: report it once.
-        const { channel, id } = decoded.value
-        const track = channel ? this.tracks.get(channel) : undefined
-        if (track && id !== null && !track.recent.add(id)) return
-        observer.onReport({ type: 'invalid', value: decoded.value })
-        return
-      }
-      case 'unknown':
-        observer.onReport({ type: 'unknown', channel: decoded.channel, event: decoded.event })
-        return
-      case 'reset':
-        for (const channel of decoded.channels) {
-          this.reportGap(channel, { since: Date.now(), reason: decoded.reason, uncertain: false })
-          const track = this.tracks.get(channel)
-          if (track && this.options.historyUrl) void this.catchUp(channel, track.cursor, decoded.reason)
-        }
-        return
-      case 'connected':
-      case 'ping':
-        return
-    }
-  }
-
-  private deliver(event: ChannelEvent, fromHistory: boolean): void {
-    const track = this.tracks.get(event.channel)
-    if (!track) return
-    if (track.held && !fromHistory) {
-      track.held.push(event)
-      return
-    }
-    if (event.id !== null) {
-      if (!track.recent.add(event.id)) {
-        this.options.observer.onReport({ type: 'duplicate', channel: event.channel, id: event.id })
-        return
-      }
-      track.cursor = event.id
-      this.options.cursors.set(`channel:${event.channel}`, event.id)
-      // One channel per stream: its ids are the stream's, whether they came live or from history.
-      if (!this.options.multiplexed) this.setStreamCursor(event.id)
-      this.options.observer.onReport({ type: 'cursor', channel: event.channel, id: event.id })
-    }
-    try {
-      this.options.observer.onEvent(event)
-    } catch (error) {
-      this.options.observer.onReport({ type: 'error', message: `handler failed: ${describeError(error)}` })
-    }
-  }
-
-  /**
-   * Reads history after `after` for one channel, holding its live events meanwhile so they land
-   * after the older ones. `gapReason` is set when a reset started it: the gap is closed only if
-   * the server still had every event after the cursor. With `context` (the channel's cursor after
-   * a reload) it reads the newest events, and everything after the cursor if they do not reach it.
-   */
-  private async catchUp(
-    channel: Channel,
-    after: string | null,
-    gapReason: string | null,
-    context: string | null = null,
-  ): Promise<void> {
-    const track = this.tracks.get(channel)
-    const historyUrl = this.options.historyUrl
-    if (!track || !historyUrl || track.held) return
-    track.held = []
-    const generation = this.generation
-    const read = async (from: string | null) =>
-      fetchHistory({
-        fetch: this.options.fetch,
-        url: (query) => historyUrl(channel, query),
-        headers: await this.options.headers(),
-        channel,
-        after: from,
-        limit: from === null ? this.options.backfillLimit : 500,
-      })
-    try {
-      let result = await read(after)
-      if (context !== null && !result.messages.some((m) => m.kind === 'event' && m.value.id === context)) {
-        result = await read(context)
-      }
-      if (this.stopped || generation !== this.generation) return
-      for (const message of result.messages) this.handleDecoded(message, true)
-      if (gapReason !== null && after !== null && !result.truncated) this.reportGap(channel, null)
-    } catch (error) {
-      this.options.observer.onReport({ type: 'error', message: describeError(error) })
-    } finally {
-      const held = track.held ?? []
-      track.held = null
-      if (!this.stopped) for (const event of held) this.deliver(event, false)
-    }
+    this.feed.handle(decodeMessage(message, context), false)
   }
 
   private maybeStartPolling(reason: string): void {
@@ -413,28 +292,9 @@ export class StreamConnection {
   }
 
   private async pollLoop(): Promise<void> {
-    const historyUrl = this.options.historyUrl
-    while (this.polling && !this.stopped && historyUrl) {
-      let ok = true
-      for (const [channel, track] of this.tracks) {
-        if (track.held) continue
-        try {
-          const result = await fetchHistory({
-            fetch: this.options.fetch,
-            url: (query) => historyUrl(channel, query),
-            headers: await this.options.headers(),
-            channel,
-            after: track.cursor,
-            limit: 500,
-          })
-          if (!this.polling || this.stopped) return
-          for (const message of result.messages) this.handleDecoded(message, true)
-        } catch (error) {
-          ok = false
-          this.options.observer.onReport({ type: 'error', message: describeError(error) })
-        }
-      }
-      if (!this.polling) return
+    while (this.polling && !this.stopped) {
+      const ok = await this.feed.pollOnce()
+      if (!this.polling || this.stopped) return
       if (ok !== this.pollOk) {
         this.pollOk = ok
         this.pollingSince = Date.now()
@@ -452,10 +312,6 @@ export class StreamConnection {
   private setStreamCursor(id: string): void {
     this.lastEventId = id
     this.options.cursors.set(`stream:${this.options.key}`, id)
-  }
-
-  private reportGap(channel: Channel, gap: Gap | null): void {
-    this.options.observer.onReport({ type: 'gap', channel, gap })
   }
 
   private abortAttempt(): void {

@@ -52,6 +52,7 @@ describe('decodeMessage', () => {
       kind: 'unknown',
       event: 'weather',
       channel: 'alerts',
+      id: null,
     })
   })
 })
