@@ -29,6 +29,7 @@ export default defineConfig(({ command, mode }) => ({
   build: {
     sourcemap: false,
     target: 'es2022',
+    chunkSizeWarningLimit: 600,
   },
   test: {
     projects: [

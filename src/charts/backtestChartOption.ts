@@ -1,7 +1,7 @@
 // Backtest chart: equity against benchmark on top, drawdown as an area below, sharing the date axis.
 import type { ChartTheme } from './chartTheme'
-import { axisStyle, legendStyle, rangeFormatter, streamLine, tooltipStyle } from './common'
-import type { Point } from './common'
+import { axisStyle, rangeFormatter, streamLine, tooltipStyle } from './common'
+import type { LegendItem, Point } from './common'
 import type { ChartOption } from './echarts'
 
 export interface BacktestSeries {
@@ -15,6 +15,14 @@ function percent(value: number): string {
   return `${(value * 100).toFixed(0)} %`
 }
 
+export function backtestLegend(theme: ChartTheme): LegendItem[] {
+  return [
+    { name: 'Equity', color: theme.series[0], line: 'solid' },
+    { name: 'Benchmark', color: theme.muted, line: 'solid' },
+    { name: 'Drawdown', color: theme.down, line: 'area' },
+  ]
+}
+
 export function backtestChartOption(series: BacktestSeries, theme: ChartTheme): ChartOption {
   const axis = axisStyle(theme)
   // Drawn downwards from zero, as a loss reads.
@@ -22,10 +30,9 @@ export function backtestChartOption(series: BacktestSeries, theme: ChartTheme): 
   return {
     animation: false,
     axisPointer: { link: [{ xAxisIndex: 'all' }] },
-    legend: legendStyle(theme),
     tooltip: tooltipStyle(theme),
     grid: [
-      { left: 4, right: 8, top: 26, height: '52%', containLabel: true },
+      { left: 4, right: 8, top: 8, height: '58%', containLabel: true },
       { left: 4, right: 8, bottom: 4, height: '22%', containLabel: true },
     ],
     xAxis: [

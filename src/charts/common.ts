@@ -1,8 +1,15 @@
-// Pieces every option builder shares: axis look, tooltip look, streaming-line defaults.
+// Pieces every option builder shares: axis look, tooltip look, streaming-line defaults, legend entries.
 import type { ChartTheme } from './chartTheme'
 import type { LineSeriesOption } from './echarts'
 
 export type Point = readonly [number, number]
+
+/** One entry of a chart's HTML legend: the series name and how its line is drawn. */
+export interface LegendItem {
+  name: string
+  color: string
+  line: 'solid' | 'dashed' | 'area'
+}
 
 /** Streaming line defaults: no animation, no symbols, LTTB sampling so long windows stay cheap. */
 export function streamLine(
@@ -42,17 +49,6 @@ export function tooltipStyle(theme: ChartTheme) {
     borderColor: theme.border,
     textStyle: { color: theme.text },
     axisPointer: { lineStyle: { color: theme.muted } },
-  }
-}
-
-export function legendStyle(theme: ChartTheme) {
-  return {
-    top: 0,
-    left: 0,
-    itemHeight: 8,
-    itemWidth: 14,
-    itemGap: 8,
-    textStyle: { color: theme.muted, fontSize: 11 },
   }
 }
 

@@ -1,50 +1,54 @@
 // The one ECharts entry point: registers exactly the parts the charts use; options are typed from them.
-import { BarChart, LineChart } from 'echarts/charts'
-import type { BarSeriesOption, LineSeriesOption } from 'echarts/charts'
+import { LineChart } from 'echarts/charts'
+import type { LineSeriesOption } from 'echarts/charts'
 import {
   AxisPointerComponent,
   DataZoomInsideComponent,
-  DataZoomSliderComponent,
   GridComponent,
-  LegendComponent,
   TooltipComponent,
 } from 'echarts/components'
 import type {
   AxisPointerComponentOption,
-  DataZoomComponentOption,
   GridComponentOption,
-  LegendComponentOption,
   TooltipComponentOption,
 } from 'echarts/components'
 import { init, use } from 'echarts/core'
-import type { ComposeOption, EChartsType } from 'echarts/core'
+import type { ComposeOption, EChartsCoreOption, EChartsType } from 'echarts/core'
 import { CanvasRenderer } from 'echarts/renderers'
+import type { InsideDataZoomOption } from 'echarts/types/dist/shared'
 
 use([
   LineChart,
-  BarChart,
   GridComponent,
   TooltipComponent,
   AxisPointerComponent,
-  LegendComponent,
   DataZoomInsideComponent,
-  DataZoomSliderComponent,
   CanvasRenderer,
 ])
 
+/** Only the inside (wheel, pinch, drag) zoom is registered: a slider must fail to compile. */
+export type InsideZoomOption = InsideDataZoomOption & { type: 'inside' }
+
+/**
+ * ComposeOption keeps a string index signature, so an unregistered component (`legend: {…}`) would
+ * still compile: drop it, and add back the global keys the builders use.
+ */
+type KnownKeys<T> = { [K in keyof T as string extends K ? never : K]: T[K] }
+
 /** An option using only the registered parts: anything else fails to compile. */
-export type ChartOption = ComposeOption<
-  | LineSeriesOption
-  | BarSeriesOption
-  | GridComponentOption
-  | TooltipComponentOption
-  | AxisPointerComponentOption
-  | LegendComponentOption
-  | DataZoomComponentOption
->
+export type ChartOption = KnownKeys<
+  ComposeOption<
+    | LineSeriesOption
+    | GridComponentOption
+    | TooltipComponentOption
+    | AxisPointerComponentOption
+    | InsideZoomOption
+  >
+> &
+  Pick<EChartsCoreOption, 'animation'>
 
 export type Chart = EChartsType
-export type { BarSeriesOption, LineSeriesOption }
+export type { LineSeriesOption }
 
 /** A canvas chart in `el`. */
 export function createChart(el: HTMLElement): Chart {

@@ -1,14 +1,7 @@
 // Dashboard line chart: portfolio equity (left axis) and one index (right axis) over the chosen window.
 import type { ChartTheme } from './chartTheme'
-import {
-  axisStyle,
-  compactNumber,
-  legendStyle,
-  rangeFormatter,
-  streamLine,
-  tooltipStyle,
-} from './common'
-import type { Point } from './common'
+import { axisStyle, compactNumber, rangeFormatter, streamLine, tooltipStyle } from './common'
+import type { LegendItem, Point } from './common'
 import type { ChartOption } from './echarts'
 
 export const CHART_WINDOWS = [
@@ -21,11 +14,18 @@ export const CHART_WINDOWS = [
 export interface EquityChartData {
   equity: readonly Point[]
   index: readonly Point[]
-  /** Legend name of the index line; null hides it. */
+  /** Name of the index line (the HTML legend shows it); null hides it. */
   indexName: string | null
   windowMs: number
   /** The live edge: the newest data time (epoch ms); the x axis ends here. */
   end: number | null
+}
+
+/** The legend: equity, and the index when one is chosen. */
+export function equityLegend(indexName: string | null, theme: ChartTheme): LegendItem[] {
+  const items: LegendItem[] = [{ name: 'Equity', color: theme.series[0], line: 'solid' }]
+  if (indexName !== null) items.push({ name: indexName, color: theme.series[1], line: 'solid' })
+  return items
 }
 
 export function equityChartOption(data: EquityChartData, theme: ChartTheme): ChartOption {
@@ -34,8 +34,8 @@ export function equityChartOption(data: EquityChartData, theme: ChartTheme): Cha
   const start = end === undefined ? undefined : end - data.windowMs
   return {
     animation: false,
-    grid: { left: 8, right: 8, top: 28, bottom: 44, containLabel: true },
-    legend: legendStyle(theme),
+    // The legend is HTML above the chart, so the plot starts near the top.
+    grid: { left: 8, right: 8, top: 10, bottom: 8, containLabel: true },
     tooltip: tooltipStyle(theme),
     xAxis: { type: 'time', min: start, max: end, ...axis, splitLine: { show: false } },
     yAxis: [
@@ -54,21 +54,8 @@ export function equityChartOption(data: EquityChartData, theme: ChartTheme): Cha
         splitLine: { show: false },
       },
     ],
-    // No start/end here: merged updates keep what the user zoomed to.
-    dataZoom: [
-      { id: 'zoom-inside', type: 'inside', xAxisIndex: 0, filterMode: 'none' },
-      {
-        id: 'zoom-slider',
-        type: 'slider',
-        xAxisIndex: 0,
-        filterMode: 'none',
-        height: 16,
-        bottom: 4,
-        borderColor: theme.border,
-        textStyle: { color: theme.muted },
-        showDetail: false,
-      },
-    ],
+    // Wheel, pinch and drag zoom; no start/end here: merged updates keep what the user zoomed to.
+    dataZoom: [{ id: 'zoom-inside', type: 'inside', xAxisIndex: 0, filterMode: 'none' }],
     series: [
       { ...streamLine('equity', 'Equity', theme.series[0], data.equity), yAxisIndex: 0 },
       {

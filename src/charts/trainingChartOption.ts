@@ -1,7 +1,7 @@
 // Training curves per epoch: loss and val_loss (left axis), accuracy and val_accuracy (right) when present.
 import type { ChartTheme } from './chartTheme'
-import { axisStyle, legendStyle, streamLine, tooltipStyle } from './common'
-import type { Point } from './common'
+import { axisStyle, streamLine, tooltipStyle } from './common'
+import type { LegendItem, Point } from './common'
 import type { ChartOption } from './echarts'
 
 export interface TrainingCurves {
@@ -11,20 +11,39 @@ export interface TrainingCurves {
   val_accuracy: readonly Point[]
 }
 
+function hasAccuracy(curves: TrainingCurves): boolean {
+  return curves.accuracy.length > 0 || curves.val_accuracy.length > 0
+}
+
+/** The legend: loss curves always, accuracy curves when the run reports accuracy. */
+export function trainingLegend(curves: TrainingCurves, theme: ChartTheme): LegendItem[] {
+  const [c1, , c3] = theme.series
+  const items: LegendItem[] = [
+    { name: 'loss', color: c1, line: 'solid' },
+    { name: 'val loss', color: c1, line: 'dashed' },
+  ]
+  if (hasAccuracy(curves)) {
+    items.push(
+      { name: 'acc', color: c3, line: 'solid' },
+      { name: 'val acc', color: c3, line: 'dashed' },
+    )
+  }
+  return items
+}
+
 export function trainingChartOption(curves: TrainingCurves, theme: ChartTheme): ChartOption {
   const axis = axisStyle(theme)
-  const hasAccuracy = curves.accuracy.length > 0 || curves.val_accuracy.length > 0
+  const accuracy = hasAccuracy(curves)
   const dashed = { type: 'dashed' as const }
   const [c1, , c3] = theme.series
   return {
     animation: false,
-    grid: { left: 4, right: 4, top: 26, bottom: 4, containLabel: true },
-    legend: legendStyle(theme),
+    grid: { left: 4, right: 4, top: 8, bottom: 4, containLabel: true },
     tooltip: tooltipStyle(theme),
     xAxis: { type: 'value', minInterval: 1, ...axis, splitLine: { show: false } },
     yAxis: [
       { type: 'value', scale: true, ...axis },
-      { type: 'value', min: 0, max: 1, show: hasAccuracy, ...axis, splitLine: { show: false } },
+      { type: 'value', min: 0, max: 1, show: accuracy, ...axis, splitLine: { show: false } },
     ],
     series: [
       { ...streamLine('loss', 'loss', c1, curves.loss), yAxisIndex: 0 },

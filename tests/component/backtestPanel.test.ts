@@ -56,6 +56,8 @@ describe('BacktestPanel', () => {
     expect(card.get('[data-testid="trades"]').text()).toBe('318')
     expect(card.find('[data-testid="metrics"]').exists()).toBe(false)
     expect(card.find('.chart-box').exists()).toBe(true)
+    const legend = card.get('ul[aria-label="Legend"]')
+    expect(legend.findAll('li').map((li) => li.text())).toEqual(['Equity', 'Benchmark', 'Drawdown'])
   })
 
   it('shows the final metrics table of a completed backtest', () => {

@@ -49,6 +49,11 @@ describe('DashboardPanel', () => {
     expect(rows[1]?.text()).toContain('−20.30')
     expect(wrapper.get('[data-testid="breadth"]').text()).toContain('2,411 advancing')
     expect(wrapper.get('[data-testid="breadth"]').text()).toContain('1,820 declining')
+    expect(wrapper.get('[data-testid="breadth"] [role="img"]').attributes('aria-label')).toBe(
+      'Market breadth: 2,411 advancing, 301 unchanged, 1,820 declining',
+    )
+    const legend = wrapper.get('ul[aria-label="Legend"]')
+    expect(legend.findAll('li').map((li) => li.text())).toEqual(['Equity', 'SSE Composite'])
     expect(wrapper.find('.panel--dimmed').exists()).toBe(false)
   })
 

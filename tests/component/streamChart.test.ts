@@ -80,7 +80,7 @@ describe('StreamChart', () => {
     const onZoom = chart?.on.mock.calls.find((call) => call[0] === 'datazoom')?.[1] as (
       event: unknown,
     ) => void
-    // The inside zoom reports a batch; the slider reports start/end directly.
+    // Wheel/pinch/drag zoom reports a batch; a dispatched dataZoom reports start/end directly.
     onZoom({ batch: [{ start: 20, end: 60 }] })
     await flushPromises()
     await wrapper.get('[data-testid="live-edge"]').trigger('click')

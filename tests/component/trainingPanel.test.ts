@@ -47,8 +47,15 @@ describe('TrainingPanel', () => {
     const bars = card.findAll('[role="progressbar"]')
     expect(bars[0]?.attributes('aria-valuenow')).toBe('14')
     expect(bars[1]?.attributes('aria-valuenow')).toBe('30')
-    // Two epochs give a curve: the chart slot is on the card.
+    // Two epochs give a curve: the chart slot is on the card, with its legend as text.
     expect(card.find('.chart-box').exists()).toBe(true)
+    const legend = card.get('ul[aria-label="Legend"]')
+    expect(legend.findAll('li').map((li) => li.text())).toEqual([
+      'loss',
+      'val loss',
+      'acc',
+      'val acc',
+    ])
   })
 
   it('shows the error of a failed run', () => {

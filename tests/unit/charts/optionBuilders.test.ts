@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { backtestChartOption } from '@/charts/backtestChartOption'
-import { breadthChartOption } from '@/charts/breadthChartOption'
+import { backtestChartOption, backtestLegend } from '@/charts/backtestChartOption'
 import { DARK_CHART_THEME, LIGHT_CHART_THEME, themeFromCss } from '@/charts/chartTheme'
 import { rangeFormatter } from '@/charts/common'
 import type { ChartOption } from '@/charts/echarts'
-import { equityChartOption } from '@/charts/equityChartOption'
-import { trainingChartOption } from '@/charts/trainingChartOption'
+import { equityChartOption, equityLegend } from '@/charts/equityChartOption'
+import { trainingChartOption, trainingLegend } from '@/charts/trainingChartOption'
 
 type Series = Record<string, unknown> & { id?: string; data?: unknown[] }
 
@@ -59,10 +58,10 @@ describe('equityChartOption', () => {
     expect(x.min).toBe(T + 9000 - 5 * 60_000)
   })
 
-  it('never sets the zoom window, so merged updates keep the user zoom', () => {
+  it('zooms inside the plot only and never sets the zoom window, so merged updates keep it', () => {
     const option = equityChartOption(data, LIGHT_CHART_THEME)
-    const zooms = asArray(option.dataZoom) as Record<string, unknown>[]
-    expect(zooms.map((z) => z.type)).toEqual(['inside', 'slider'])
+    const zooms = asArray(option.dataZoom)
+    expect(zooms.map((z) => z.type)).toEqual(['inside'])
     for (const zoom of zooms) {
       for (const key of ['start', 'end', 'startValue', 'endValue'])
         expect(zoom).not.toHaveProperty(key)
@@ -75,6 +74,16 @@ describe('equityChartOption', () => {
     expect(byId(light, 'equity').color).toBe(LIGHT_CHART_THEME.series[0])
     expect(byId(dark, 'equity').color).toBe(DARK_CHART_THEME.series[0])
     expect(JSON.stringify(dark)).toContain(DARK_CHART_THEME.muted)
+  })
+
+  it('leaves the legend to HTML: no legend in the option, names and colours from equityLegend', () => {
+    const option = equityChartOption(data, LIGHT_CHART_THEME)
+    expect(option).not.toHaveProperty('legend')
+    expect(equityLegend('SSE Composite', LIGHT_CHART_THEME)).toEqual([
+      { name: 'Equity', color: byId(option, 'equity').color, line: 'solid' },
+      { name: 'SSE Composite', color: byId(option, 'index').color, line: 'solid' },
+    ])
+    expect(equityLegend(null, DARK_CHART_THEME).map((item) => item.name)).toEqual(['Equity'])
   })
 
   it('keeps the index series (empty) and hides its axis when no index is chosen', () => {
@@ -91,41 +100,6 @@ describe('equityChartOption', () => {
     const x = asArray(option.xAxis)[0] as { min?: number; max?: number }
     expect(x.min).toBeUndefined()
     expect(x.max).toBeUndefined()
-  })
-})
-
-describe('breadthChartOption', () => {
-  it('stacks advancing, unchanged and declining on one bar scaled to the total', () => {
-    const option = breadthChartOption(
-      { advancing: 2411, declining: 1820, unchanged: 301 },
-      LIGHT_CHART_THEME,
-    )
-    const series = seriesOf(option)
-    expect(series.map((s) => s.id)).toEqual(['advancing', 'unchanged', 'declining'])
-    expect(series.map((s) => s.data)).toEqual([[2411], [301], [1820]])
-    expect(series.every((s) => s.type === 'bar' && s.stack === 'breadth')).toBe(true)
-    expect((asArray(option.xAxis)[0] as { max: number }).max).toBe(4532)
-    expect(byId(option, 'advancing').color).toBe(LIGHT_CHART_THEME.up)
-    expect(byId(option, 'declining').color).toBe(LIGHT_CHART_THEME.down)
-  })
-
-  it('labels only the segments wide enough to hold a label', () => {
-    const option = breadthChartOption(
-      { advancing: 2411, declining: 1820, unchanged: 301 },
-      LIGHT_CHART_THEME,
-    )
-    const shown = (id: string) => (byId(option, id).label as { show: boolean }).show
-    expect(shown('advancing')).toBe(true)
-    expect(shown('declining')).toBe(true)
-    expect(shown('unchanged')).toBe(false)
-  })
-
-  it('copes with an empty market', () => {
-    const option = breadthChartOption(
-      { advancing: 0, declining: 0, unchanged: 0 },
-      LIGHT_CHART_THEME,
-    )
-    expect((asArray(option.xAxis)[0] as { max: number }).max).toBe(1)
   })
 })
 
@@ -157,6 +131,22 @@ describe('trainingChartOption', () => {
     expect((byId(option, 'val_loss').lineStyle as { type: string }).type).toBe('dashed')
     expect(byId(option, 'loss').showSymbol).toBe(false)
     expect(option.animation).toBe(false)
+  })
+
+  it('has no legend in the option; the HTML legend lists accuracy only when reported', () => {
+    expect(trainingChartOption(curves, LIGHT_CHART_THEME)).not.toHaveProperty('legend')
+    const legend = trainingLegend(curves, LIGHT_CHART_THEME)
+    expect(legend).toEqual([
+      { name: 'loss', color: LIGHT_CHART_THEME.series[0], line: 'solid' },
+      { name: 'val loss', color: LIGHT_CHART_THEME.series[0], line: 'dashed' },
+    ])
+    const withAcc = trainingLegend({ ...curves, val_accuracy: [[1, 0.6]] }, LIGHT_CHART_THEME)
+    expect(withAcc.map((item) => `${item.name}:${item.line}`)).toEqual([
+      'loss:solid',
+      'val loss:dashed',
+      'acc:solid',
+      'val acc:dashed',
+    ])
   })
 
   it('shows the accuracy axis only when accuracy is reported', () => {
@@ -197,6 +187,18 @@ describe('backtestChartOption', () => {
     ])
     expect(seriesOf(option).every((s) => s.showSymbol === false && s.sampling === 'lttb')).toBe(
       true,
+    )
+  })
+
+  it('has no legend in the option; the HTML legend matches the series names and colours', () => {
+    const option = backtestChartOption(series, DARK_CHART_THEME)
+    expect(option).not.toHaveProperty('legend')
+    expect(backtestLegend(DARK_CHART_THEME)).toEqual(
+      seriesOf(option).map((s) => ({
+        name: s.name,
+        color: s.color,
+        line: s.areaStyle ? 'area' : 'solid',
+      })),
     )
   })
 
