@@ -1,4 +1,4 @@
-// Pieces every option builder shares: axis look, tooltip look, streaming-line defaults, legend entries.
+// What every option builder shares: axis and tooltip look, streaming-line defaults, legend entries.
 import type { ChartTheme } from './chartTheme'
 import type { LineSeriesOption } from './echarts'
 

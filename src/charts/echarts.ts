@@ -30,8 +30,8 @@ use([
 export type InsideZoomOption = InsideDataZoomOption & { type: 'inside' }
 
 /**
- * ComposeOption keeps a string index signature, so an unregistered component (`legend: {…}`) would
- * still compile: drop it, and add back the global keys the builders use.
+ * ComposeOption keeps a string index signature, so an unregistered component (`legend: {…}`)
+ * would still compile: drop it, and add back the global keys the builders use.
  */
 type KnownKeys<T> = { [K in keyof T as string extends K ? never : K]: T[K] }
 
