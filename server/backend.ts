@@ -1,7 +1,8 @@
 // The embedded dev backend: implements the wire contract (shared/protocol.md) on plain node:http.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isChannel, type Channel } from '../src/realtime/protocol.ts'
-import { Hub } from './hub.ts'
+import type { EventHub } from './events.ts'
+import { MemoryHub } from './hub.ts'
 import { answerPreflight, applyCors, isAuthorized, sendError } from './http.ts'
 import {
   NO_FAULTS,
@@ -12,9 +13,9 @@ import {
   type ResolvedOptions,
 } from './options.ts'
 import { connectionCounts, route, type RouteContext } from './routes.ts'
-import { runSimulator, Simulator } from './simulator.ts'
+import { RedisHub } from './redisHub.ts'
+import { startSimulation } from './simulation.ts'
 import type { SseStream } from './sseWriter.ts'
-import { loadState, StateSaver } from './stateFile.ts'
 
 const warn = (text: string): void => console.warn(text)
 
@@ -34,29 +35,50 @@ export interface Backend {
   readonly rates: Readonly<Rates>
   /** Serves paths under /api/v1/; anything else goes to `next` (or gets a 404 JSON). */
   handle(req: IncomingMessage, res: ServerResponse, next?: () => void): void
-  /** Publishes one event now and returns its id; a string `data` is sent raw, unvalidated. */
+  /** In-memory backend only: publishes one event now and returns its id; a string is sent raw. */
   emit(channel: Channel, eventType: string, data: object | string): string
+  /** Publishes one event (memory or Redis) and resolves with its id; a string is sent raw. */
+  publish(channel: Channel, eventType: string, data: object | string): Promise<string>
+  /** Resolves once the event store can serve (at once in memory; Redis connected). */
+  ready(): Promise<void>
   setFaults(partial: Partial<Faults>): Faults
   /** Destroys every open stream socket now; returns how many. */
   dropConnections(): number
   setRates(partial: Partial<Rates>): Rates
   stats(): BackendStats
-  /** Stops the simulator, saves the state file (if any) and ends every stream. */
-  close(): void
+  /** Stops the simulator, saves the state file (if any), ends every stream, closes Redis. */
+  close(): Promise<void>
+}
+
+function checkEvent(channel: Channel, eventType: string): void {
+  if (!isChannel(channel)) throw new Error(`unknown channel "${String(channel)}"`)
+  // A line break would forge extra SSE fields; no backend sends that, so it is a caller bug.
+  if (/[\r\n]/.test(eventType)) throw new Error('event type must not contain line breaks')
 }
 
 export function createBackend(input: BackendOptions = {}): Backend {
   const options = resolveOptions(input)
-  const hub = new Hub(options.historySize)
+  const memory = options.redisUrl === undefined ? new MemoryHub(options.historySize) : undefined
+  const hub: EventHub =
+    memory ??
+    new RedisHub({
+      url: options.redisUrl as string,
+      prefix: options.redisPrefix,
+      historySize: options.historySize,
+      warn,
+    })
   const streams = new Set<SseStream>()
   let faults: Faults = { ...NO_FAULTS }
   let rates: Rates = { ...options.rates }
-  let stopSimulator = (): void => {}
 
   const emit = (channel: Channel, eventType: string, data: object | string): string => {
-    if (!isChannel(channel)) throw new Error(`unknown channel "${String(channel)}"`)
-    // A line break would forge extra SSE fields; no backend sends that, so it is a caller bug.
-    if (/[\r\n]/.test(eventType)) throw new Error('event type must not contain line breaks')
+    checkEvent(channel, eventType)
+    if (!memory) throw new Error('emit() is for the in-memory backend; use publish() with Redis')
+    return memory.emit(channel, eventType, data)
+  }
+
+  const publish = async (channel: Channel, eventType: string, data: object | string) => {
+    checkEvent(channel, eventType)
     return hub.publish(channel, eventType, data)
   }
 
@@ -81,11 +103,13 @@ export function createBackend(input: BackendOptions = {}): Backend {
   const ctx: RouteContext = {
     options,
     hub,
+    publishToken: options.publishToken,
     streams,
     faults: () => faults,
     rates: () => rates,
     openPerAddress: new Map(),
-    emit,
+    simulator: () => simulation.state(),
+    publish,
     setFaults,
     setRates,
     dropConnections,
@@ -100,7 +124,9 @@ export function createBackend(input: BackendOptions = {}): Backend {
     }
     const allowed = applyCors(req, res, options.corsOrigins)
     if (req.method === 'OPTIONS') return answerPreflight(res, allowed)
-    if (!isAuthorized(req, options.authToken)) {
+    // Producers authenticate with the publish token instead of the readers' token.
+    const publishing = url.pathname.startsWith('/api/v1/publish/')
+    if (!publishing && !isAuthorized(req, options.authToken)) {
       res.setHeader('WWW-Authenticate', 'Bearer')
       return sendError(res, 401, 'unauthorized', 'missing or wrong bearer token')
     }
@@ -109,27 +135,7 @@ export function createBackend(input: BackendOptions = {}): Backend {
     })
   }
 
-  const saved = options.stateFile === undefined ? undefined : loadState(options.stateFile, warn)
-  if (saved) hub.restore(saved.hub)
-  let simulator: Simulator | undefined
-  if (options.simulate) {
-    // A restored backend continues the simulator's ids; a new seed keeps the data from repeating.
-    const seed = options.seed + (saved?.hub.lastId ?? 0)
-    simulator = new Simulator({ seed, counters: saved?.simulator ?? undefined })
-    stopSimulator = runSimulator(simulator, () => rates, emit)
-  }
-  const saver =
-    options.stateFile === undefined
-      ? undefined
-      : new StateSaver(
-          options.stateFile,
-          (clean) => ({
-            clean,
-            hub: hub.snapshot(),
-            simulator: simulator?.counters() ?? saved?.simulator ?? null,
-          }),
-          warn,
-        )
+  const simulation = startSimulation(options, hub, memory, () => rates, publish)
 
   return {
     options,
@@ -141,14 +147,16 @@ export function createBackend(input: BackendOptions = {}): Backend {
     },
     handle,
     emit,
+    publish,
+    ready: () => hub.ready(),
     setFaults,
     dropConnections,
     setRates,
     stats: () => ({ streamConnections: streams.size, connections: connectionCounts(streams) }),
-    close() {
-      stopSimulator()
-      saver?.close()
+    async close() {
+      await simulation.stop()
       for (const stream of [...streams]) stream.end()
+      await hub.close()
     },
   }
 }

@@ -14,6 +14,11 @@ export const USAGE = `Usage: tsx server/main.ts [flags]
   --retry <ms>          send "retry: <ms>" at the start of every stream
   --auth-token <t>      require "Authorization: Bearer <t>" on /api/v1
   --state-file <path>   save ids and history there on exit (and every few seconds), load on start
+  --redis-url <url>     keep events in Redis Streams, shared by every instance (env REDIS_URL)
+  --redis-prefix <p>    prefix of the Redis keys (default rtm)
+  --publish-token <t>   bearer token for POST /api/v1/publish/{channel} (env RTM_PUBLISH_TOKEN)
+  --max-clients-per-ip <n>  open streams per client address before 429 (default 50, 0 = no limit)
+  --trust-proxy         behind nginx: the client address is the X-Real-IP header
   --no-multiplex        no /api/v1/sse/stream, like older backends
   --no-history          no history endpoint
   --no-simulate         no simulated events (use POST /api/v1/dev/emit)
@@ -73,6 +78,11 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = {}): 
         retry: { type: 'string' },
         'auth-token': { type: 'string' },
         'state-file': { type: 'string' },
+        'redis-url': { type: 'string' },
+        'redis-prefix': { type: 'string' },
+        'publish-token': { type: 'string' },
+        'max-clients-per-ip': { type: 'string' },
+        'trust-proxy': { type: 'boolean' },
         'no-multiplex': { type: 'boolean' },
         'no-history': { type: 'boolean' },
         'no-simulate': { type: 'boolean' },
@@ -95,6 +105,14 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = {}): 
     retryMs: values.retry === undefined ? undefined : number('--retry', values.retry, 0, true),
     authToken: values['auth-token'] === '' ? undefined : values['auth-token'],
     stateFile: values['state-file'] === '' ? undefined : values['state-file'],
+    redisUrl: (values['redis-url'] ?? env.REDIS_URL) || undefined,
+    redisPrefix: values['redis-prefix'] || undefined,
+    publishToken: (values['publish-token'] ?? env.RTM_PUBLISH_TOKEN) || undefined,
+    maxClientsPerIp:
+      values['max-clients-per-ip'] === undefined
+        ? undefined
+        : number('--max-clients-per-ip', values['max-clients-per-ip'], 0, true),
+    trustProxy: values['trust-proxy'] ? true : undefined,
     multiplex: values['no-multiplex'] ? false : undefined,
     history: values['no-history'] ? false : undefined,
     simulate: values['no-simulate'] ? false : undefined,
@@ -106,7 +124,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = {}): 
  * Options from the environment, for demos with the Vite dev server:
  * RTM_RATES=dashboard=5,alerts=1  RTM_HEARTBEAT=5  RTM_HISTORY=200  RTM_RETRY_MS=2000
  * RTM_AUTH_TOKEN=secret  RTM_CORS=http://localhost:5173  RTM_SIMULATE=0  RTM_MULTIPLEX=0
- * RTM_HISTORY_ENDPOINT=0  RTM_SEED=42
+ * RTM_HISTORY_ENDPOINT=0  RTM_SEED=42  REDIS_URL=redis://127.0.0.1:6379  RTM_PUBLISH_TOKEN=secret
  */
 export function optionsFromEnv(env: NodeJS.ProcessEnv): BackendOptions {
   const off = (name: string): false | undefined =>
@@ -127,5 +145,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): BackendOptions {
     simulate: off('RTM_SIMULATE'),
     multiplex: off('RTM_MULTIPLEX'),
     history: off('RTM_HISTORY_ENDPOINT'),
+    redisUrl: value('REDIS_URL'),
+    publishToken: value('RTM_PUBLISH_TOKEN'),
   }
 }

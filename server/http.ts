@@ -92,7 +92,12 @@ export function isAuthorized(req: IncomingMessage, token: string | undefined): b
   return req.headers.authorization === `Bearer ${token}`
 }
 
-/** The peer address, for the per-address connection limit. */
-export function remoteAddress(req: IncomingMessage): string {
+/**
+ * The client address, for the per-address connection limit. Behind a reverse proxy every peer is
+ * the proxy, so with `trustProxy` the proxy's `X-Real-IP` header names the client instead.
+ */
+export function remoteAddress(req: IncomingMessage, trustProxy = false): string {
+  const forwarded = req.headers['x-real-ip']
+  if (trustProxy && typeof forwarded === 'string' && forwarded !== '') return forwarded
   return req.socket.remoteAddress ?? 'unknown'
 }

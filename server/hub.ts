@@ -1,19 +1,13 @@
-// Event hub: one global id counter, a ring buffer per channel, and the subscribers of each channel.
+// In-memory event hub: one global id counter, a ring buffer per channel, the subscribers of each.
 import { CHANNELS, type Channel } from '../src/realtime/protocol.ts'
-
-/** One published channel event; wire texts are built lazily, once per stream flavour. */
-export interface StoredEvent {
-  id: number
-  idText: string
-  channel: Channel
-  event: string
-  /** `data` text of the per-channel stream (JSON, or the raw injected text). */
-  data: string
-  /** The payload object, when `data` came from an object (raw injections have none). */
-  payload: object | undefined
-  wire?: string
-  muxWire?: string
-}
+import {
+  envelope,
+  type EventHub,
+  type HistoryPage,
+  type ResumePlan,
+  type StoredEvent,
+  type Subscriber,
+} from './events.ts'
 
 /** An event in a state file: id, event type, data text. */
 export type SavedEvent = [id: number, event: string, data: string]
@@ -21,60 +15,6 @@ export type SavedEvent = [id: number, event: string, data: string]
 export interface HubSnapshot {
   lastId: number
   channels: Record<Channel, { evictedMax: number; events: SavedEvent[] }>
-}
-
-export interface Subscriber {
-  deliver(event: StoredEvent): void
-}
-
-/** What a stream sends before going live: resets (channels with a possible gap), then replay. */
-export interface ResumePlan {
-  resets: Channel[]
-  /** Why the resets were sent (for the `reason` field). */
-  reason: string
-  replay: StoredEvent[]
-}
-
-export interface HistoryPage {
-  /** Envelopes oldest first; `data` is the parsed payload object (raw text if it is not JSON). */
-  events: { id: string; event: string; data: unknown }[]
-  latest_id: string | null
-  truncated: boolean
-}
-
-const LINE_BREAK = /\r\n|\r|\n/
-
-/** One SSE event block with CRLF line ends, like sse-starlette; `id` is omitted for control events. */
-export function formatEvent(id: string | undefined, event: string, data: string): string {
-  const head = id === undefined ? `event: ${event}\r\n` : `id: ${id}\r\nevent: ${event}\r\n`
-  if (!/[\r\n]/.test(data)) return `${head}data: ${data}\r\n\r\n`
-  return `${head}${data
-    .split(LINE_BREAK)
-    .map((line) => `data: ${line}\r\n`)
-    .join('')}\r\n`
-}
-
-/** Data text of the multiplexed stream: the payload plus `"channel"` (raw non-objects stay raw). */
-function muxData(stored: StoredEvent): string {
-  let payload = stored.payload
-  if (payload === undefined) {
-    try {
-      const parsed: unknown = JSON.parse(stored.data)
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return stored.data
-      payload = parsed
-    } catch {
-      return stored.data
-    }
-  }
-  const json = stored.payload === undefined ? JSON.stringify(payload) : stored.data
-  const tail = `"channel":${JSON.stringify(stored.channel)}}`
-  return json === '{}' ? `{${tail}` : `${json.slice(0, -1)},${tail}`
-}
-
-/** The wire text of an event for a stream flavour, serialized once and cached on the event. */
-export function wireOf(stored: StoredEvent, mux: boolean): string {
-  if (mux) return (stored.muxWire ??= formatEvent(stored.idText, stored.event, muxData(stored)))
-  return (stored.wire ??= formatEvent(stored.idText, stored.event, stored.data))
 }
 
 /** Fixed-size ring of the newest events of one channel; remembers the highest evicted id. */
@@ -90,7 +30,7 @@ export class Ring {
 
   push(stored: StoredEvent): void {
     if (this.capacity === 0) {
-      this.evictedMax = Math.max(this.evictedMax, stored.id)
+      this.evictedMax = Math.max(this.evictedMax, stored.major)
       return
     }
     if (this.size < this.capacity) {
@@ -98,7 +38,7 @@ export class Ring {
       this.size += 1
       return
     }
-    this.evictedMax = Math.max(this.evictedMax, this.items[this.start]?.id ?? 0)
+    this.evictedMax = Math.max(this.evictedMax, this.items[this.start]?.major ?? 0)
     this.items[this.start] = stored
     this.start = (this.start + 1) % this.capacity
   }
@@ -117,7 +57,7 @@ export class Ring {
     let high = this.size
     while (low < high) {
       const middle = (low + high) >>> 1
-      if (this.at(middle).id > after) high = middle
+      if (this.at(middle).major > after) high = middle
       else low = middle + 1
     }
     return this.slice(low, Math.min(this.size, low + limit))
@@ -140,7 +80,8 @@ function parseId(text: string): number | undefined {
   return /^\d{1,15}$/.test(text) ? Number(text) : undefined
 }
 
-export class Hub {
+export class MemoryHub implements EventHub {
+  readonly kind = 'memory'
   private lastId = 0
   readonly rings: Record<Channel, Ring>
   readonly subscribers: Record<Channel, Set<Subscriber>>
@@ -165,7 +106,7 @@ export class Hub {
     const channels = Object.fromEntries(
       CHANNELS.map((channel) => {
         const ring = this.rings[channel]
-        const events = ring.newest(ring.size).map((e): SavedEvent => [e.id, e.event, e.data])
+        const events = ring.newest(ring.size).map((e): SavedEvent => [e.major, e.event, e.data])
         return [channel, { evictedMax: ring.evictedMax, events }]
       }),
     ) as HubSnapshot['channels']
@@ -179,18 +120,56 @@ export class Hub {
       const saved = snapshot.channels[channel]
       const ring = this.rings[channel]
       for (const [id, event, data] of saved.events) {
-        ring.push({ id, idText: String(id), channel, event, data, payload: undefined })
+        ring.push({
+          major: id,
+          minor: 0,
+          idText: String(id),
+          channel,
+          event,
+          data,
+          payload: undefined,
+        })
       }
       ring.evictedMax = Math.max(ring.evictedMax, saved.evictedMax)
     }
   }
 
+  ready(): Promise<void> {
+    return Promise.resolve()
+  }
+
+  async publish(channel: Channel, event: string, data: object | string): Promise<string> {
+    return this.emit(channel, event, data)
+  }
+
+  async plan(channels: readonly Channel[], lastEventId: string | undefined): Promise<ResumePlan> {
+    return this.planNow(channels, lastEventId)
+  }
+
+  async history(channel: Channel, after: string | undefined, limit: number): Promise<HistoryPage> {
+    return this.historyNow(channel, after, limit)
+  }
+
+  async lengths(): Promise<Record<Channel, number>> {
+    return Object.fromEntries(CHANNELS.map((c) => [c, this.rings[c].size])) as Record<
+      Channel,
+      number
+    >
+  }
+
+  status(): undefined {
+    return undefined
+  }
+
+  async close(): Promise<void> {}
+
   /** Stores an event in its channel's ring and hands it to every subscriber; returns its id. */
-  publish(channel: Channel, event: string, data: object | string): string {
+  emit(channel: Channel, event: string, data: object | string): string {
     this.lastId += 1
     const raw = typeof data === 'string'
     const stored: StoredEvent = {
-      id: this.lastId,
+      major: this.lastId,
+      minor: 0,
       idText: String(this.lastId),
       channel,
       event,
@@ -210,7 +189,7 @@ export class Hub {
   }
 
   /** What to send a stream resuming after `lastEventId` (undefined: a fresh stream). */
-  plan(channels: readonly Channel[], lastEventId: string | undefined): ResumePlan {
+  planNow(channels: readonly Channel[], lastEventId: string | undefined): ResumePlan {
     if (lastEventId === undefined) return { resets: [], reason: '', replay: [] }
     const after = parseId(lastEventId)
     if (after === undefined || after > this.lastId) {
@@ -220,11 +199,11 @@ export class Hub {
     const resets = channels.filter((channel) => this.rings[channel].evictedMax > after)
     const reason = `events after id ${after} are no longer buffered`
     const replay = channels.flatMap((channel) => this.rings[channel].after(after))
-    if (channels.length > 1) replay.sort((a, b) => a.id - b.id)
-    return { resets, reason, replay }
+    if (channels.length > 1) replay.sort((a, b) => a.major - b.major)
+    return { resets, reason, replay, after: { major: after, minor: 0 } }
   }
 
-  history(channel: Channel, after: string | undefined, limit: number): HistoryPage {
+  historyNow(channel: Channel, after: string | undefined, limit: number): HistoryPage {
     const ring = this.rings[channel]
     const latest = ring.latest()
     const page = (events: StoredEvent[], truncated: boolean): HistoryPage => ({
@@ -237,16 +216,4 @@ export class Hub {
     if (afterId === undefined || afterId > this.lastId) return page([], true)
     return page(ring.after(afterId, limit), ring.evictedMax > afterId)
   }
-}
-
-function envelope(stored: StoredEvent): HistoryPage['events'][number] {
-  let data: unknown = stored.payload
-  if (data === undefined) {
-    try {
-      data = JSON.parse(stored.data)
-    } catch {
-      data = stored.data
-    }
-  }
-  return { id: stored.idText, event: stored.event, data }
 }

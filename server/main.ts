@@ -40,8 +40,8 @@ server.listen(config.port, config.host, () => {
 
 function shutdown(signal: string): void {
   console.log(`${signal}: closing streams and exiting`)
-  backend.close()
-  server.close(() => process.exit(0))
+  const closed = backend.close()
+  server.close(() => void closed.finally(() => process.exit(0)))
   // Ended streams close on their own; anything still open after a moment is cut.
   setTimeout(() => {
     for (const socket of sockets) socket.destroy()

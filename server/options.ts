@@ -37,6 +37,14 @@ export interface BackendOptions {
   seed?: number
   /** Where the in-memory backend saves its ids and rings, to resume clients after a restart. */
   stateFile?: string
+  /** Redis URL: events go through Redis Streams, shared by every instance (default: in memory). */
+  redisUrl?: string
+  /** Prefix of the Redis keys (`{prefix}:alerts`, ...), to share one Redis between deployments. */
+  redisPrefix?: string
+  /** Bearer token producers need for POST /api/v1/publish/{channel}; none: publishing is off. */
+  publishToken?: string
+  /** Behind a reverse proxy: take the client address from `X-Real-IP`. */
+  trustProxy?: boolean
 }
 
 export interface ResolvedOptions {
@@ -52,6 +60,10 @@ export interface ResolvedOptions {
   maxClientsPerIp: number
   seed: number
   stateFile: string | undefined
+  redisUrl: string | undefined
+  redisPrefix: string
+  publishToken: string | undefined
+  trustProxy: boolean
 }
 
 export const DEFAULT_RATES: Rates = {
@@ -71,9 +83,13 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   retryMs: undefined, // when set, every stream opens with `retry: N`
   corsOrigins: '*', // allowed browser origins, or any
   authToken: undefined, // when set, /api/v1 needs `Authorization: Bearer <token>`
-  maxClientsPerIp: 50, // open streams per remote address before 429
+  maxClientsPerIp: 50, // open streams per client address before 429; 0 = no limit
   seed: 20260104, // simulator seed
   stateFile: undefined, // no state file: a restart starts from id 1
+  redisUrl: undefined, // in memory, one process
+  redisPrefix: 'rtm', // keys {rtm}:dashboard, {rtm}:alerts, ...
+  publishToken: undefined, // publishing endpoint off
+  trustProxy: false, // the peer address is the client's
 }
 
 export const NO_FAULTS: Faults = {

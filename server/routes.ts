@@ -1,18 +1,19 @@
-// Request routing of /api/v1: status, streams, history and the dev control endpoints.
+// Request routing of /api/v1: status, streams, history; publish and dev endpoints are in writeRoutes.
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { CHANNEL_EVENT, CHANNELS, isChannel, type Channel } from '../src/realtime/protocol.ts'
-import type { Hub } from './hub.ts'
-import { readJson, remoteAddress, sendError, sendJson } from './http.ts'
-import {
-  parseFaults,
-  parseRates,
-  type Faults,
-  type Rates,
-  type ResolvedOptions,
-} from './options.ts'
+import { CHANNELS, isChannel, type Channel } from '../src/realtime/protocol.ts'
+import type { ResumePlan } from './events.ts'
+import { remoteAddress, sendError, sendJson } from './http.ts'
+import type { ResolvedOptions } from './options.ts'
 import { SSE_HEADERS, SseStream } from './sseWriter.ts'
 import { isoUtc } from './time.ts'
+import {
+  devEndpoint,
+  publishEndpoint,
+  sendHubError,
+  unknownChannel,
+  type WriteContext,
+} from './writeRoutes.ts'
 
 /** Largest history page. */
 const MAX_HISTORY_LIMIT = 1000
@@ -20,17 +21,11 @@ const MAX_HISTORY_LIMIT = 1000
 const DEFAULT_HISTORY_LIMIT = 100
 
 /** What the routes need from the backend that owns them. */
-export interface RouteContext {
+export interface RouteContext extends WriteContext {
   options: ResolvedOptions
-  hub: Hub
   streams: Set<SseStream>
-  faults: () => Faults
-  rates: () => Rates
   openPerAddress: Map<string, number>
-  emit(channel: Channel, eventType: string, data: object | string): string
-  setFaults(partial: Partial<Faults>): Faults
-  setRates(partial: Partial<Rates>): Rates
-  dropConnections(): number
+  simulator: () => 'running' | 'standby' | 'off'
 }
 
 export function connectionCounts(streams: Iterable<SseStream>): Record<Channel, number> {
@@ -63,6 +58,9 @@ export async function route(
     }
     if (sub === 'history' && ctx.options.history) return sendHistory(ctx, res, url, name)
   }
+  if (area === 'publish' && name !== undefined && sub === undefined) {
+    return publishEndpoint(ctx, req, res, name)
+  }
   if (area === 'dev' && name !== undefined && sub === undefined) {
     return devEndpoint(ctx, req, res, method, name)
   }
@@ -73,8 +71,9 @@ function methodNotAllowed(res: ServerResponse): void {
   sendError(res, 405, 'method_not_allowed', 'this endpoint only answers GET')
 }
 
-function sendStatus(ctx: RouteContext, res: ServerResponse): void {
-  const { options } = ctx
+async function sendStatus(ctx: RouteContext, res: ServerResponse): Promise<void> {
+  const { options, hub } = ctx
+  const lengths = await hub.lengths().catch(() => null)
   sendJson(res, 200, {
     status: 'ok',
     channels: CHANNELS,
@@ -83,12 +82,13 @@ function sendStatus(ctx: RouteContext, res: ServerResponse): void {
     ...(options.history ? { history: options.historySize } : {}),
     heartbeat_seconds: options.heartbeatSeconds,
     server_time: isoUtc(),
+    // Extensions (docs/protocol.md): this instance's streams, the store and its state.
     stream_connections: ctx.streams.size,
+    backend: hub.kind,
+    stream_lengths: lengths,
+    simulator: ctx.simulator(),
+    ...hub.status(),
   })
-}
-
-function unknownChannel(res: ServerResponse, name: string): void {
-  sendError(res, 400, 'unknown_channel', { channel: name, channels: CHANNELS })
 }
 
 /** Answers the stream/history faults; returns true when the request was answered. */
@@ -134,9 +134,9 @@ function channelStream(
   res: ServerResponse,
   url: URL,
   name: string,
-): void {
+): Promise<void> | void {
   if (!isChannel(name)) return unknownChannel(res, name)
-  openStream(ctx, req, res, url, [name], false)
+  return openStream(ctx, req, res, url, [name], false)
 }
 
 function multiplexStream(
@@ -144,7 +144,7 @@ function multiplexStream(
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
-): void {
+): Promise<void> | void {
   const names = (url.searchParams.get('channels') ?? '')
     .split(',')
     .map((name) => name.trim())
@@ -154,21 +154,21 @@ function multiplexStream(
   }
   const unknown = names.find((name) => !isChannel(name))
   if (unknown !== undefined) return unknownChannel(res, unknown)
-  openStream(ctx, req, res, url, [...new Set(names as Channel[])], true)
+  return openStream(ctx, req, res, url, [...new Set(names as Channel[])], true)
 }
 
-function openStream(
+async function openStream(
   ctx: RouteContext,
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
   channels: Channel[],
   mux: boolean,
-): void {
+): Promise<void> {
   if (answerFault(ctx, res, true)) return
-  const address = remoteAddress(req)
+  const address = remoteAddress(req, ctx.options.trustProxy)
   const open = ctx.openPerAddress.get(address) ?? 0
-  if (open >= ctx.options.maxClientsPerIp) {
+  if (ctx.options.maxClientsPerIp > 0 && open >= ctx.options.maxClientsPerIp) {
     return sendError(res, 429, 'too_many_connections', `at most ${open} streams per address`)
   }
   if (res.destroyed) return
@@ -177,8 +177,6 @@ function openStream(
   const fromHeader = typeof header === 'string' && header !== '' ? header : undefined
   const lastEventId = fromHeader ?? (url.searchParams.get('last_event_id') || undefined)
   const clientId = url.searchParams.get('client_id') || `c-${randomBytes(6).toString('hex')}`
-  res.writeHead(200, SSE_HEADERS)
-  res.flushHeaders()
 
   let unsubscribe = (): void => {}
   const stream = new SseStream(res, {
@@ -198,13 +196,27 @@ function openStream(
   })
   ctx.streams.add(stream)
   ctx.openPerAddress.set(address, open + 1)
-  // Replay and subscription in the same tick: no event can fall between them.
-  stream.open(ctx.options.retryMs, ctx.hub.plan(channels, lastEventId))
+  // Subscribed before the plan is read: live events wait in the stream, none falls in between.
   unsubscribe = ctx.hub.subscribe(channels, stream)
-  if (!stream.isOpen) unsubscribe()
+  let plan: ResumePlan
+  try {
+    plan = await ctx.hub.plan(channels, lastEventId)
+  } catch (error) {
+    stream.discard()
+    return sendHubError(res, error)
+  }
+  if (!stream.isOpen) return
+  res.writeHead(200, SSE_HEADERS)
+  res.flushHeaders()
+  stream.open(ctx.options.retryMs, plan)
 }
 
-function sendHistory(ctx: RouteContext, res: ServerResponse, url: URL, name: string): void {
+async function sendHistory(
+  ctx: RouteContext,
+  res: ServerResponse,
+  url: URL,
+  name: string,
+): Promise<void> {
   if (!isChannel(name)) return unknownChannel(res, name)
   const limitText = url.searchParams.get('limit')
   let limit = DEFAULT_HISTORY_LIMIT
@@ -219,53 +231,9 @@ function sendHistory(ctx: RouteContext, res: ServerResponse, url: URL, name: str
     return sendError(res, 400, 'bad_after', 'after must be a non-empty event id')
   }
   if (answerFault(ctx, res, false)) return
-  sendJson(res, 200, ctx.hub.history(name, after, limit))
-}
-
-async function devEndpoint(
-  ctx: RouteContext,
-  req: IncomingMessage,
-  res: ServerResponse,
-  method: string,
-  name: string,
-): Promise<void> {
-  if (method === 'GET' && name === 'faults') return sendJson(res, 200, ctx.faults())
-  if (method === 'GET' && name === 'rates') return sendJson(res, 200, ctx.rates())
-  if (method !== 'POST') {
-    return sendError(res, 405, 'method_not_allowed', `use POST /api/v1/dev/${name}`)
+  try {
+    sendJson(res, 200, await ctx.hub.history(name, after, limit))
+  } catch (error) {
+    sendHubError(res, error)
   }
-  const body = await readJson(req)
-  if (body instanceof Error) return sendError(res, 400, 'bad_body', body.message)
-  switch (name) {
-    case 'faults': {
-      const faults = parseFaults(body ?? {})
-      if (typeof faults === 'string') return sendError(res, 400, 'bad_faults', faults)
-      return sendJson(res, 200, ctx.setFaults(faults))
-    }
-    case 'rates': {
-      const rates = parseRates(body ?? {})
-      if (typeof rates === 'string') return sendError(res, 400, 'bad_rates', rates)
-      return sendJson(res, 200, ctx.setRates(rates))
-    }
-    case 'drop':
-      return sendJson(res, 200, { dropped: ctx.dropConnections() })
-    case 'emit':
-      return devEmit(ctx, res, body)
-    default:
-      return sendError(res, 404, 'not_found', `no dev endpoint ${name}`)
-  }
-}
-
-function devEmit(ctx: RouteContext, res: ServerResponse, body: unknown): void {
-  const input = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
-  const { channel, event, data } = input
-  if (!isChannel(channel)) return unknownChannel(res, String(channel))
-  if (event !== undefined && (typeof event !== 'string' || !/^[\w.-]+$/.test(event))) {
-    return sendError(res, 400, 'bad_event', 'event must be a word')
-  }
-  if (typeof data !== 'string' && (typeof data !== 'object' || data === null)) {
-    return sendError(res, 400, 'bad_data', 'data must be an object or a raw string')
-  }
-  const id = ctx.emit(channel, event ?? CHANNEL_EVENT[channel], data)
-  sendJson(res, 200, { id })
 }

@@ -87,7 +87,7 @@ const MAX_BACKLOG_SECONDS = 0.5
 export function runSimulator(
   simulator: Simulator,
   rates: () => Rates,
-  emit: (channel: Channel, eventType: string, data: object) => string,
+  emit: (channel: Channel, eventType: string, data: object) => unknown,
 ): () => void {
   const owed = Object.fromEntries(CHANNELS.map((c) => [c, 0])) as Record<Channel, number>
   let last = performance.now()

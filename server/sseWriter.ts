@@ -1,7 +1,15 @@
 // One open SSE response: batches writes per tick, sends pings, obeys stall/drop faults, never throws.
 import type { ServerResponse } from 'node:http'
 import type { Channel } from '../src/realtime/protocol.ts'
-import { formatEvent, wireOf, type ResumePlan, type StoredEvent, type Subscriber } from './hub.ts'
+import {
+  formatEvent,
+  isAfter,
+  wireOf,
+  type Position,
+  type ResumePlan,
+  type StoredEvent,
+  type Subscriber,
+} from './events.ts'
 import type { Faults } from './options.ts'
 import { isoUtc, pythonUtc } from './time.ts'
 
@@ -32,6 +40,10 @@ export class SseStream implements Subscriber {
   private eventsQueued = 0
   private dropping = false
   private closed = false
+  /** Live events that arrived while the resume plan was being read; null once open. */
+  private held: StoredEvent[] | null = []
+  /** Live events at or before this position were replayed already (or precede the cursor). */
+  private floor: Position | undefined
   private readonly heartbeat: ReturnType<typeof setInterval> | undefined
 
   constructor(
@@ -56,7 +68,10 @@ export class SseStream implements Subscriber {
     return !this.closed
   }
 
-  /** The stream's opening: optional retry, `connected`, resets, then the replay. */
+  /**
+   * The stream's opening: optional retry, `connected`, resets, the replay, then the live events
+   * that arrived meanwhile (the stream subscribes before the plan is read, so none falls between).
+   */
   open(retryMs: number | undefined, plan: ResumePlan): void {
     if (retryMs !== undefined) this.enqueue(`retry: ${retryMs}\r\n\r\n`)
     const now = new Date()
@@ -69,10 +84,27 @@ export class SseStream implements Subscriber {
       const data = { reason: plan.reason, timestamp: isoUtc(now) }
       this.control('reset', this.options.mux ? { ...data, channel } : data)
     }
-    for (const stored of plan.replay) this.deliver(stored)
+    const held = this.held ?? []
+    this.held = null
+    this.floor = plan.replay.at(-1) ?? plan.after
+    for (const stored of plan.replay) this.write(stored)
+    for (const stored of held) this.deliver(stored)
   }
 
+  /** A live event: held until `open()`, skipped when the replay already had it. */
   deliver(stored: StoredEvent): void {
+    if (this.held !== null) {
+      this.held.push(stored)
+      return
+    }
+    if (this.floor !== undefined) {
+      if (!isAfter(stored, this.floor)) return
+      this.floor = undefined // live events come in id order: none after this one can repeat
+    }
+    this.write(stored)
+  }
+
+  private write(stored: StoredEvent): void {
     if (this.closed || this.dropping) return
     this.enqueue(wireOf(stored, this.options.mux))
     this.eventsQueued += 1
@@ -88,6 +120,11 @@ export class SseStream implements Subscriber {
   /** Destroys the socket at once, like a network failure. */
   destroy(): void {
     this.res.destroy()
+    this.cleanup()
+  }
+
+  /** Forgets the stream before it opened, leaving the response to an error answer. */
+  discard(): void {
     this.cleanup()
   }
 

@@ -221,4 +221,17 @@ describe('robustness', () => {
     await sleep(50)
     expect((await open()).status).toBe(200)
   })
+
+  it('counts clients by X-Real-IP behind a trusted proxy, and 0 lifts the limit', async () => {
+    await start({ maxClientsPerIp: 1, trustProxy: true })
+    expect((await open('/api/v1/sse/alerts', { 'X-Real-IP': '10.0.0.1' })).status).toBe(200)
+    expect((await open('/api/v1/sse/alerts', { 'X-Real-IP': '10.0.0.2' })).status).toBe(200)
+    const again = await requestJson(`${server.url}/api/v1/sse/alerts`, {
+      headers: { 'X-Real-IP': '10.0.0.1' },
+    })
+    expect(again.status).toBe(429)
+    await server.close()
+    await start({ maxClientsPerIp: 0 })
+    for (let i = 0; i < 3; i += 1) expect((await open()).status).toBe(200)
+  })
 })

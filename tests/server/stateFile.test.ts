@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { parseCli } from '../../server/cliOptions.ts'
-import { Hub } from '../../server/hub.ts'
+import { MemoryHub } from '../../server/hub.ts'
 import { CRASH_ID_GAP, loadState, StateSaver } from '../../server/stateFile.ts'
 import {
   openSse,
@@ -146,24 +146,24 @@ describe('state file', () => {
 
   it('saves periodically, atomically, and jumps ids after an unclean stop', async () => {
     const file = stateFile()
-    const hub = new Hub(100)
-    hub.publish('alerts', 'risk_alert', alert(1))
+    const hub = new MemoryHub(100)
+    hub.emit('alerts', 'risk_alert', alert(1))
     const saver = new StateSaver(
       file,
       (clean) => ({ clean, hub: hub.snapshot(), simulator: null }),
       () => {},
       20,
     )
-    hub.publish('alerts', 'risk_alert', alert(2))
+    hub.emit('alerts', 'risk_alert', alert(2))
     await vi.waitFor(() => expect(existsSync(file)).toBe(true), { timeout: 2000 })
     const crashed = loadState(file, () => {})
     expect(crashed?.clean).toBe(false)
     expect(crashed?.hub.lastId).toBe(2 + CRASH_ID_GAP)
 
-    const restored = new Hub(100)
+    const restored = new MemoryHub(100)
     restored.restore(crashed!.hub)
-    expect(restored.publish('alerts', 'risk_alert', alert(3))).toBe(String(3 + CRASH_ID_GAP))
-    const plan = restored.plan(['alerts'], '1')
+    expect(restored.emit('alerts', 'risk_alert', alert(3))).toBe(String(3 + CRASH_ID_GAP))
+    const plan = restored.planNow(['alerts'], '1')
     expect(plan.resets).toEqual(['alerts'])
     expect(plan.replay.map((e) => e.idText)).toEqual(['2', String(3 + CRASH_ID_GAP)])
 

@@ -54,7 +54,7 @@ export async function startDevBackend(options: BackendOptions = {}): Promise<Dev
     stop,
     start: listen,
     async close() {
-      backend.close()
+      await backend.close()
       await stop()
     },
   }

@@ -1,0 +1,184 @@
+// `npm run bench:server`: many SSE clients on one instance fed through Redis at a fixed event rate;
+// reports fan-out latency (XADD to the client's read), CPU and memory per client.
+import { fork, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { CHANNELS, type Channel } from '../../src/realtime/protocol.ts'
+import { RedisHub } from '../../server/redisHub.ts'
+import { Simulator } from '../../server/simulator.ts'
+import { startRedisServer } from '../../tests/support/redisServer.ts'
+import type { WorkerReport } from './clients.ts'
+import type { InstanceStats } from './instance.ts'
+import { summarize, writeReport, type BenchFigures } from './report.ts'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const { values } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '2000' },
+    rate: { type: 'string', default: '100' },
+    seconds: { type: 'string', default: '15' },
+    workers: { type: 'string', default: '2' },
+    out: { type: 'string', default: 'docs/benchmarks-server.md' },
+    'no-write': { type: 'boolean', default: false },
+  },
+})
+const CLIENTS = Number(values.clients)
+const RATE = Number(values.rate)
+const SECONDS = Number(values.seconds)
+const WORKERS = Number(values.workers)
+const WARMUP_MS = 3000
+const DRAIN_MS = 1500
+/** The whole run is cut off after this, whatever happens. */
+const DEADLINE_MS = 60_000 + SECONDS * 2000 + CLIENTS * 20
+/** Channel of the n-th event: the dashboard at half the rate, the rest shared. */
+const MIX: Channel[] = ['dashboard', 'alerts', 'dashboard', 'training', 'dashboard', 'backtest']
+
+const children: ChildProcess[] = []
+const deadline = setTimeout(() => {
+  console.error(`bench:server: no result after ${DEADLINE_MS / 1000} s, giving up`)
+  for (const child of children) child.kill('SIGKILL')
+  process.exit(1)
+}, DEADLINE_MS)
+deadline.unref()
+
+function spawnChild(file: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+  const child = fork(join(here, file), args, {
+    execArgv: ['--import', 'tsx', '--expose-gc'],
+    env: { ...process.env, ...env },
+  })
+  children.push(child)
+  return child
+}
+
+function next<T>(child: ChildProcess, type: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: { type: string } & Record<string, unknown>) => {
+      if (message.type !== type) return
+      child.off('message', onMessage)
+      resolve(message as T)
+    }
+    child.on('message', onMessage)
+    child.once('exit', (code) => reject(new Error(`${type}: child exited with ${code}`)))
+  })
+}
+
+async function stats(instance: ChildProcess): Promise<InstanceStats> {
+  const reply = next<{ stats: InstanceStats }>(instance, 'stats')
+  instance.send({ type: 'stats' })
+  return (await reply).stats
+}
+
+/** CPU time of a process from /proc (Linux), µs; NaN elsewhere. */
+function processCpuMicros(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100 // utime + stime, 100 ticks/s
+  } catch {
+    return NaN
+  }
+}
+
+const redis = await startRedisServer()
+try {
+  const instance = spawnChild('instance.ts', [], { REDIS_URL: redis.url })
+  const { port } = await next<{ port: number }>(instance, 'listening')
+  const baseline = await stats(instance)
+
+  const url = `http://127.0.0.1:${port}/api/v1/sse/stream?channels=${CHANNELS.join(',')}`
+  const workers = Array.from({ length: WORKERS }, (_, i) => {
+    const share = Math.floor(CLIENTS / WORKERS) + (i < CLIENTS % WORKERS ? 1 : 0)
+    return spawnChild('clients.ts', [url, String(share)])
+  })
+  await Promise.all(workers.map((worker) => next(worker, 'ready')))
+  const connectStart = performance.now()
+  const connectedReplies = await Promise.all(
+    workers.map((worker) => {
+      const reply = next<{ connected: number; failed: number }>(worker, 'connected')
+      worker.send({ type: 'connect' })
+      return reply
+    }),
+  )
+  const connectSeconds = (performance.now() - connectStart) / 1000
+  const connected = connectedReplies.reduce((sum, r) => sum + r.connected, 0)
+  const idle = await stats(instance)
+  console.log(`${connected}/${CLIENTS} clients connected in ${connectSeconds.toFixed(1)} s`)
+
+  // The producer publishes through the same script as the server, from this process.
+  const producer = new RedisHub({
+    url: redis.url,
+    prefix: 'rtm',
+    historySize: 1000,
+    warn: () => {},
+  })
+  await producer.ready()
+  const simulator = new Simulator({ seed: 7 })
+  let published = 0
+  let inWindow = 0
+  let failedPublishes = 0
+  let window = { from: Infinity, to: -Infinity }
+  const started = performance.now()
+  const timer = setInterval(() => {
+    const owed = Math.floor(((performance.now() - started) / 1000) * RATE)
+    while (published < owed) {
+      const channel = MIX[published % MIX.length] as Channel
+      const { event, data } = simulator.next(channel)
+      const sentAt = performance.timeOrigin + performance.now()
+      if (sentAt >= window.from && sentAt < window.to) inWindow += 1
+      published += 1
+      producer.publish(channel, event, { ...data, sent_at: sentAt }).catch(() => {
+        failedPublishes += 1
+      })
+    }
+  }, 2)
+
+  await new Promise((resolve) => setTimeout(resolve, WARMUP_MS))
+  const from = performance.timeOrigin + performance.now()
+  window = { from, to: from + SECONDS * 1000 }
+  for (const worker of workers) worker.send({ type: 'window', ...window })
+  const before = await stats(instance)
+  const redisBefore = processCpuMicros(redis.pid)
+  await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000))
+  const after = await stats(instance)
+  const redisAfter = processCpuMicros(redis.pid)
+  clearInterval(timer)
+  await new Promise((resolve) => setTimeout(resolve, DRAIN_MS))
+
+  const reports = await Promise.all(
+    workers.map((worker) => {
+      const reply = next<{ report: WorkerReport }>(worker, 'report')
+      worker.send({ type: 'report' })
+      return reply.then((r) => r.report)
+    }),
+  )
+  await producer.close()
+  const figures: BenchFigures = summarize({
+    clients: CLIENTS,
+    connected,
+    rate: RATE,
+    seconds: SECONDS,
+    connectSeconds,
+    published: inWindow,
+    failedPublishes,
+    baseline,
+    idle,
+    before,
+    after,
+    redisCpuMicros: redisAfter - redisBefore,
+    reports,
+  })
+  console.log(JSON.stringify(figures, null, 2))
+  if (!values['no-write']) {
+    writeReport(values.out, figures)
+    console.log(`wrote ${values.out}`)
+  }
+  for (const worker of workers) worker.send({ type: 'stop' })
+  instance.send({ type: 'stop' })
+} finally {
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL')
+  await redis.close()
+}

@@ -1,0 +1,124 @@
+// Published events, their wire texts, and the interface every event hub (memory, Redis) offers.
+import type { Channel } from '../src/realtime/protocol.ts'
+
+/**
+ * An event's place in the backend's one id space, compared as (major, minor): the memory hub's
+ * counter is (n, 0), a Redis entry id `ms-seq` is (ms, seq). Ids are globally ordered across
+ * channels in both hubs, which is what lets one cursor resume a multiplexed stream.
+ */
+export interface Position {
+  major: number
+  minor: number
+}
+
+/** One published channel event; wire texts are built lazily, once per stream flavour. */
+export interface StoredEvent extends Position {
+  idText: string
+  channel: Channel
+  event: string
+  /** `data` text of the per-channel stream (JSON, or the raw injected text). */
+  data: string
+  /** The payload object, when `data` came from an object (raw injections have none). */
+  payload: object | undefined
+  wire?: string
+  muxWire?: string
+}
+
+export interface Subscriber {
+  deliver(event: StoredEvent): void
+}
+
+/** What a stream sends before going live: resets (channels with a possible gap), then replay. */
+export interface ResumePlan {
+  resets: Channel[]
+  /** Why the resets were sent (for the `reason` field). */
+  reason: string
+  replay: StoredEvent[]
+  /** The resume cursor, when it was understood: live events at or before it are repeats. */
+  after?: Position
+}
+
+export interface HistoryPage {
+  /** Envelopes oldest first; `data` is the parsed payload object (raw text if it is not JSON). */
+  events: { id: string; event: string; data: unknown }[]
+  latest_id: string | null
+  truncated: boolean
+}
+
+/** The hub's store cannot be reached now (Redis down): the request may be retried later. */
+export class HubUnavailableError extends Error {}
+
+/** What routes need from an event hub; the in-memory hub and the Redis hub both provide it. */
+export interface EventHub {
+  readonly kind: 'memory' | 'redis'
+  /** Resolves once the hub can serve (at once in memory; after the first Redis connection). */
+  ready(): Promise<void>
+  /** Stores an event and fans it out (in Redis: to every instance); resolves with its id. */
+  publish(channel: Channel, event: string, data: object | string): Promise<string>
+  /** Live events of `channels` for a stream, in id order, from now on. */
+  subscribe(channels: readonly Channel[], subscriber: Subscriber): () => void
+  /** What to send a stream resuming after `lastEventId` (undefined: a fresh stream). */
+  plan(channels: readonly Channel[], lastEventId: string | undefined): Promise<ResumePlan>
+  history(channel: Channel, after: string | undefined, limit: number): Promise<HistoryPage>
+  /** Events kept per channel; null when the store cannot be asked now. */
+  lengths(): Promise<Record<Channel, number> | null>
+  /** Extra status fields of this hub (the Redis connection state), if any. */
+  status(): Record<string, unknown> | undefined
+  close(): Promise<void>
+}
+
+export function isAfter(event: Position, than: Position): boolean {
+  return event.major > than.major || (event.major === than.major && event.minor > than.minor)
+}
+
+export function byPosition(a: Position, b: Position): number {
+  return a.major - b.major || a.minor - b.minor
+}
+
+const LINE_BREAK = /\r\n|\r|\n/
+
+/** One SSE event block with CRLF line ends, like sse-starlette; `id` is omitted for control events. */
+export function formatEvent(id: string | undefined, event: string, data: string): string {
+  const head = id === undefined ? `event: ${event}\r\n` : `id: ${id}\r\nevent: ${event}\r\n`
+  if (!/[\r\n]/.test(data)) return `${head}data: ${data}\r\n\r\n`
+  return `${head}${data
+    .split(LINE_BREAK)
+    .map((line) => `data: ${line}\r\n`)
+    .join('')}\r\n`
+}
+
+/** Data text of the multiplexed stream: the payload plus `"channel"` (raw non-objects stay raw). */
+function muxData(stored: StoredEvent): string {
+  let payload = stored.payload
+  if (payload === undefined) {
+    try {
+      const parsed: unknown = JSON.parse(stored.data)
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return stored.data
+      payload = parsed
+    } catch {
+      return stored.data
+    }
+  }
+  const json = stored.payload === undefined ? JSON.stringify(payload) : stored.data
+  const tail = `"channel":${JSON.stringify(stored.channel)}}`
+  return json === '{}' ? `{${tail}` : `${json.slice(0, -1)},${tail}`
+}
+
+/** The wire text of an event for a stream flavour, serialized once and cached on the event. */
+export function wireOf(stored: StoredEvent, mux: boolean): string {
+  if (mux) return (stored.muxWire ??= formatEvent(stored.idText, stored.event, muxData(stored)))
+  return (stored.wire ??= formatEvent(stored.idText, stored.event, stored.data))
+}
+
+/** A history envelope: `data` parsed back to an object (raw text stays text). */
+export function envelope(stored: StoredEvent): HistoryPage['events'][number] {
+  let data: unknown = stored.payload
+  if (data === undefined) {
+    try {
+      data = JSON.parse(stored.data)
+    } catch {
+      data = stored.data
+    }
+  }
+  return { id: stored.idText, event: stored.event, data }
+}

@@ -1,0 +1,45 @@
+// Test helper: a loopback TCP proxy (a stand-in load balancer) whose target can be switched.
+import { connect, createServer, type Socket } from 'node:net'
+
+export interface TcpProxy {
+  url: string
+  /** Sends new connections to this port from now on. */
+  target(port: number): void
+  /** Cuts every connection through the proxy (as a dying instance would). */
+  cut(): void
+  close(): Promise<void>
+}
+
+export async function startTcpProxy(port: number): Promise<TcpProxy> {
+  let targetPort = port
+  const pairs = new Set<Socket>()
+  const server = createServer((client) => {
+    const upstream = connect(targetPort, '127.0.0.1')
+    pairs.add(client).add(upstream)
+    const drop = (): void => {
+      client.destroy()
+      upstream.destroy()
+      pairs.delete(client)
+      pairs.delete(upstream)
+    }
+    client.on('error', drop).on('close', drop)
+    upstream.on('error', drop).on('close', drop)
+    client.pipe(upstream)
+    upstream.pipe(client)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  const own = typeof address === 'object' && address !== null ? address.port : 0
+  return {
+    url: `http://127.0.0.1:${own}`,
+    target: (next) => void (targetPort = next),
+    cut() {
+      for (const socket of pairs) socket.destroy()
+      pairs.clear()
+    },
+    async close() {
+      for (const socket of pairs) socket.destroy()
+      await new Promise((resolve) => server.close(resolve))
+    },
+  }
+}
