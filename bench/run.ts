@@ -34,7 +34,8 @@ const HELP = `npm run bench -- [options]
   --step-seconds N      measured window per step (default 10; quick 2)
   --warmup-seconds N    warm-up before each window (default 2; quick 1)
   --soak-minutes N      soak of ours at 1,000 events/s (default 10; quick 1; 0 skips it)
-  --cold-starts N       navigations per page for time to first event (default 5; quick 2)
+  --cold-starts N       navigations per page (and of the app's own build) for time to first event
+                        (default 5; quick 2; 0 skips them)
   --profile RATE        only profile the pages (--pages, default all) at RATE and print the hot functions
   --report FILE         only rewrite docs/benchmarks.md and the plot from a results JSON
   --out DIR             where results, the doc and the plot go (default: bench/results + docs/)`
@@ -119,6 +120,28 @@ async function buildPages(profile: boolean): Promise<string> {
   return join(here, '.dist')
 }
 
+/** The app's own production build under /app/, for its cold start; false when it does not build. */
+async function buildApp(root: string): Promise<boolean> {
+  log('building the app (vite build, base /app/)…')
+  try {
+    await build({
+      configFile: join(repo, 'vite.config.ts'),
+      root: repo,
+      base: '/app/',
+      logLevel: 'warn',
+      build: {
+        outDir: join(root, 'app'),
+        emptyOutDir: true,
+        rolldownOptions: { checks: { bundlerTimings: false } },
+      },
+    })
+    return true
+  } catch (error) {
+    log(`the app did not build, its cold start is left out: ${String(error).split('\n')[0]}`)
+    return false
+  }
+}
+
 async function main(): Promise<void> {
   if (args.help) return log(HELP)
   const quick = args.quick
@@ -147,6 +170,7 @@ async function main(): Promise<void> {
   const coldRuns = numberArg('cold-starts', args['cold-starts'], quick ? 2 : 5)
 
   const root = await buildPages(args.profile !== undefined)
+  const appBuilt = args.profile === undefined && coldRuns > 0 && (await buildApp(root))
   const server = await startBenchServer(root)
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -192,7 +216,7 @@ async function main(): Promise<void> {
       }
     }
     const cold: ColdStart[] = []
-    for (const page of pages) {
+    for (const page of [...(appBuilt ? (['app'] as const) : []), ...pages]) {
       cold.push(await coldStarts(ctx, page, coldRuns, 100))
       log(
         `${page}: first applied event ${cold

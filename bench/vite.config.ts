@@ -22,6 +22,7 @@ export default defineConfig({
     sourcemap: Boolean(process.env.BENCH_PROFILE),
     chunkSizeWarningLimit: 2000,
     rolldownOptions: {
+      checks: { bundlerTimings: false },
       input: {
         ours: `${pages}/ours.html`,
         native: `${pages}/native.html`,

@@ -31,7 +31,15 @@ export async function startBenchServer(root: string): Promise<BenchServer> {
     }
     if (hub.handle(req, res)) return
     const path = new URL(req.url ?? '/', 'http://bench').pathname
-    const file = normalize(join(root, decodeURIComponent(path)))
+    if (path === '/app/config.json') {
+      // The real app, same origin, debug hook on (the cold-start probe listens to it).
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' })
+      res.end(JSON.stringify({ apiBaseUrl: '', debug: true }))
+      return
+    }
+    // The app's routes (no file extension) are answered with its index.html, as a host with rewrites.
+    const route = path.startsWith('/app/') && extname(path) === '' ? '/app/index.html' : path
+    const file = normalize(join(root, decodeURIComponent(route)))
     void stat(file)
       .then((info) => {
         if (!file.startsWith(root + sep) || !info.isFile()) throw new Error('not a file')

@@ -6,6 +6,7 @@ import type {
   RecorderSnapshot,
   StartupTimes,
 } from '../pages/shared/recorder.ts'
+import { APP_PROBE } from './appProbe.ts'
 import type { StreamCounts } from './sseHub.ts'
 import type { BenchServer } from './benchServer.ts'
 import { epochNow } from './clock.ts'
@@ -21,7 +22,11 @@ import {
 export const PAGES = ['ours', 'native', 'vueuse'] as const
 export type PageName = (typeof PAGES)[number]
 
-export const PAGE_LABELS: Record<PageName, string> = {
+/** Pages of the cold-start measurement: the bench pages and the real app (its production build). */
+export type ColdPage = PageName | 'app'
+
+export const PAGE_LABELS: Record<ColdPage, string> = {
+  app: 'the app itself (production build, /market/realtime, config.json)',
   ours: 'ours',
   native: 'baseline (a) EventSource + reactive arrays + setOption per event',
   vueuse: 'baseline (b) useEventSource → stores',
@@ -114,14 +119,16 @@ export interface OpenedPage {
 
 export async function openPage(
   ctx: BenchContext,
-  page: PageName,
+  page: ColdPage,
   query: Record<string, number>,
 ): Promise<OpenedPage> {
   const context = await ctx.browser.newContext({ viewport: { width: 1280, height: 800 } })
+  if (page === 'app') await context.addInitScript(APP_PROBE)
   const tab = await context.newPage()
   const cdp = await context.newCDPSession(tab)
   const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]))
-  await tab.goto(`${ctx.server.url}/${page}.html?${search}`, { waitUntil: 'load', timeout: 30_000 })
+  const path = page === 'app' ? '/app/market/realtime' : `/${page}.html`
+  await tab.goto(`${ctx.server.url}${path}?${search}`, { waitUntil: 'load', timeout: 30_000 })
   return {
     tab,
     cdp,
@@ -336,7 +343,7 @@ function unresponsive(
 }
 
 export interface ColdStart {
-  page: PageName
+  page: ColdPage
   /** ms from navigation start to the first applied event (history backfill counts). */
   firstAppliedMs: number[]
   /** ms from navigation start to the first event sent after the page was opened. */
@@ -348,7 +355,7 @@ export interface ColdStart {
 /** Opens `page` `runs` times on a backend that has history and publishes `rate` events/s. */
 export async function coldStarts(
   ctx: BenchContext,
-  page: PageName,
+  page: ColdPage,
   runs: number,
   rate: number,
 ): Promise<ColdStart> {

@@ -150,8 +150,11 @@ function verdicts(results: BenchResults): Verdict[] {
   const native = maxSustainable(steps, 'native')
   const at1k = stepAt(steps, 'ours', 1000)
   const soak = results.soaks.find((s) => s.page === 'ours')
-  const cold = results.cold.find((c) => c.page === 'ours')
+  // The target is about the product: the app's own build when it was measured, else the bench page.
+  const cold =
+    results.cold.find((c) => c.page === 'app') ?? results.cold.find((c) => c.page === 'ours')
   const first = cold ? median(cold.firstAppliedMs) : null
+  const oursCold = results.cold.find((c) => c.page === 'ours')
   const out: Verdict[] = [
     {
       target: `Max sustainable rate ≥ ${int(TARGETS.maxRate)} ev/s`,
@@ -186,7 +189,10 @@ function verdicts(results: BenchResults): Verdict[] {
     target: `Navigation → first applied event ≤ ${TARGETS.firstEventMs} ms`,
     measured:
       first !== null
-        ? `${fmt(first, 0)} ms (median of ${cold?.firstAppliedMs.length})`
+        ? `${fmt(first, 0)} ms, median of ${cold?.firstAppliedMs.length} (${cold?.page === 'app' ? 'the app' : 'ours page'})` +
+          (cold?.page === 'app' && oursCold
+            ? `; ours page ${fmt(median(oursCold.firstAppliedMs), 0)} ms`
+            : '')
         : 'not measured',
     met: first !== null ? first <= TARGETS.firstEventMs : null,
   })
@@ -222,8 +228,8 @@ function ratiosTable(results: BenchResults): string {
 
 function coldTable(results: BenchResults): string {
   const lines = [
-    '| Page | First applied event, median (min–max) ms | First live event, median ms | Script running | DOMContentLoaded | /status answered | /history answered |',
-    '|---|---|---|---:|---:|---:|---:|',
+    '| Page | First applied event, median (min–max) ms | First live event, median ms | Script running | DOMContentLoaded | config.json answered | /status answered | /history answered |',
+    '|---|---|---|---:|---:|---:|---:|---:|',
   ]
   const mid = (values: (number | null | undefined)[]) =>
     fmt(median(values.filter((v): v is number => typeof v === 'number')), 0)
@@ -244,6 +250,7 @@ function coldTable(results: BenchResults): string {
         fmt(median(cold.firstLiveMs), 0),
         mid(startup.map((run) => run.scriptMs)),
         mid(startup.map((run) => run.domContentLoadedMs)),
+        ended(cold, 'config.json', 'first'),
         ended(cold, '/sse/status', 'first'),
         ended(cold, '/history', 'last'),
       ]

@@ -41,8 +41,8 @@ export interface RecorderSnapshot {
 }
 
 export interface StartupTimes {
-  /** The bench page's module started running (its bundle was fetched and compiled). */
-  scriptMs: number
+  /** The bench page's module started running (its bundle was fetched and compiled); null for the app. */
+  scriptMs: number | null
   domContentLoadedMs: number | null
   /** Finished API requests (status, history): [path, start, end]; streams never finish. */
   requests: [string, number, number][]
