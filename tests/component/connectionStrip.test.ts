@@ -1,3 +1,4 @@
+import { flushPromises } from '@vue/test-utils'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import ConnectionStrip from '@/components/ConnectionStrip.vue'
 import { useConnectionStore } from '@/stores/connectionStore'
@@ -55,6 +56,28 @@ describe('ConnectionStrip', () => {
     const wrapper = mountWith(ConnectionStrip, pinia)
     expect(wrapper.get('[data-testid="overall"]').text()).toContain('failed')
     expect(wrapper.get('[data-testid="transport"]').text()).toBe('a stream per channel')
+  })
+
+  it('spells out why it failed and what to do, as an alert with "Retry now"', async () => {
+    const reason = 'authentication required (HTTP 401): sign in again or provide a valid token'
+    const connection = useConnectionStore()
+    connection.setStatus('dashboard', channelStatus('dashboard', OPEN))
+    const wrapper = mountWith(ConnectionStrip, pinia)
+    expect(wrapper.find('[role="alert"]').exists()).toBe(false)
+    connection.setStatus('alerts', channelStatus('alerts', { phase: 'failed', reason }))
+    await flushPromises()
+    const alert = wrapper.get('[role="alert"]')
+    expect(alert.text()).toContain(reason)
+    expect(alert.classes()).not.toContain('visually-hidden')
+    const retry = wrapper.findAll('button').filter((b) => b.text() === 'Retry now')
+    expect(retry).toHaveLength(1)
+    await retry[0]?.trigger('click')
+    expect(wrapper.emitted('retry')).toHaveLength(1)
+    // Back to open (e.g. after a token arrived): the message goes away.
+    connection.setStatus('alerts', channelStatus('alerts', OPEN))
+    await flushPromises()
+    expect(wrapper.find('[role="alert"]').exists()).toBe(false)
+    expect(wrapper.text()).not.toContain('authentication required')
   })
 
   it('pauses and resumes the live display', async () => {
