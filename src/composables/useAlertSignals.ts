@@ -57,14 +57,22 @@ export function useAlertSignals(baseTitle = 'Realtime Monitor') {
     if (typeof document !== 'undefined') document.title = baseTitle
   })
 
+  // The sequence, not the text: a second alert with the same text must sound and notify again.
   watch(
-    () => store.lastCriticalAnnouncement,
-    (text) => {
+    () => store.criticalSeq,
+    () => {
+      const text = store.lastCriticalAnnouncement
       if (!text) return
       if (store.soundCritical) beep()
       if (store.notifyDesktop && permissionNow() === 'granted') {
-        // `tag` replaces the previous notification instead of stacking dozens of them.
-        new Notification('Critical risk alert', { body: text, tag: 'rtm-critical' })
+        // `tag` replaces the previous notification instead of stacking dozens of them;
+        // `renotify` (not in TypeScript's DOM types) still alerts on the replacement.
+        const options: NotificationOptions & { renotify: boolean } = {
+          body: text,
+          tag: 'rtm-critical',
+          renotify: true,
+        }
+        new Notification('Critical risk alert', options)
       }
     },
   )

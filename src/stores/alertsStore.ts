@@ -40,6 +40,8 @@ export const useAlertsStore = defineStore('alerts', () => {
   const alerts = shallowRef<readonly RiskAlert[]>([])
   const version = shallowRef(0)
   const lastCriticalAnnouncement = shallowRef<string | null>(null)
+  /** Bumped with every announcement: two alerts with the same text must be announced twice. */
+  const criticalSeq = shallowRef(0)
   const now = shallowRef(Date.now())
   useIntervalFn(() => {
     now.value = Date.now()
@@ -163,7 +165,10 @@ export const useAlertsStore = defineStore('alerts', () => {
     if (!dirty) return
     alerts.value = book.list()
     const announcement = criticalAnnouncement(arrivedCritical)
-    if (announcement !== null) lastCriticalAnnouncement.value = announcement
+    if (announcement !== null) {
+      lastCriticalAnnouncement.value = announcement
+      criticalSeq.value += 1
+    }
     arrivedCritical.length = 0
     dirty = false
     version.value += 1
@@ -197,6 +202,7 @@ export const useAlertsStore = defineStore('alerts', () => {
     unreadCritical,
     snoozedAlerts,
     lastCriticalAnnouncement,
+    criticalSeq,
     toggleSeverity,
     toggleCategory,
     holdNew,

@@ -1,5 +1,5 @@
 import { flushPromises } from '@vue/test-utils'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import AlertsPanel from '@/components/AlertsPanel.vue'
 import { useAlertsStore } from '@/stores/alertsStore'
 import { useConnectionStore } from '@/stores/connectionStore'
@@ -161,6 +161,38 @@ describe('AlertsPanel', () => {
     const live = wrapper.get('[data-testid="critical-live"]')
     expect(live.attributes('aria-live')).toBe('assertive')
     expect(live.text()).toBe('Critical alert: Margin call')
+  })
+
+  it('announces a second critical alert with the same text again: live region and notification', async () => {
+    const shown: NotificationOptions[] = []
+    class FakeNotification {
+      static permission: NotificationPermission = 'granted'
+      constructor(_title: string, options: NotificationOptions) {
+        shown.push(options)
+      }
+    }
+    vi.stubGlobal('Notification', FakeNotification)
+    try {
+      const store = useAlertsStore()
+      store.notifyDesktop = true
+      const wrapper = mountWith(AlertsPanel, pinia)
+      const live = () => wrapper.get('[data-testid="critical-live"] span')
+      add(alertEvent('c-1', 1, { severity: 'critical', message: 'Margin call' }))
+      await flushPromises()
+      const first = live().element
+      expect(live().text()).toBe('Critical alert: Margin call')
+      add(alertEvent('c-2', 2, { severity: 'critical', message: 'Margin call' }))
+      await flushPromises()
+      // Same words in a new node: screen readers read an added node, not an unchanged text.
+      expect(live().text()).toBe('Critical alert: Margin call')
+      expect(live().element).not.toBe(first)
+      expect(shown.map((options) => options.body)).toEqual([
+        'Critical alert: Margin call',
+        'Critical alert: Margin call',
+      ])
+    } finally {
+      vi.unstubAllGlobals()
+    }
   })
 
   it('is dimmed with "as of" when the alerts channel is offline', () => {

@@ -1,6 +1,6 @@
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { nextTick } from 'vue'
+import { nextTick, watch } from 'vue'
 import { SETTINGS_KEY, WORKFLOW_KEY } from '@/stores/alertsPersistence'
 import { useAlertsStore } from '@/stores/alertsStore'
 import { T0, alertEvent } from './factories'
@@ -153,6 +153,32 @@ describe('alerts store', () => {
     store.apply(alertEvent('c', 3, { severity: 'critical', message: 'again' }))
     store.commit()
     expect(store.lastCriticalAnnouncement).toBeNull()
+  })
+
+  it('counts every announcement, so two critical alerts with the same text announce twice', async () => {
+    const store = useAlertsStore()
+    const announced: string[] = []
+    watch(
+      () => store.criticalSeq,
+      () => announced.push(store.lastCriticalAnnouncement ?? ''),
+    )
+    expect(store.criticalSeq).toBe(0)
+    store.apply(alertEvent('c-1', 1, { severity: 'critical', message: 'Margin call' }))
+    store.commit()
+    await nextTick()
+    store.apply(alertEvent('c-2', 2, { severity: 'critical', message: 'Margin call' }))
+    store.commit()
+    await nextTick()
+    expect(store.criticalSeq).toBe(2)
+    expect(announced).toEqual(['Critical alert: Margin call', 'Critical alert: Margin call'])
+    // Nothing new and critical: no announcement; clearing keeps the count going up, never back.
+    store.apply(alertEvent('w-1', 3))
+    store.commit()
+    store.clear()
+    expect(store.criticalSeq).toBe(2)
+    store.apply(alertEvent('c-3', 4, { severity: 'critical', message: 'Margin call' }))
+    store.commit()
+    expect(store.criticalSeq).toBe(3)
   })
 
   it('persists settings and workflow and reads them back in a fresh pinia', async () => {
