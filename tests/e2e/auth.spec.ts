@@ -1,0 +1,58 @@
+// Authenticated streams end to end: bearer token from storage, 401 shown with what to do, retry on change.
+import { expect, test, type Page } from '@playwright/test'
+import { startMonitor, type MonitorSetup } from './fixtures'
+
+let setup: MonitorSetup | undefined
+
+test.afterEach(async () => {
+  await setup?.site.close()
+  await setup?.backend.close()
+  setup = undefined
+})
+
+const appliedCount = (page: Page) => page.evaluate(() => window.__rtm?.applied.dashboard?.length ?? 0)
+
+test('without a token the page says authentication is required; a new token in storage brings it live', async ({
+  context,
+}) => {
+  setup = await startMonitor(
+    { authToken: 's3cret', rates: { dashboard: 10 } },
+    { auth: { mode: 'bearer', storageKey: 'monitor_token' } },
+  )
+  const requests: string[] = []
+  context.on('request', (request) => requests.push(request.url()))
+  const page = await context.newPage()
+  await page.goto(setup.pageUrl)
+  await expect(page.getByText(/authentication required/i).first()).toBeVisible()
+  await page.waitForTimeout(1500)
+  const attempts = requests.filter((url) => url.includes('/api/v1/sse/')).length
+  await page.waitForTimeout(1500)
+  // Failed for good: no retry loop against a backend that said 401.
+  expect(requests.filter((url) => url.includes('/api/v1/sse/')).length).toBe(attempts)
+  expect(await appliedCount(page)).toBe(0)
+
+  // Another tab (or the host page's login) stores a token: the storage event triggers a retry.
+  const other = await context.newPage()
+  await other.goto(`${setup.site.url}/not-found-page`)
+  await other.evaluate(() => localStorage.setItem('monitor_token', 's3cret'))
+  await expect.poll(() => appliedCount(page)).toBeGreaterThan(0)
+  await expect(page.getByText(/authentication required/i)).toHaveCount(0)
+  // The token travels in the Authorization header only, never in a URL.
+  expect(requests.some((url) => url.includes('s3cret'))).toBe(false)
+})
+
+test('a valid token from the start streams with the Authorization header', async ({ context }) => {
+  setup = await startMonitor(
+    { authToken: 'tok-1', rates: { dashboard: 10 } },
+    { auth: { mode: 'bearer', storageKey: 'monitor_token' } },
+  )
+  await context.addInitScript(() => localStorage.setItem('monitor_token', 'tok-1'))
+  const page = await context.newPage()
+  const authHeaders: string[] = []
+  page.on('request', (request) => {
+    if (request.url().includes('/api/v1/sse/stream')) authHeaders.push(request.headers().authorization ?? '')
+  })
+  await page.goto(setup.pageUrl)
+  await expect.poll(() => appliedCount(page)).toBeGreaterThan(0)
+  expect(authHeaders).toContain('Bearer tok-1')
+})
