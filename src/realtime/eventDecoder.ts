@@ -12,6 +12,8 @@ import {
 
 /** Longest raw excerpt kept for an invalid event in diagnostics. */
 export const EXCERPT_CHARS = 200
+/** Longest event id accepted; a longer one would make every reconnect's headers too large. */
+export const MAX_ID_CHARS = 256
 
 export interface InvalidEvent {
   channel: Channel | null
@@ -50,10 +52,21 @@ export function decodeMessage(message: EventSourceMessage, context: StreamContex
   const channel = channelOfEventType(type)
   const reject = (reason: string): DecodedMessage => ({
     kind: 'invalid',
-    value: { channel, event: type, id, reason, excerpt: excerpt(message.data), at: Date.now() },
+    value: {
+      channel,
+      event: type,
+      id: id && excerpt(id),
+      reason,
+      excerpt: excerpt(message.data),
+      at: Date.now(),
+    },
   })
+  if (id !== null && id.length > MAX_ID_CHARS)
+    return reject(`id is longer than ${MAX_ID_CHARS} characters`)
   if (!context.channels.includes(channel)) {
-    return reject(`event type ${type} does not belong to this stream (${context.channels.join(', ')})`)
+    return reject(
+      `event type ${type} does not belong to this stream (${context.channels.join(', ')})`,
+    )
   }
   const json = parseJsonObject(message.data)
   if (!json.ok) return reject(json.reason)
@@ -72,7 +85,8 @@ function decodeReset(raw: string, context: StreamContext): DecodedMessage {
   const reason = typeof data.reason === 'string' ? data.reason : 'the server could not resume'
   const named = data.channel
   // A reset that names no channel (or one this stream does not carry) concerns all of them.
-  const channels = isChannel(named) && context.channels.includes(named) ? [named] : [...context.channels]
+  const channels =
+    isChannel(named) && context.channels.includes(named) ? [named] : [...context.channels]
   return { kind: 'reset', channels, reason }
 }
 

@@ -1,9 +1,9 @@
 // One HTTP attempt at an SSE stream: fetch, classify the answer, decode UTF-8 and parse with eventsource-parser.
 import {
   createParser,
+  ParseError,
   type EventSourceMessage,
   type EventSourceParser,
-  type ParseError,
 } from 'eventsource-parser'
 import { parseRetryAfter } from './backoff'
 
@@ -67,25 +67,15 @@ export interface StreamHandlers {
 
 /**
  * Reads `body` to its end, feeding decoded text to the parser. Resolves when the server ends the
- * stream; rejects on a network error or abort. Events larger than `maxEventChars` are skipped
- * with `onOversize` and parsing goes on after them.
+ * stream; rejects on a network error or abort. An event or a line larger than `maxEventChars` is
+ * skipped whole (up to the blank line that ends it) with `onOversize`, and parsing goes on after it.
  */
 export async function readStream(
   body: ReadableStream<Uint8Array>,
   handlers: StreamHandlers,
   maxEventChars: number,
 ): Promise<void> {
-  const parser = createParser({
-    maxBufferSize: maxEventChars,
-    onEvent: handlers.onMessage,
-    onRetry: handlers.onRetry,
-    onError(error) {
-      if (error.type === 'max-buffer-size-exceeded') {
-        handlers.onOversize(error)
-        parser.reset()
-      }
-    },
-  })
+  const feeder = new LineFeeder(handlers, maxEventChars)
   // The streaming decoder keeps a multi-byte character split across chunks whole.
   const decoder = new TextDecoder('utf-8')
   const reader = body.getReader()
@@ -94,30 +84,82 @@ export async function readStream(
       const { done, value } = await reader.read()
       if (done) break
       handlers.onActivity()
-      feedByLine(parser, decoder.decode(value, { stream: true }))
+      feeder.feed(decoder.decode(value, { stream: true }))
     }
-    feedByLine(parser, decoder.decode())
+    feeder.feed(decoder.decode())
   } finally {
     reader.releaseLock()
   }
 }
 
 /**
- * Feeds text one line at a time. When an oversize event trips the parser's buffer cap, the parser
- * drops the rest of the text it was fed; line-sized feeds mean that rest is never a valid event.
+ * Feeds the parser one line at a time and enforces the size cap. When an event or a single line
+ * grows past the cap, the parser is reset and everything up to the next blank line is dropped,
+ * so no part of the oversize event (its later `data:`, `id:` or `event:` lines) is ever applied.
  */
-function feedByLine(parser: EventSourceParser, text: string): void {
-  let start = 0
-  while (start < text.length) {
-    const lf = text.indexOf('\n', start)
-    const cr = text.indexOf('\r', start)
-    const end = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr)
-    if (end === -1) {
-      parser.feed(start === 0 ? text : text.slice(start))
+class LineFeeder {
+  private readonly parser: EventSourceParser
+  private skipping = false
+  private lineChars = 0
+  private atLineStart = true
+  private afterCR = false
+
+  constructor(
+    private readonly handlers: StreamHandlers,
+    private readonly maxChars: number,
+  ) {
+    this.parser = createParser({
+      maxBufferSize: maxChars,
+      onEvent: handlers.onMessage,
+      onRetry: handlers.onRetry,
+      onError: (error) => {
+        if (error.type === 'max-buffer-size-exceeded') this.startSkipping(error)
+      },
+    })
+  }
+
+  feed(text: string): void {
+    let start = 0
+    // Next CR and LF positions, searched again only once passed: linear in the text.
+    let cr = -2
+    let lf = -2
+    while (start < text.length) {
+      if (cr !== -1 && cr < start) cr = text.indexOf('\r', start)
+      if (lf !== -1 && lf < start) lf = text.indexOf('\n', start)
+      const end = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr)
+      const piece = end === -1 ? text.slice(start) : text.slice(start, end + 1)
+      start = end === -1 ? text.length : end + 1
+      this.take(piece, end !== -1)
+    }
+  }
+
+  private take(piece: string, ends: boolean): void {
+    const lfOfCRLF = piece === '\n' && this.afterCR
+    const blank = this.atLineStart && (piece === '\r' || (piece === '\n' && !lfOfCRLF))
+    this.lineChars = this.atLineStart && !lfOfCRLF ? piece.length : this.lineChars + piece.length
+    this.atLineStart = ends
+    this.afterCR = piece.endsWith('\r')
+    if (this.skipping) {
+      if (blank) this.skipping = false
       return
     }
-    parser.feed(text.slice(start, end + 1))
-    start = end + 1
+    if (this.lineChars > this.maxChars) {
+      this.startSkipping(
+        new ParseError(`A line exceeded ${this.maxChars} characters`, {
+          type: 'max-buffer-size-exceeded',
+        }),
+      )
+      if (blank) this.skipping = false
+      return
+    }
+    this.parser.feed(piece)
+  }
+
+  private startSkipping(error: ParseError): void {
+    this.handlers.onOversize(error)
+    this.parser.reset()
+    // The line that tripped the cap has been taken; drop the rest of its event.
+    this.skipping = true
   }
 }
 

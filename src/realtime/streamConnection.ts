@@ -3,11 +3,14 @@ import type { EventSourceMessage } from 'eventsource-parser'
 import { backoffDelay, type BackoffOptions } from './backoff'
 import { ChannelFeed } from './channelFeed'
 import type { ConnectionObserver, ConnectionState } from './connectionState'
-import { decodeMessage } from './eventDecoder'
+import { decodeMessage, MAX_ID_CHARS } from './eventDecoder'
 import type { Channel } from './protocol'
 import type { RecentIds } from './recentIds'
 import { describeError, openStream, readStream, type FetchLike } from './sseTransport'
 import { createWaiter } from './wait'
+
+/** A server's `retry:` or Retry-After is honoured up to an hour (timers cannot wait ~25 days). */
+const MAX_SERVER_DELAY_MS = 3_600_000
 
 export interface CursorStore {
   get(key: string): string | null
@@ -172,10 +175,15 @@ export class StreamConnection {
       }
       this.attempt += 1
       const delay = Math.max(
-        verdict.retryAfterMs ?? 0,
+        Math.min(verdict.retryAfterMs ?? 0, MAX_SERVER_DELAY_MS),
         backoffDelay(this.attempt, this.options.backoff, this.options.random, this.serverRetryMs),
       )
-      this.setState({ phase: 'backoff', attempt: this.attempt, retryAt: Date.now() + delay, reason: verdict.reason })
+      this.setState({
+        phase: 'backoff',
+        attempt: this.attempt,
+        retryAt: Date.now() + delay,
+        reason: verdict.reason,
+      })
       await this.waiter.sleep(delay)
       this.options.observer.onReport({ type: 'reconnect' })
     }
@@ -201,7 +209,12 @@ export class StreamConnection {
     const sentCursor = this.lastEventId
     let outcome
     try {
-      outcome = await openStream(this.options.fetch, this.options.streamUrl(this.lastEventId), headers, controller.signal)
+      outcome = await openStream(
+        this.options.fetch,
+        this.options.streamUrl(this.lastEventId),
+        headers,
+        controller.signal,
+      )
     } catch {
       return { kind: 'retry', reason: 'aborted', healthy: false }
     }
@@ -214,16 +227,22 @@ export class StreamConnection {
 
     let openedAt = 0
     let lastByteAt = Date.now()
+    let lastByteMono = performance.now()
     let silenceReason: string | null = null
-    const watchdog = setInterval(() => {
-      const silent = Date.now() - lastByteAt
-      if (silent > 2 * this.options.heartbeatMs) {
-        silenceReason = `no data for ${Math.round(silent / 1000)} s (heartbeat lost)`
-        controller.abort()
-      } else if (silent > 1.5 * this.options.heartbeatMs && openedAt > 0) {
-        this.setState({ phase: 'stale', silentSince: lastByteAt })
-      }
-    }, Math.max(50, Math.min(1000, this.options.heartbeatMs / 4)))
+    const watchdog = setInterval(
+      () => {
+        // The wall clock jumps ahead over a laptop sleep; the monotonic one survives a clock step
+        // back. Silence by either means the link may be dead.
+        const silent = Math.max(Date.now() - lastByteAt, performance.now() - lastByteMono)
+        if (silent > 2 * this.options.heartbeatMs) {
+          silenceReason = `no data for ${Math.round(silent / 1000)} s (heartbeat lost)`
+          controller.abort()
+        } else if (silent > 1.5 * this.options.heartbeatMs && openedAt > 0) {
+          this.setState({ phase: 'stale', silentSince: lastByteAt })
+        }
+      },
+      Math.max(50, Math.min(1000, this.options.heartbeatMs / 4)),
+    )
 
     const isCurrent = () => generation === this.generation && !this.stopped
     try {
@@ -233,6 +252,7 @@ export class StreamConnection {
           onActivity: () => {
             if (!isCurrent()) return
             lastByteAt = Date.now()
+            lastByteMono = performance.now()
             if (openedAt === 0) {
               openedAt = lastByteAt
               this.onOpened(sentCursor)
@@ -244,7 +264,7 @@ export class StreamConnection {
             if (isCurrent()) this.onMessage(message)
           },
           onRetry: (ms) => {
-            if (isCurrent()) this.serverRetryMs = ms
+            if (isCurrent()) this.serverRetryMs = Math.min(ms, MAX_SERVER_DELAY_MS)
           },
           onOversize: () => {
             if (!isCurrent()) return
@@ -256,9 +276,15 @@ export class StreamConnection {
         },
         this.options.maxEventChars,
       )
-      return { kind: 'retry', reason: 'the server ended the stream', healthy: this.wasHealthy(openedAt) }
+      return {
+        kind: 'retry',
+        reason: 'the server ended the stream',
+        healthy: this.wasHealthy(openedAt),
+      }
     } catch (error) {
-      const reason = silenceReason ?? (controller.signal.aborted ? 'aborted' : `stream broke: ${describeError(error)}`)
+      const reason =
+        silenceReason ??
+        (controller.signal.aborted ? 'aborted' : `stream broke: ${describeError(error)}`)
       return { kind: 'retry', reason, healthy: this.wasHealthy(openedAt) }
     } finally {
       clearInterval(watchdog)
@@ -278,7 +304,9 @@ export class StreamConnection {
   }
 
   private onMessage(message: EventSourceMessage): void {
-    if (message.id !== undefined) this.setStreamCursor(message.id)
+    // An absurd id would become the Last-Event-ID of every reconnect: never make it a cursor.
+    if (message.id !== undefined && message.id.length <= MAX_ID_CHARS)
+      this.setStreamCursor(message.id)
     const context = { channels: this.options.channels, multiplexed: this.options.multiplexed }
     this.feed.handle(decodeMessage(message, context), false)
   }
