@@ -30,7 +30,7 @@ const repo = join(here, '..')
 const HELP = `npm run bench -- [options]
   --quick               short smoke run: 2 s steps, 1 s warm-up, 1 min soak, results in bench/.out/
   --rates LIST          total events/s per step (default 100,500,1000,5000,10000,20000,50000)
-  --pages LIST          ours,native,vueuse (default all three)
+  --pages LIST          ours,native,vueuse,app (default all; app = the app's own production build)
   --step-seconds N      measured window per step (default 10; quick 2)
   --warmup-seconds N    warm-up before each window (default 2; quick 1)
   --soak-minutes N      soak of ours at 1,000 events/s (default 10; quick 1; 0 skips it)
@@ -117,10 +117,28 @@ async function buildPages(profile: boolean): Promise<string> {
   if (profile) process.env.BENCH_PROFILE = '1'
   log('building the bench pages (vite build -c bench/vite.config.ts)…')
   await build({ configFile: join(here, 'vite.config.ts'), logLevel: 'warn' })
+  // The recorder as one classic script, injected into the real app before its own scripts.
+  await build({
+    configFile: false,
+    logLevel: 'warn',
+    publicDir: false,
+    resolve: { alias: { '@': join(repo, 'src') } },
+    build: {
+      outDir: join(here, '.dist', 'probe'),
+      emptyOutDir: true,
+      target: 'es2022',
+      lib: {
+        entry: join(here, 'pages', 'probe.ts'),
+        formats: ['iife'],
+        name: 'benchProbe',
+        fileName: () => 'probe.js',
+      },
+    },
+  })
   return join(here, '.dist')
 }
 
-/** The app's own production build under /app/, for its cold start; false when it does not build. */
+/** The app's own production build under /app/; false (and the app left out) when it does not build. */
 async function buildApp(root: string): Promise<boolean> {
   log('building the app (vite build, base /app/)…')
   try {
@@ -137,7 +155,7 @@ async function buildApp(root: string): Promise<boolean> {
     })
     return true
   } catch (error) {
-    log(`the app did not build, its cold start is left out: ${String(error).split('\n')[0]}`)
+    log(`the app did not build and is left out: ${String(error).split('\n')[0]}`)
     return false
   }
 }
@@ -163,14 +181,15 @@ async function main(): Promise<void> {
     '20000',
     '50000',
   ]).map(Number)
-  const pages = listArg<PageName>('pages', args.pages, PAGES, [...PAGES])
+  let pages = listArg<PageName>('pages', args.pages, PAGES, [...PAGES])
   const stepSeconds = numberArg('step-seconds', args['step-seconds'], quick ? 2 : 10)
   const warmupSeconds = numberArg('warmup-seconds', args['warmup-seconds'], quick ? 1 : 2)
   const soakMinutes = numberArg('soak-minutes', args['soak-minutes'], quick ? 1 : 10)
   const coldRuns = numberArg('cold-starts', args['cold-starts'], quick ? 2 : 5)
 
   const root = await buildPages(args.profile !== undefined)
-  const appBuilt = args.profile === undefined && coldRuns > 0 && (await buildApp(root))
+  if (pages.includes('app') && !(await buildApp(root)))
+    pages = pages.filter((page) => page !== 'app')
   const server = await startBenchServer(root)
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -216,7 +235,7 @@ async function main(): Promise<void> {
       }
     }
     const cold: ColdStart[] = []
-    for (const page of [...(appBuilt ? (['app'] as const) : []), ...pages]) {
+    for (const page of coldRuns > 0 ? pages : []) {
       cold.push(await coldStarts(ctx, page, coldRuns, 100))
       log(
         `${page}: first applied event ${cold

@@ -1,4 +1,5 @@
 // Drives one bench page through a rate step, a soak or a cold start in headless Chromium and measures it.
+import { fileURLToPath } from 'node:url'
 import type { Browser, CDPSession, Page } from 'playwright-core'
 import type {
   ClockSample,
@@ -6,7 +7,6 @@ import type {
   RecorderSnapshot,
   StartupTimes,
 } from '../pages/shared/recorder.ts'
-import { APP_PROBE } from './appProbe.ts'
 import type { StreamCounts } from './sseHub.ts'
 import type { BenchServer } from './benchServer.ts'
 import { epochNow } from './clock.ts'
@@ -19,18 +19,18 @@ import {
   type Percentiles,
 } from './stats.ts'
 
-export const PAGES = ['ours', 'native', 'vueuse'] as const
+export const PAGES = ['ours', 'native', 'vueuse', 'app'] as const
 export type PageName = (typeof PAGES)[number]
 
-/** Pages of the cold-start measurement: the bench pages and the real app (its production build). */
-export type ColdPage = PageName | 'app'
-
-export const PAGE_LABELS: Record<ColdPage, string> = {
-  app: 'the app itself (production build, /market/realtime, config.json)',
+export const PAGE_LABELS: Record<PageName, string> = {
   ours: 'ours',
   native: 'baseline (a) EventSource + reactive arrays + setOption per event',
   vueuse: 'baseline (b) useEventSource → stores',
+  app: 'the app itself (production build, /market/realtime)',
 }
+
+/** The recorder bundled as one script, injected into the real app before its own scripts. */
+const PROBE = fileURLToPath(new URL('../.dist/probe/probe.js', import.meta.url))
 
 /** The three pass conditions of a sustainable rate. */
 export const SUSTAINABLE = { maxLoss: 0, maxP99Ms: 100, maxLongTaskMs: 50 } as const
@@ -119,11 +119,11 @@ export interface OpenedPage {
 
 export async function openPage(
   ctx: BenchContext,
-  page: ColdPage,
+  page: PageName,
   query: Record<string, number>,
 ): Promise<OpenedPage> {
   const context = await ctx.browser.newContext({ viewport: { width: 1280, height: 800 } })
-  if (page === 'app') await context.addInitScript(APP_PROBE)
+  if (page === 'app') await context.addInitScript({ path: PROBE })
   const tab = await context.newPage()
   const cdp = await context.newCDPSession(tab)
   const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]))
@@ -343,7 +343,7 @@ function unresponsive(
 }
 
 export interface ColdStart {
-  page: ColdPage
+  page: PageName
   /** ms from navigation start to the first applied event (history backfill counts). */
   firstAppliedMs: number[]
   /** ms from navigation start to the first event sent after the page was opened. */
@@ -355,7 +355,7 @@ export interface ColdStart {
 /** Opens `page` `runs` times on a backend that has history and publishes `rate` events/s. */
 export async function coldStarts(
   ctx: BenchContext,
-  page: ColdPage,
+  page: PageName,
   runs: number,
   rate: number,
 ): Promise<ColdStart> {

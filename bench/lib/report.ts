@@ -378,7 +378,12 @@ async function renderPlot(
   }
 }
 
-const COLORS: Record<PageName, string> = { ours: '#2563eb', native: '#dc2626', vueuse: '#d97706' }
+const COLORS: Record<PageName, string> = {
+  ours: '#2563eb',
+  native: '#dc2626',
+  vueuse: '#d97706',
+  app: '#7c3aed',
+}
 
 /** Three panels in inline SVG: p99 latency vs rate, delivered vs rate, soak heap over time. */
 export function plotHtml(results: BenchResults): string {

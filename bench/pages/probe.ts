@@ -1,0 +1,9 @@
+// Injected before the real app's own scripts (Playwright init script): the recorder on its debug hook.
+import './shared/frameFlag'
+import { listenToAppliedIds } from './shared/appliedIdSink'
+import { Recorder, exposeBench } from './shared/recorder'
+
+const recorder = new Recorder()
+listenToAppliedIds(recorder)
+// The app's connection state is not reachable from outside; the runner waits for a live event instead.
+exposeBench(recorder, () => true)
