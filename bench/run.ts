@@ -150,6 +150,8 @@ async function buildApp(root: string): Promise<boolean> {
       build: {
         outDir: join(root, 'app'),
         emptyOutDir: true,
+        // As the bench pages: a profile run reads names and source maps.
+        ...(process.env.BENCH_PROFILE ? { minify: false, sourcemap: true } : {}),
         rolldownOptions: { checks: { bundlerTimings: false } },
       },
     })

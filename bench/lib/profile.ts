@@ -127,18 +127,18 @@ function summarize(profile: CpuProfile, title: string, log: (line: string) => vo
   const maps = new Map<string, (line: number, column: number) => string>()
   const locate = (url: string, line: number, column: number): string => {
     if (!url.includes('/assets/')) return url ? basename(url) : '(native)'
-    const name = basename(new URL(url).pathname)
-    let lookup = maps.get(name)
+    const path = new URL(url).pathname
+    let lookup = maps.get(path)
     if (!lookup) {
       try {
-        const file = fileURLToPath(new URL(`../.dist/assets/${name}.map`, import.meta.url))
+        const file = fileURLToPath(new URL(`../.dist${path}.map`, import.meta.url))
         lookup = sourceMapLookup(
           JSON.parse(readFileSync(file, 'utf8')) as { sources: string[]; mappings: string },
         )
       } catch {
-        lookup = () => name
+        lookup = () => basename(path)
       }
-      maps.set(name, lookup)
+      maps.set(path, lookup)
     }
     return lookup(line, column)
   }
