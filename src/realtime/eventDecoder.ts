@@ -12,6 +12,8 @@ import {
 
 /** Longest raw excerpt kept for an invalid event in diagnostics. */
 export const EXCERPT_CHARS = 200
+/** Longest reason kept for an invalid event or a reset (reasons may quote what the server sent). */
+export const REASON_CHARS = 300
 /** Longest event id accepted; a longer one would make every reconnect's headers too large. */
 export const MAX_ID_CHARS = 256
 
@@ -56,7 +58,8 @@ export function decodeMessage(message: EventSourceMessage, context: StreamContex
       channel,
       event: type,
       id: id && excerpt(id),
-      reason,
+      // A reason may quote the offending value: keep it short too.
+      reason: excerpt(reason, REASON_CHARS),
       excerpt: excerpt(message.data),
       at: Date.now(),
     },
@@ -82,7 +85,10 @@ export function decodeMessage(message: EventSourceMessage, context: StreamContex
 function decodeReset(raw: string, context: StreamContext): DecodedMessage {
   const json = parseJsonObject(raw)
   const data = json.ok ? json.value : {}
-  const reason = typeof data.reason === 'string' ? data.reason : 'the server could not resume'
+  const reason =
+    typeof data.reason === 'string'
+      ? excerpt(data.reason, REASON_CHARS)
+      : 'the server could not resume'
   const named = data.channel
   // A reset that names no channel (or one this stream does not carry) concerns all of them.
   const channels =
@@ -90,6 +96,6 @@ function decodeReset(raw: string, context: StreamContext): DecodedMessage {
   return { kind: 'reset', channels, reason }
 }
 
-export function excerpt(raw: string): string {
-  return raw.length > EXCERPT_CHARS ? `${raw.slice(0, EXCERPT_CHARS)}…` : raw
+export function excerpt(raw: string, max = EXCERPT_CHARS): string {
+  return raw.length > max ? `${raw.slice(0, max)}…` : raw
 }

@@ -2,6 +2,7 @@
 import type { AlertCategory, RiskAlert, Severity } from '../realtime/protocol'
 import type { AlertWorkflow } from './alertsPersistence'
 import { parseTimestamp } from './timestamps'
+import { clip } from '../realtime/clip'
 
 /** The list keeps the newest this many alerts. */
 export const ALERTS_CAP = 500
@@ -141,12 +142,14 @@ export function countUnreadCritical(
   return count
 }
 
+/** Longest alert text read out by the live region. */
+const ANNOUNCED_CHARS = 200
+
 /** Plain text for the aria-live region about critical alerts that just arrived (newest first); null for none. */
 export function criticalAnnouncement(arrived: readonly RiskAlert[]): string | null {
   const first = arrived[0]
   if (!first) return null
   const more = arrived.length - 1
-  return more > 0
-    ? `Critical alert: ${first.message} (and ${more} more)`
-    : `Critical alert: ${first.message}`
+  const message = clip(first.message, ANNOUNCED_CHARS)
+  return more > 0 ? `Critical alert: ${message} (and ${more} more)` : `Critical alert: ${message}`
 }
