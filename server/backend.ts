@@ -15,7 +15,7 @@ import {
 import { connectionCounts, route, type RouteContext } from './routes.ts'
 import { RedisHub } from './redisHub.ts'
 import { startSimulation } from './simulation.ts'
-import type { SseStream } from './sseWriter.ts'
+import { WriteBatcher, type SseStream } from './sseWriter.ts'
 
 const warn = (text: string): void => console.warn(text)
 
@@ -109,6 +109,7 @@ export function createBackend(input: BackendOptions = {}): Backend {
     rates: () => rates,
     openPerAddress: new Map(),
     simulator: () => simulation.state(),
+    batcher: options.flushMs > 0 ? new WriteBatcher(options.flushMs) : undefined,
     publish,
     setFaults,
     setRates,

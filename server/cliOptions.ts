@@ -19,6 +19,7 @@ export const USAGE = `Usage: tsx server/main.ts [flags]
   --publish-token <t>   bearer token for POST /api/v1/publish/{channel} (env RTM_PUBLISH_TOKEN)
   --max-clients-per-ip <n>  open streams per client address before 429 (default 50, 0 = no limit)
   --trust-proxy         behind nginx: the client address is the X-Real-IP header
+  --flush-ms <ms>       gather each stream's writes this long (default 0: write every tick)
   --no-multiplex        no /api/v1/sse/stream, like older backends
   --no-history          no history endpoint
   --no-simulate         no simulated events (use POST /api/v1/dev/emit)
@@ -83,6 +84,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = {}): 
         'publish-token': { type: 'string' },
         'max-clients-per-ip': { type: 'string' },
         'trust-proxy': { type: 'boolean' },
+        'flush-ms': { type: 'string' },
         'no-multiplex': { type: 'boolean' },
         'no-history': { type: 'boolean' },
         'no-simulate': { type: 'boolean' },
@@ -113,6 +115,8 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = {}): 
         ? undefined
         : number('--max-clients-per-ip', values['max-clients-per-ip'], 0, true),
     trustProxy: values['trust-proxy'] ? true : undefined,
+    flushMs:
+      values['flush-ms'] === undefined ? undefined : number('--flush-ms', values['flush-ms'], 0),
     multiplex: values['no-multiplex'] ? false : undefined,
     history: values['no-history'] ? false : undefined,
     simulate: values['no-simulate'] ? false : undefined,

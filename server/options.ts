@@ -45,6 +45,8 @@ export interface BackendOptions {
   publishToken?: string
   /** Behind a reverse proxy: take the client address from `X-Real-IP`. */
   trustProxy?: boolean
+  /** Gather each stream's writes for this many ms (fewer system calls with many clients). */
+  flushMs?: number
 }
 
 export interface ResolvedOptions {
@@ -64,6 +66,7 @@ export interface ResolvedOptions {
   redisPrefix: string
   publishToken: string | undefined
   trustProxy: boolean
+  flushMs: number
 }
 
 export const DEFAULT_RATES: Rates = {
@@ -90,6 +93,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   redisPrefix: 'rtm', // keys {rtm}:dashboard, {rtm}:alerts, ...
   publishToken: undefined, // publishing endpoint off
   trustProxy: false, // the peer address is the client's
+  flushMs: 0, // write each stream's events at the end of the tick that produced them
 }
 
 export const NO_FAULTS: Faults = {

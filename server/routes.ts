@@ -5,7 +5,7 @@ import { CHANNELS, isChannel, type Channel } from '../src/realtime/protocol.ts'
 import type { ResumePlan } from './events.ts'
 import { remoteAddress, sendError, sendJson } from './http.ts'
 import type { ResolvedOptions } from './options.ts'
-import { SSE_HEADERS, SseStream } from './sseWriter.ts'
+import { SSE_HEADERS, SseStream, type WriteBatcher } from './sseWriter.ts'
 import { isoUtc } from './time.ts'
 import {
   devEndpoint,
@@ -26,6 +26,7 @@ export interface RouteContext extends WriteContext {
   streams: Set<SseStream>
   openPerAddress: Map<string, number>
   simulator: () => 'running' | 'standby' | 'off'
+  batcher: WriteBatcher | undefined
 }
 
 export function connectionCounts(streams: Iterable<SseStream>): Record<Channel, number> {
@@ -185,6 +186,7 @@ async function openStream(
     mux,
     heartbeatSeconds: ctx.options.heartbeatSeconds,
     faults: ctx.faults,
+    batcher: ctx.batcher,
     onClose: (closed) => {
       unsubscribe()
       if (ctx.streams.delete(closed)) {

@@ -47,11 +47,7 @@ export interface Lease {
 }
 
 /** Competes for the simulator lease until stopped. */
-export function leaseSimulator(
-  redis: Redis,
-  prefix: string,
-  hooks: LeaseHooks,
-): Lease {
+export function leaseSimulator(redis: Redis, prefix: string, hooks: LeaseHooks): Lease {
   const me = `${process.pid}-${randomBytes(4).toString('hex')}`
   const leaseKey = `{${prefix}}:simulator`
   const countersKey = `{${prefix}}:simulator-counters`

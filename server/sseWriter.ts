@@ -31,6 +31,31 @@ export interface SseStreamOptions {
   heartbeatSeconds: number
   faults: () => Faults
   onClose: (stream: SseStream) => void
+  /** Gathers writes for a few milliseconds (fewer, larger writes); none: write every tick. */
+  batcher?: WriteBatcher
+}
+
+/**
+ * Flushes every stream that has something queued once per `everyMs`, with one timer for all of
+ * them: with thousands of clients, one write per client per event costs more than the event.
+ */
+export class WriteBatcher {
+  private readonly dirty = new Set<SseStream>()
+  private timer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(readonly everyMs: number) {}
+
+  add(stream: SseStream): void {
+    this.dirty.add(stream)
+    this.timer ??= setTimeout(() => this.flushAll(), this.everyMs)
+  }
+
+  private flushAll(): void {
+    this.timer = undefined
+    const streams = [...this.dirty]
+    this.dirty.clear()
+    for (const stream of streams) stream.flushNow()
+  }
 }
 
 export class SseStream implements Subscriber {
@@ -154,7 +179,8 @@ export class SseStream implements Subscriber {
     }
     if (!this.scheduled) {
       this.scheduled = true
-      queueMicrotask(() => this.flush())
+      if (this.options.batcher) this.options.batcher.add(this)
+      else queueMicrotask(() => this.flush())
     }
   }
 

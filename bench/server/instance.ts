@@ -1,4 +1,5 @@
 // One server instance for the load bench, in its own process so its CPU and memory are its own.
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
@@ -13,6 +14,18 @@ export interface InstanceStats {
   loopBusy: number
   /** Event-loop delay p99 since the previous sample, ms. */
   loopDelayP99: number
+  /** Time the JavaScript thread was runnable but waiting for a CPU (Linux schedstat), µs. */
+  waitMicros: number
+}
+
+/** Run-queue wait of the main (JavaScript) thread, from /proc (Linux). */
+function runQueueWaitMicros(): number {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')
+    return Number(fields[1]) / 1000
+  } catch {
+    return NaN
+  }
 }
 
 const redisUrl = process.env.REDIS_URL
@@ -22,6 +35,7 @@ const backend = createBackend({
   simulate: false,
   maxClientsPerIp: 1_000_000,
   heartbeatSeconds: 15,
+  flushMs: Number(process.env.FLUSH_MS ?? 0),
 })
 await backend.ready()
 const server = createServer((req, res) => backend.handle(req, res))
@@ -48,6 +62,7 @@ process.on('message', (message: { type: string }) => {
       streams: backend.stats().streamConnections,
       loopBusy: loop.utilization,
       loopDelayP99: delay.percentile(99) / 1e6,
+      waitMicros: runQueueWaitMicros(),
     }
     delay.reset()
     process.send?.({ type: 'stats', stats })

@@ -9,6 +9,8 @@ export interface BenchInput {
   clients: number
   connected: number
   rate: number
+  /** The instance's --flush-ms. */
+  flushMs: number
   seconds: number
   connectSeconds: number
   /** Events published inside the measuring window. */
@@ -27,6 +29,7 @@ export interface BenchFigures {
   clients: number
   connected: number
   rate: number
+  flushMs: number
   seconds: number
   connectSeconds: number
   deliveries: { expected: number; received: number; missing: number }
@@ -36,6 +39,8 @@ export interface BenchFigures {
     cpuMicrosPerClientPerSecond: number
     loopBusyPercent: number
     loopDelayP99Ms: number
+    /** Share of the window the instance's threads were runnable but waiting for a CPU. */
+    waitingForCpuPercent: number
     rssPerClientKiB: number
     heapPerClientKiB: number
     rssMiB: number
@@ -89,6 +94,7 @@ export function summarize(input: BenchInput): BenchFigures {
     clients: input.clients,
     connected: input.connected,
     rate: input.rate,
+    flushMs: input.flushMs,
     seconds: input.seconds,
     connectSeconds: round(input.connectSeconds, 1),
     deliveries: { expected, received, missing: expected - received },
@@ -97,13 +103,17 @@ export function summarize(input: BenchInput): BenchFigures {
       p90: round(percentile(histogram, received, 0.9)),
       p99: round(percentile(histogram, received, 0.99)),
       p999: round(percentile(histogram, received, 0.999)),
-      max: round((Math.max(...buckets) + 1) * HISTOGRAM_STEP_MS),
+      max: round((buckets.reduce((a, b) => Math.max(a, b), 0) + 1) * HISTOGRAM_STEP_MS),
     },
     server: {
       cpuPercentOfCore: round((cpuMicros / wallMicros) * 100, 1),
       cpuMicrosPerClientPerSecond: round(cpuMicros / input.seconds / input.connected, 1),
       loopBusyPercent: round(input.after.loopBusy * 100, 1),
       loopDelayP99Ms: round(input.after.loopDelayP99, 1),
+      waitingForCpuPercent: round(
+        ((input.after.waitMicros - input.before.waitMicros) / wallMicros) * 100,
+        1,
+      ),
       rssPerClientKiB: kib(input.idle.rss - input.baseline.rss),
       heapPerClientKiB: kib(input.idle.heapUsed - input.baseline.heapUsed),
       rssMiB: round(input.after.rss / 2 ** 20, 1),
@@ -120,16 +130,23 @@ export function summarize(input: BenchInput): BenchFigures {
 export function writeReport(path: string, f: BenchFigures): void {
   const text = `# Server load benchmark (Redis fan-out)
 
-Written by \`npm run bench:server\` (bench/server/); figures from the last run. Everything runs on
-one machine over loopback: ${f.machine}. Load average at the end of the run: ${f.loadAverage}
-(the instance, Redis, the client workers and anything else running share these cores).
+Written by \`npm run bench:server\` (bench/server/); figures from the last run.
+
+- Machine: ${f.machine}.
+- Everything runs on it, over loopback. Load average at the end of the run: ${f.loadAverage}.
+  The instance, Redis, the client workers and anything else running share its cores.
 
 ## Setup
 
-- One server instance (\`createBackend({ redisUrl })\`, its own process) and one \`redis-server\`
-  (\`--save "" --appendonly no\`).
-- ${f.connected} of ${f.clients} SSE clients connected (in ${f.connectSeconds} s), each on the
-  multiplexed stream of all four channels, spread over client worker processes on the same machine.
+- One server instance (\`createBackend({ redisUrl, flushMs: ${f.flushMs} })\`, its own process)
+  and one \`redis-server\` (\`--save "" --appendonly no\`).
+- ${
+    f.flushMs > 0
+      ? `Each stream's writes are gathered for ${f.flushMs} ms (\`--flush-ms\`).`
+      : 'Each event is written to every stream as soon as it is read (`--flush-ms 0`, the default).'
+  }
+- ${f.connected} of ${f.clients} SSE clients connected in ${f.connectSeconds} s, each on the
+  multiplexed stream of all four channels, spread over client worker processes.
 - A producer publishes ${f.rate} events/s (simulator payloads, half of them \`dashboard_update\`)
   through the server's publish script (\`XADD\`), stamping each with its send time; every event
   goes to every client, so the instance writes ${f.rate * f.connected} events/s.
@@ -148,8 +165,9 @@ one machine over loopback: ${f.machine}. Load average at the end of the run: ${f
 | deliveries (expected / received / missing) | ${f.deliveries.expected} / ${f.deliveries.received} / ${f.deliveries.missing} |
 | instance CPU | ${f.server.cpuPercentOfCore} % of one core |
 | instance CPU per client | ${f.server.cpuMicrosPerClientPerSecond} µs per second |
-| instance CPU per delivered event | ${round(f.server.cpuMicrosPerClientPerSecond / f.rate, 2)} µs (one dedicated core: ~${Math.round(1e6 / (f.server.cpuMicrosPerClientPerSecond / f.rate) / 1000)}k deliveries/s) |
+| instance CPU per delivered event | ${round(f.server.cpuMicrosPerClientPerSecond / f.rate, 2)} µs |
 | instance event loop busy / delay p99 | ${f.server.loopBusyPercent} % / ${f.server.loopDelayP99Ms} ms |
+| instance JS thread runnable but waiting for a CPU | ${f.server.waitingForCpuPercent} % of the time |
 | instance memory per client (RSS / JS heap) | ${f.server.rssPerClientKiB} KiB / ${f.server.heapPerClientKiB} KiB |
 | instance RSS with all clients | ${f.server.rssMiB} MiB |
 | redis-server CPU | ${f.redisCpuPercentOfCore} % of one core |
@@ -166,9 +184,11 @@ one machine over loopback: ${f.machine}. Load average at the end of the run: ${f
   clients and seconds. A CPU profile of the instance shows about half of it in the \`writev\`
   system call (one per client per event) and little in JavaScript: the cost per client is the
   write itself.
-- When the event loop is busy 100 % of the time while the instance's CPU stays well under one
-  core, the instance was waiting for a CPU the other processes held: the latency then measures
-  the machine's load, not the server. Compare runs by the CPU per delivered event.
+- When the instance spends much of the window runnable but waiting for a CPU (Linux schedstat),
+  other processes held the cores: the latency then measures the machine's load more than the
+  server. CPU per delivered event is lower then too: an instance that falls behind sends
+  several events per write. With few clients (200–500) on the same machine it was 9–14 µs,
+  with events leaving one write each.
 - One event is serialized once per stream kind and shared by every client of that kind; the
   per-client cost is the write.
 `

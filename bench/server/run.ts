@@ -21,6 +21,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '100' },
     seconds: { type: 'string', default: '15' },
     workers: { type: 'string', default: '2' },
+    'flush-ms': { type: 'string', default: '0' },
     out: { type: 'string', default: 'docs/benchmarks-server.md' },
     'no-write': { type: 'boolean', default: false },
   },
@@ -29,6 +30,7 @@ const CLIENTS = Number(values.clients)
 const RATE = Number(values.rate)
 const SECONDS = Number(values.seconds)
 const WORKERS = Number(values.workers)
+const FLUSH_MS = Number(values['flush-ms'])
 const WARMUP_MS = 3000
 const DRAIN_MS = 1500
 /** The whole run is cut off after this, whatever happens. */
@@ -84,7 +86,10 @@ function processCpuMicros(pid: number | undefined): number {
 
 const redis = await startRedisServer()
 try {
-  const instance = spawnChild('instance.ts', [], { REDIS_URL: redis.url })
+  const instance = spawnChild('instance.ts', [], {
+    REDIS_URL: redis.url,
+    FLUSH_MS: String(FLUSH_MS),
+  })
   const { port } = await next<{ port: number }>(instance, 'listening')
   const baseline = await stats(instance)
 
@@ -159,6 +164,7 @@ try {
     clients: CLIENTS,
     connected,
     rate: RATE,
+    flushMs: FLUSH_MS,
     seconds: SECONDS,
     connectSeconds,
     published: inWindow,

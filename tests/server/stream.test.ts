@@ -122,6 +122,17 @@ describe('per-channel stream', () => {
     expect(events[1]?.data).toBe('not json\nsecond line')
   })
 
+  it('gathers writes for flushMs when asked', async () => {
+    await start({ flushMs: 60 })
+    const reader = await open('/api/v1/sse/alerts')
+    await reader.take(1)
+    const started = Date.now()
+    const ids = emitAlerts(3)
+    await reader.take(4)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(50)
+    expect(channelEvents(reader).map((e) => e.id)).toEqual(ids)
+  })
+
   it('answers 400 JSON for an unknown channel', async () => {
     await start()
     const { status, body } = await requestJson(`${server.url}/api/v1/sse/nope`)
