@@ -179,11 +179,10 @@ describe('alert texts', () => {
   })
 
   // Regression (was a finding in src/components/AlertRow.vue, AlertsPanel.vue,
-  // stores/alertsModel.ts criticalAnnouncement): nothing shortens alert texts. A 100,000-character
-  // message is shown whole (one row taller than the list), repeated whole in both snooze buttons'
-  // aria-labels and in the assertive live region that screen readers announce.g. a title or an
-  // expander). A CSS-only line clamp would not show here (jsdom has no layout) and would not fix
-  // the labels.
+  // stores/alertsModel.ts criticalAnnouncement): nothing shortened alert texts. A 100,000-character
+  // message was shown whole (one row taller than the list), and repeated whole in both snooze
+  // buttons' aria-labels and in the assertive live region that screen readers announce. A CSS-only
+  // line clamp would not show here (jsdom has no layout) and would not fix the labels.
   it('cut very long messages in what is shown and announced', async () => {
     useConnectionStore().setStatus('alerts', openStatus('alerts').snapshot())
     const store = useAlertsStore()
@@ -224,9 +223,9 @@ describe('training texts', () => {
     expectInert(wrapper.element)
   })
 
-  // Regression (was a finding in src/components/TrainingRunCard.vue): model, run id and error are
-  // shown whole; a 100,000-character error or model name fills the card, and the card's aria-label
-  // and the chart label repeat the model whole.
+  // Regression (was a finding in src/components/TrainingRunCard.vue): model, run id and error were
+  // shown whole; a 100,000-character error or model name filled the card, and the card's
+  // aria-label and the chart label repeated the model whole.
   it('cut a very long model name and error in the card', async () => {
     useConnectionStore().setStatus('training', openStatus('training').snapshot())
     const store = useTrainingStore()
@@ -280,12 +279,11 @@ describe('texts in diagnostics and gap notes', () => {
     }
   })
 
-  // FINDING (src/realtime/eventDecoder.ts reject(); src/realtime/protocol.ts describeIssues): the
-  // raw excerpt is cut at 200 characters, but the reason quotes the offending value whole
-  // (valibot's "but received "…"" message), and a `reset` reason is taken whole from the backend.
-  // Both are kept (50 invalid events per channel, 100 in the log, 20 gaps) and shown in the drawer
-  // and the panel's gap note: a hostile server can make each as large as an event (1,000,000
-  // characters).
+  // Regression (was a finding in src/realtime/eventDecoder.ts reject(), src/realtime/protocol.ts
+  // describeIssues): the raw excerpt was cut at 200 characters, but the reason quoted the offending
+  // value whole (valibot's "but received "…"" message), and a `reset` reason was taken whole from
+  // the backend. Both are kept (50 invalid events per channel, 100 in the log, 20 gaps) and shown
+  // in the drawer and the panel's gap note: a hostile server could make each as large as an event.
   it('cut a very long invalid-event reason and reset reason', async () => {
     const status = hostileDiagnostics('R'.repeat(LONG))
     useConnectionStore().setStatus('alerts', status)

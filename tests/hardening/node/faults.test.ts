@@ -344,127 +344,103 @@ describe('a clock jump (laptop sleep)', () => {
     )
   }, 20_000)
 
-  // Regression (was a bug in src/realtime/streamConnection.ts, attemptOnce's watchdog): silence is
+  // Regression (was a bug in src/realtime/streamConnection.ts, attemptOnce's watchdog): silence was
   // measured with Date.now(), a wall clock. When it steps back (NTP correction, VM snapshot
   // restore) just before the link dies, `Date.now() - lastByteAt` stays negative and the dead
-  // stream is shown as live for as long as the step (here an hour). A monotonic clock
-  // (performance.now()) fixes it.
-  it(
-    'still drops a dead link after the wall clock steps back',
-    async () => {
-      backend = await startDevBackend({ simulate: false, heartbeatSeconds: 0.3 })
-      harness = createHarness(backend.url, { transport: { heartbeatSeconds: 0.3 } })
-      harness.subscribe('alerts')
-      await harness.until(() => phase() === 'open', 5000, 'open')
-      backend.backend.setFaults({ stall: true })
-      const realNow = Date.now.bind(Date)
-      vi.spyOn(Date, 'now').mockImplementation(() => realNow() - 3_600_000)
-      // Two silent heartbeats are 0.6 s: allow five times that.
-      await harness.until(
-        () => harness?.client.status('alerts').reconnects === 1,
-        3000,
-        'reconnect',
-      )
-    },
-    10_000,
-  )
+  // stream was shown as live for as long as the step (here an hour).
+  it('still drops a dead link after the wall clock steps back', async () => {
+    backend = await startDevBackend({ simulate: false, heartbeatSeconds: 0.3 })
+    harness = createHarness(backend.url, { transport: { heartbeatSeconds: 0.3 } })
+    harness.subscribe('alerts')
+    await harness.until(() => phase() === 'open', 5000, 'open')
+    backend.backend.setFaults({ stall: true })
+    const realNow = Date.now.bind(Date)
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() - 3_600_000)
+    // Two silent heartbeats are 0.6 s: allow five times that.
+    await harness.until(() => harness?.client.status('alerts').reconnects === 1, 3000, 'reconnect')
+  }, 10_000)
 })
 
 describe('reconnect delays a server asks for', () => {
   // Regression (was a bug in src/realtime/streamConnection.ts, loop → waiter.sleep;
-  // src/realtime/backoff.ts): a `retry:` hint or a Retry-After beyond 2^31-1 ms (24.8 days) is used
+  // src/realtime/backoff.ts): a `retry:` hint or a Retry-After beyond 2^31-1 ms (24.8 days) was used
   // as it is. setTimeout cannot wait that long: Node fires it after 1 ms, browsers wrap the value,
-  // so the client that announces "retry in 49 days" reconnects at once, every time, hammering the
-  // server. Clamp server hints (e.g. to an hour, or to backoffMaxMs) before sleeping.
-  it(
-    'never reconnects before the delay it announces, even for a huge retry: value',
-    async () => {
-      backend = await startDevBackend({
-        simulate: false,
-        heartbeatSeconds: 0.3,
-        retryMs: 4_294_967_296,
-      })
-      backend.backend.setFaults({ dropAfterEvents: 1 })
-      harness = createHarness(backend.url)
-      const announced: { retryAt: number }[] = []
-      const opened: number[] = []
-      harness.client.onStatusChange(() => {
-        const state = (harness as Harness).client.status('alerts').state
-        if (
-          state.phase === 'backoff' &&
-          announced[announced.length - 1]?.retryAt !== state.retryAt
-        ) {
-          announced.push({ retryAt: state.retryAt })
-        }
-        if (state.phase === 'connecting') opened.push(Date.now())
-      })
-      harness.subscribe('alerts')
-      await harness.until(() => phase() === 'open', 5000, 'open')
-      emitN('alerts', 1, 0)
-      await sleep(1000)
-      // Each attempt after a backoff starts no earlier than the retry time that backoff announced.
-      announced.forEach((backoff, i) => {
-        const next = opened[i + 1]
-        if (next !== undefined) expect(next).toBeGreaterThanOrEqual(backoff.retryAt - 20)
-      })
-      expect(opened.length).toBeLessThan(10)
-    },
-    10_000,
-  )
+  // so the client that announced "retry in 49 days" reconnected at once, every time (301 attempts
+  // in a second), hammering the server.
+  it('never reconnects before the delay it announces, even for a huge retry: value', async () => {
+    backend = await startDevBackend({
+      simulate: false,
+      heartbeatSeconds: 0.3,
+      retryMs: 4_294_967_296,
+    })
+    backend.backend.setFaults({ dropAfterEvents: 1 })
+    harness = createHarness(backend.url)
+    const announced: { retryAt: number }[] = []
+    const opened: number[] = []
+    harness.client.onStatusChange(() => {
+      const state = (harness as Harness).client.status('alerts').state
+      if (state.phase === 'backoff' && announced[announced.length - 1]?.retryAt !== state.retryAt) {
+        announced.push({ retryAt: state.retryAt })
+      }
+      if (state.phase === 'connecting') opened.push(Date.now())
+    })
+    harness.subscribe('alerts')
+    await harness.until(() => phase() === 'open', 5000, 'open')
+    emitN('alerts', 1, 0)
+    await sleep(1000)
+    // Each attempt after a backoff starts no earlier than the retry time that backoff announced.
+    announced.forEach((backoff, i) => {
+      const next = opened[i + 1]
+      if (next !== undefined) expect(next).toBeGreaterThanOrEqual(backoff.retryAt - 20)
+    })
+    expect(opened.length).toBeLessThan(10)
+  }, 10_000)
 
-  it(
-    'never reconnects before the delay it announces, even for a huge Retry-After',
-    async () => {
-      backend = await startDevBackend({ simulate: false, heartbeatSeconds: 0.3 })
-      backend.backend.setFaults({ error500: true, retryAfterSeconds: 3_000_000 })
-      harness = createHarness(backend.url, { transport: { pollAfterFailures: 100 } })
-      harness.subscribe('alerts')
-      await harness.until(() => phase() === 'backoff', 5000, 'backoff')
-      const state = harness.client.status('alerts').state
-      expect(state.phase === 'backoff' && state.retryAt - Date.now()).toBeGreaterThan(1_000_000)
-      await sleep(1000)
-      expect(harness.client.status('alerts').reconnects).toBeLessThanOrEqual(1)
-    },
-    10_000,
-  )
+  it('never reconnects before the delay it announces, even for a huge Retry-After', async () => {
+    backend = await startDevBackend({ simulate: false, heartbeatSeconds: 0.3 })
+    backend.backend.setFaults({ error500: true, retryAfterSeconds: 3_000_000 })
+    harness = createHarness(backend.url, { transport: { pollAfterFailures: 100 } })
+    harness.subscribe('alerts')
+    await harness.until(() => phase() === 'backoff', 5000, 'backoff')
+    const state = harness.client.status('alerts').state
+    expect(state.phase === 'backoff' && state.retryAt - Date.now()).toBeGreaterThan(1_000_000)
+    await sleep(1000)
+    expect(harness.client.status('alerts').reconnects).toBeLessThanOrEqual(1)
+  }, 10_000)
 })
 
 describe('an oversized id', () => {
   // Regression (was a bug in src/realtime/sseTransport.ts readStream,
-  // src/realtime/streamConnection.ts onMessage): an `id:` line is not held to maxEventChars (see
-  // fuzz.test.ts), and any id becomes the stream cursor. Offered back as Last-Event-ID, a
+  // src/realtime/streamConnection.ts onMessage): an `id:` line was not held to maxEventChars (see
+  // fuzz.test.ts), and any id became the stream cursor. Offered back as Last-Event-ID, a
   // 20,000-character id makes the request headers too large (Node answers 431, nginx 400): every
-  // reconnect fails the same way, the stream never comes back, and the cursor is kept in
-  // sessionStorage, so a reload does not help either.
-  it(
-    'does not poison the cursor: the stream comes back after an event with a huge id',
-    async () => {
-      let requests = 0
-      tiny = await tinyServer((req, res) => {
-        if (!req.url?.startsWith('/api/v1/sse/alerts?')) return notFound(res)
-        requests += 1
-        res.writeHead(200, { 'Content-Type': 'text/event-stream' })
-        if (requests === 1) {
-          res.end(`${sse('1', 'alerts', 1)}${sse('9'.repeat(20_000), 'alerts', 2)}`)
-          return
-        }
-        res.write(sse('3', 'alerts', 3))
-        keepAlive(res)
-      })
-      harness = createHarness(tiny.url, { transport: { pollAfterFailures: 1000 } })
-      harness.subscribe('alerts')
-      await harness.until(
-        () => harness?.ids('alerts').includes('3') === true,
-        5000,
-        'the stream back',
-      )
-      // The event with the huge id is rejected and reported; its id never became the cursor.
-      expect(harness.ids('alerts')).toEqual(['1', '3'])
-      const status = harness.client.status('alerts')
-      expect(status.invalid).toBe(1)
-      expect(status.invalidEvents[0]?.reason).toMatch(/id is longer than 256 characters/)
-      expect(status.reconnects).toBe(1)
-    },
-    15_000,
-  )
+  // reconnect failed the same way, the stream never came back, and the cursor is kept in
+  // sessionStorage, so a reload did not help either.
+  it('does not poison the cursor: the stream comes back after an event with a huge id', async () => {
+    let requests = 0
+    tiny = await tinyServer((req, res) => {
+      if (!req.url?.startsWith('/api/v1/sse/alerts?')) return notFound(res)
+      requests += 1
+      res.writeHead(200, { 'Content-Type': 'text/event-stream' })
+      if (requests === 1) {
+        res.end(`${sse('1', 'alerts', 1)}${sse('9'.repeat(20_000), 'alerts', 2)}`)
+        return
+      }
+      res.write(sse('3', 'alerts', 3))
+      keepAlive(res)
+    })
+    harness = createHarness(tiny.url, { transport: { pollAfterFailures: 1000 } })
+    harness.subscribe('alerts')
+    await harness.until(
+      () => harness?.ids('alerts').includes('3') === true,
+      5000,
+      'the stream back',
+    )
+    // The event with the huge id is rejected and reported; its id never became the cursor.
+    expect(harness.ids('alerts')).toEqual(['1', '3'])
+    const status = harness.client.status('alerts')
+    expect(status.invalid).toBe(1)
+    expect(status.invalidEvents[0]?.reason).toMatch(/id is longer than 256 characters/)
+    expect(status.reconnects).toBe(1)
+  }, 15_000)
 })

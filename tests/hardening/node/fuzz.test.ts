@@ -141,9 +141,9 @@ describe('readStream under seeded hostile input', () => {
   })
 
   // Regression (was a bug in src/realtime/sseTransport.ts, readStream's onError): after the cap
-  // trips, `parser.reset()` starts a fresh event on the next line, so the remaining `data:` lines
-  // of the oversize event are dispatched as an event of their own (with the `event:`/`id:` lines
-  // that follow them). The client then applies a payload that the server never sent as an event.
+  // tripped, `parser.reset()` started a fresh event on the next line, so the remaining `data:`
+  // lines of the oversize event were dispatched as an event of their own (with the `event:`/`id:`
+  // lines that follow them): the client applied a payload the server never sent as an event.
   it('skips an oversize multi-line event whole, including its last data lines', async () => {
     const tail = JSON.stringify(JSON.parse(sentinelMessage('tail').data))
     const text = [
@@ -160,21 +160,17 @@ describe('readStream under seeded hostile input', () => {
     expect(parsed.messages).toEqual([sentinelMessage('after')])
   })
 
-  // Regression (was a bug in src/realtime/sseTransport.ts, readStream): the cap only counts
-  // buffered `data` and unterminated lines, so an `id:` or `event:` line that arrives whole in one
-  // read (or whose last read completes it) is taken at any length. Such an id becomes the stream
-  // cursor (sessionStorage, the Last-Event-ID header of every reconnect) and is remembered among
+  // Regression (was a bug in src/realtime/sseTransport.ts, readStream): the cap only counted
+  // buffered `data` and unterminated lines, so an `id:` or `event:` line that arrived whole in one
+  // read (or whose last read completed it) was taken at any length. Such an id became the stream
+  // cursor (sessionStorage, the Last-Event-ID header of every reconnect) and was remembered among
   // the 4,096 recent ids of its channel.
-  it(
-    'reports an id line beyond the cap as oversize and never hands the id over',
-    async () => {
-      const text = `id: ${'i'.repeat(5000)}\nevent: risk_alert\ndata: {}\n\n${sentinelText(sentinelMessage('after'), '\n')}`
-      const parsed = await parse(streamOf([utf8(text)]), 1000)
-      expect(parsed.oversize).toBe(1)
-      for (const message of parsed.messages)
-        expect(message.id?.length ?? 0).toBeLessThanOrEqual(1000)
-    },
-  )
+  it('reports an id line beyond the cap as oversize and never hands the id over', async () => {
+    const text = `id: ${'i'.repeat(5000)}\nevent: risk_alert\ndata: {}\n\n${sentinelText(sentinelMessage('after'), '\n')}`
+    const parsed = await parse(streamOf([utf8(text)]), 1000)
+    expect(parsed.oversize).toBe(1)
+    for (const message of parsed.messages) expect(message.id?.length ?? 0).toBeLessThanOrEqual(1000)
+  })
 })
 
 /** The collector may be exposed on demand; without it the retained-heap checks cannot be made. */
