@@ -5,9 +5,22 @@ import { ChannelDiagnostics, type ChannelStatus } from './channelDiagnostics'
 import type { ConnectionObserver, ConnectionReport, ConnectionState } from './connectionState'
 import type { InvalidEvent } from './eventDecoder'
 import { browserNetwork } from './network'
+import {
+  DEFAULT_TRANSPORT,
+  type ChannelListener,
+  type RealtimeSource,
+  type TokenProvider,
+  type TransportMode,
+  type TransportOptions,
+} from './realtimeSource'
 import { RecentIds } from './recentIds'
-import { CHANNELS, type Channel, type ChannelEvent } from './protocol'
-import { browserSessionStorage, createSessionCursors, type StorageLike } from './sessionCursors'
+import { CHANNELS, type Channel } from './protocol'
+import {
+  browserSessionStorage,
+  createClientId,
+  createSessionCursors,
+  type StorageLike,
+} from './sessionCursors'
 import { describeError, type FetchLike } from './sseTransport'
 import {
   StreamConnection,
@@ -15,41 +28,6 @@ import {
   type NetworkMonitor,
   type StreamConnectionOptions,
 } from './streamConnection'
-
-export interface TransportOptions {
-  /** 'auto' follows the status endpoint; 'off' always opens one stream per channel. */
-  multiplex: 'auto' | 'off'
-  /** Also send the resume cursor as `last_event_id` in the URL (for proxies that drop headers). */
-  lastEventIdQuery: boolean
-  /** Keepalive interval assumed when the status endpoint does not say. */
-  heartbeatSeconds: number
-  backoffBaseMs: number
-  backoffMaxMs: number
-  healthyAfterMs: number
-  pollAfterFailures: number
-  pollIntervalMs: number
-  backfillLimit: number
-  maxEventChars: number
-  /** Let one tab hold the stream and relay it to the other tabs of this browser. */
-  shareAcrossTabs: boolean
-}
-
-export const DEFAULT_TRANSPORT: TransportOptions = {
-  multiplex: 'auto',
-  lastEventIdQuery: false,
-  heartbeatSeconds: 15,
-  backoffBaseMs: 500,
-  backoffMaxMs: 30_000,
-  healthyAfterMs: 5000,
-  pollAfterFailures: 3,
-  pollIntervalMs: 2000,
-  backfillLimit: 200,
-  maxEventChars: 1_000_000,
-  shareAcrossTabs: true,
-}
-
-/** Supplies a bearer token for each attempt; null means none. */
-export type TokenProvider = () => string | null | Promise<string | null>
 
 export interface RealtimeClientOptions {
   baseUrl: string
@@ -64,25 +42,14 @@ export interface RealtimeClientOptions {
   random?: () => number
 }
 
-export type ChannelListener = (event: ChannelEvent) => void
-export type TransportMode = 'multiplexed' | 'per-channel'
-
-/** What the app needs of a realtime client: this tab's own, or one shared with other tabs. */
-export interface RealtimeSource {
-  readonly mode: TransportMode | null
-  /** Delivers `channel`'s validated events to `listener` until the returned function is called. */
-  subscribe(channel: Channel, listener: ChannelListener): () => void
-  status(channel: Channel): ChannelStatus
-  /** Calls back when a channel's state, gap, error or diagnostics change (not on every event). */
-  onStatusChange(listener: (channel: Channel) => void): () => void
-  invalidEvents(): readonly InvalidEvent[]
-  reportHandlerError(channel: Channel, error: unknown): void
-  pause(): void
-  resume(): void
-  retryNow(): void
-  flushCursors(): void
-  close(): void
-}
+export {
+  DEFAULT_TRANSPORT,
+  type ChannelListener,
+  type RealtimeSource,
+  type TokenProvider,
+  type TransportMode,
+  type TransportOptions,
+} from './realtimeSource'
 
 const STATUS_PATH = '/api/v1/sse/status'
 
@@ -115,7 +82,8 @@ export class RealtimeClient implements RealtimeSource {
     this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
     this.network = options.network ?? browserNetwork()
     const storage = options.storage === undefined ? browserSessionStorage() : options.storage
-    this.cursors = options.cursors ?? createSessionCursors(storage, options.baseUrl || 'same-origin')
+    this.cursors =
+      options.cursors ?? createSessionCursors(storage, options.baseUrl || 'same-origin')
     this.clientId = options.clientId ?? createClientId(storage)
     for (const channel of CHANNELS) this.diagnostics.set(channel, new ChannelDiagnostics(channel))
   }
@@ -207,7 +175,8 @@ export class RealtimeClient implements RealtimeSource {
       connection.close('unsubscribed')
     }
     for (const channel of CHANNELS) {
-      if (!wanted.includes(channel)) this.updateDiagnostics([channel], (d) => d.setState({ phase: 'idle' }, null))
+      if (!wanted.includes(channel))
+        this.updateDiagnostics([channel], (d) => d.setState({ phase: 'idle' }, null))
     }
     for (const [key, channels] of desired) {
       if (this.connections.has(key)) continue
@@ -244,11 +213,17 @@ export class RealtimeClient implements RealtimeSource {
 
   /** The backend was unreachable when the mode was chosen: ask again once a stream works. */
   private async reprobe(): Promise<void> {
-    if (this.capabilities?.reachable !== false || this.reprobing || Date.now() - this.lastProbe < 1000) return
+    if (
+      this.capabilities?.reachable !== false ||
+      this.reprobing ||
+      Date.now() - this.lastProbe < 1000
+    )
+      return
     this.reprobing = true
     const found = await this.probe().finally(() => (this.reprobing = false))
     if (!found.reachable || this.closed) return
-    const changed = found.multiplex !== this.capabilities.multiplex || found.history !== this.capabilities.history
+    const changed =
+      found.multiplex !== this.capabilities.multiplex || found.history !== this.capabilities.history
     this.capabilities = found
     if (!changed) return
     for (const connection of this.connections.values()) connection.close('switching transport')
@@ -312,7 +287,11 @@ export class RealtimeClient implements RealtimeSource {
     }
   }
 
-  private observerFor(key: string, channels: readonly Channel[], mode: TransportMode): ConnectionObserver {
+  private observerFor(
+    key: string,
+    channels: readonly Channel[],
+    mode: TransportMode,
+  ): ConnectionObserver {
     // A retired connection's late reports must not touch the channels it no longer carries.
     const current = () => this.connections.has(key) && !this.closed
     return {
@@ -353,7 +332,9 @@ export class RealtimeClient implements RealtimeSource {
         )
         return
       case 'unknown':
-        this.updateDiagnostics(report.channel ? [report.channel] : channels, (d) => d.countUnknown())
+        this.updateDiagnostics(report.channel ? [report.channel] : channels, (d) =>
+          d.countUnknown(),
+        )
         return
       case 'gap':
         this.updateDiagnostics([report.channel], (d) => d.setGap(report.gap))
@@ -367,7 +348,10 @@ export class RealtimeClient implements RealtimeSource {
     }
   }
 
-  private updateDiagnostics(channels: readonly Channel[], change: (d: ChannelDiagnostics) => void): void {
+  private updateDiagnostics(
+    channels: readonly Channel[],
+    change: (d: ChannelDiagnostics) => void,
+  ): void {
     for (const channel of channels) {
       const diagnostics = this.diagnostics.get(channel)
       if (!diagnostics) continue
@@ -392,24 +376,4 @@ export class RealtimeClient implements RealtimeSource {
     this.renewals += 1
     return true
   }
-}
-
-function createClientId(storage: StorageLike | null): string {
-  const key = 'rtm:client-id'
-  try {
-    const existing = storage?.getItem(key)
-    if (existing) return existing
-  } catch {
-    // Fall through to a fresh id.
-  }
-  const id =
-    typeof crypto !== 'undefined' && 'randomUUID' in crypto
-      ? crypto.randomUUID()
-      : `c-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`
-  try {
-    storage?.setItem(key, id)
-  } catch {
-    // The id only has to last for this page then.
-  }
-  return id
 }

@@ -60,3 +60,24 @@ export function browserSessionStorage(): StorageLike | null {
     return null
   }
 }
+
+/** An id for this tab's connections (kept for the session), for server-side connection tracking. */
+export function createClientId(storage: StorageLike | null): string {
+  const key = 'rtm:client-id'
+  try {
+    const existing = storage?.getItem(key)
+    if (existing) return existing
+  } catch {
+    // Fall through to a fresh id.
+  }
+  const id =
+    typeof crypto !== 'undefined' && 'randomUUID' in crypto
+      ? crypto.randomUUID()
+      : `c-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`
+  try {
+    storage?.setItem(key, id)
+  } catch {
+    // The id only has to last for this page then.
+  }
+  return id
+}

@@ -1,5 +1,5 @@
 // One stream per browser: a leader tab (Web Locks) holds the connection and relays it to the others.
-import type { ChannelStatus } from './channelDiagnostics'
+import { ChannelDiagnostics, type ChannelStatus } from './channelDiagnostics'
 import type { InvalidEvent } from './eventDecoder'
 import { CHANNELS, type Channel, type ChannelEvent } from './protocol'
 import { resolveEndpoint } from '@/config/resolveUrl'
@@ -370,22 +370,7 @@ export class SharedRealtimeClient implements RealtimeSource {
   }
 }
 
+/** What a follower shows before the leader's first status: nothing yet, connecting. */
 function waitingStatus(channel: Channel): ChannelStatus {
-  return {
-    channel,
-    state: { phase: 'connecting', attempt: 0 },
-    transport: null,
-    lastEventId: null,
-    lastEventAt: null,
-    received: 0,
-    invalid: 0,
-    unknown: 0,
-    duplicates: 0,
-    reconnects: 0,
-    lastError: null,
-    lastErrorAt: null,
-    gap: null,
-    gaps: [],
-    invalidEvents: [],
-  }
+  return { ...new ChannelDiagnostics(channel).snapshot(), state: { phase: 'connecting', attempt: 0 } }
 }

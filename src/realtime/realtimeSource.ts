@@ -1,0 +1,59 @@
+// What the app needs of a realtime client, and the transport options every client takes.
+import type { ChannelStatus } from './channelDiagnostics'
+import type { InvalidEvent } from './eventDecoder'
+import type { Channel, ChannelEvent } from './protocol'
+
+export interface TransportOptions {
+  /** 'auto' follows the status endpoint; 'off' always opens one stream per channel. */
+  multiplex: 'auto' | 'off'
+  /** Also send the resume cursor as `last_event_id` in the URL (for proxies that drop headers). */
+  lastEventIdQuery: boolean
+  /** Keepalive interval assumed when the status endpoint does not say. */
+  heartbeatSeconds: number
+  backoffBaseMs: number
+  backoffMaxMs: number
+  healthyAfterMs: number
+  pollAfterFailures: number
+  pollIntervalMs: number
+  backfillLimit: number
+  maxEventChars: number
+  /** Let one tab hold the stream and relay it to the other tabs of this browser. */
+  shareAcrossTabs: boolean
+}
+
+export const DEFAULT_TRANSPORT: TransportOptions = {
+  multiplex: 'auto',
+  lastEventIdQuery: false,
+  heartbeatSeconds: 15,
+  backoffBaseMs: 500,
+  backoffMaxMs: 30_000,
+  healthyAfterMs: 5000,
+  pollAfterFailures: 3,
+  pollIntervalMs: 2000,
+  backfillLimit: 200,
+  maxEventChars: 1_000_000,
+  shareAcrossTabs: true,
+}
+
+/** Supplies a bearer token for each attempt; null means none. */
+export type TokenProvider = () => string | null | Promise<string | null>
+
+export type ChannelListener = (event: ChannelEvent) => void
+export type TransportMode = 'multiplexed' | 'per-channel'
+
+/** What the app needs of a realtime client: this tab's own, or one shared with other tabs. */
+export interface RealtimeSource {
+  readonly mode: TransportMode | null
+  /** Delivers `channel`'s validated events to `listener` until the returned function is called. */
+  subscribe(channel: Channel, listener: ChannelListener): () => void
+  status(channel: Channel): ChannelStatus
+  /** Calls back when a channel's state, gap, error or diagnostics change (not on every event). */
+  onStatusChange(listener: (channel: Channel) => void): () => void
+  invalidEvents(): readonly InvalidEvent[]
+  reportHandlerError(channel: Channel, error: unknown): void
+  pause(): void
+  resume(): void
+  retryNow(): void
+  flushCursors(): void
+  close(): void
+}
