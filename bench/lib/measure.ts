@@ -10,6 +10,7 @@ import type {
 import type { StreamCounts } from './sseHub.ts'
 import type { BenchServer } from './benchServer.ts'
 import { epochNow } from './clock.ts'
+import { cpuBetween, sampleCpu, type CpuUse } from './cpuShare.ts'
 import type { LoadSource } from './loadSource.ts'
 import {
   decodeFloat64,
@@ -71,6 +72,10 @@ export interface StepResult {
   clock: ClockSample | null
   /** False when the page never answered for its results (it was still busy with a backlog). */
   responsive: boolean
+  /** CPU during the measured window: the bench's own and other processes' (the machine is shared). */
+  cpu: CpuUse | null
+  /** Runs of this step: more than 1 when other processes took too much CPU during a window. */
+  attempts?: number
   sustainable: boolean
   /** Why a step failed or what was odd about it. */
   notes: string[]
@@ -211,11 +216,13 @@ export async function runStep(
 
     const from = source.latestId + 1
     const startAt = epochNow()
+    const cpuStart = sampleCpu()
     await sleep(measureMs / 2)
     const streamConnections = server.hub.streamConnections
     await sleep(measureMs / 2)
     const to = source.latestId
     const endAt = epochNow()
+    const cpu = cpuBetween(cpuStart, sampleCpu())
     source.stop()
     const sent = Math.max(0, to - from + 1)
     const endMB = await heapMB(cdp, false)
@@ -299,6 +306,7 @@ export async function runStep(
       streams: { ...server.hub.counts },
       clock,
       responsive: snapshot !== null,
+      cpu,
       sustainable,
       notes,
     }
@@ -337,6 +345,7 @@ function unresponsive(
     streams: { ...server.hub.counts },
     clock: null,
     responsive: false,
+    cpu: null,
     sustainable: false,
     notes,
   }
@@ -350,6 +359,7 @@ export interface ColdStart {
   firstLiveMs: number[]
   /** Per run: script start, DOMContentLoaded and API request timings. */
   startup: StartupTimes[]
+  cpu: CpuUse | null
 }
 
 /** Opens `page` `runs` times on a backend that has history and publishes `rate` events/s. */
@@ -359,7 +369,8 @@ export async function coldStarts(
   runs: number,
   rate: number,
 ): Promise<ColdStart> {
-  const result: ColdStart = { page, firstAppliedMs: [], firstLiveMs: [], startup: [] }
+  const result: ColdStart = { page, firstAppliedMs: [], firstLiveMs: [], startup: [], cpu: null }
+  const cpuStart = sampleCpu()
   for (let run = 0; run < runs; run += 1) {
     const base = ctx.source.latestId + 1
     ctx.source.log.reset(base)
@@ -382,6 +393,7 @@ export async function coldStarts(
       await opened.close()
     }
   }
+  result.cpu = cpuBetween(cpuStart, sampleCpu())
   return result
 }
 
@@ -404,6 +416,7 @@ export interface SoakResult {
   secondHalfGrowthMB: number | null
   /** [minutes since start, MB in use without forcing GC]. */
   samples: [number, number | null][]
+  cpu: CpuUse | null
   notes: string[]
 }
 
@@ -438,6 +451,7 @@ export async function soak(
     const heapStartMB = await heapMB(cdp, true)
     const from = source.latestId + 1
     const startAt = epochNow()
+    const cpuStart = sampleCpu()
     const samples: [number, number | null][] = [[0, heapStartMB]]
     let heapMidMB: number | null = null
     while (epochNow() - startAt < durationMs) {
@@ -457,6 +471,7 @@ export async function soak(
     }
     const to = source.latestId
     const endAt = epochNow()
+    const cpu = cpuBetween(cpuStart, sampleCpu())
     source.stop()
     await sleep(2000)
     const heapEndMB = await heapMB(cdp, true)
@@ -499,6 +514,7 @@ export async function soak(
       growthMB: heapStartMB !== null && heapEndMB !== null ? heapEndMB - heapStartMB : null,
       secondHalfGrowthMB: heapMidMB !== null && heapEndMB !== null ? heapEndMB - heapMidMB : null,
       samples,
+      cpu,
       notes,
     }
   } finally {

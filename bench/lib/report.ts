@@ -41,6 +41,8 @@ export interface BenchResults {
     soakMinutes: number
     coldRuns: number
     soakRate: number
+    maxOtherCores?: number
+    retries?: number
   }
   machine: MachineInfo
   steps: StepResult[]
@@ -92,8 +94,8 @@ function failure(step: StepResult): string {
 function pageTable(results: BenchResults, page: PageName): string {
   const rows = results.steps.filter((s) => s.page === page)
   const head = [
-    '| Rate (ev/s) | Sent/s | Delivered | Applied p50 / p95 / p99 (ms) | Painted p50 / p95 / p99 (ms) | Long tasks (n, max ms) | Dropped frames | Heap before → after (MB) | Streams opened (dropped as slow) | Sustainable |',
-    '|---:|---:|---:|---|---|---|---:|---|---|---|',
+    '| Rate (ev/s) | Sent/s | Delivered | Applied p50 / p95 / p99 (ms) | Painted p50 / p95 / p99 (ms) | Long tasks (n, max ms) | Dropped frames | Heap before → after (MB) | Streams opened (dropped as slow) | CPU bench / others (cores) | Sustainable |',
+    '|---:|---:|---:|---|---|---|---:|---|---|---|---|',
   ]
   const body = rows.map((s) =>
     !s.responsive
@@ -107,6 +109,7 @@ function pageTable(results: BenchResults, page: PageName): string {
           '–',
           '–',
           `${s.streams?.opened ?? '–'} (${s.streams?.droppedSlow ?? '–'})`,
+          '–',
           'no: page unresponsive',
         ].join(' | ')
       : [
@@ -119,6 +122,9 @@ function pageTable(results: BenchResults, page: PageName): string {
           `${s.frames.dropped} / ${s.frames.frames + s.frames.dropped}`,
           `${fmt(s.heap.beforeMB)} → ${fmt(s.heap.afterMB)}`,
           `${s.streams?.opened ?? '–'} (${s.streams?.droppedSlow ?? '–'})`,
+          s.cpu
+            ? `${fmt(s.cpu.ownCores, 2)} / ${fmt(s.cpu.otherCores, 2)}${(s.attempts ?? 1) > 1 ? ` (best of ${s.attempts})` : ''}`
+            : '–',
           s.sustainable ? 'yes' : `no: ${failure(s)}`,
         ].join(' | '),
   )
@@ -268,7 +274,8 @@ function soakText(results: BenchResults): string {
       [
         `${PAGE_LABELS[s.page]} at ${int(s.rate)} ev/s for ${s.minutes} min: ${int(s.delivered)} of ${int(s.sent)} events applied (${pct(1 - s.loss)}),`,
         `send → applied p50 / p99 ${fmt(s.applied.p50)} / ${fmt(s.applied.p99)} ms, painted p99 ${fmt(s.painted.p99)} ms,`,
-        `${s.longTasks.count} long tasks (max ${fmt(s.longTasks.maxMs, 0)} ms), ${s.frames.dropped} dropped frames.`,
+        `${s.longTasks.count} long tasks (max ${fmt(s.longTasks.maxMs, 0)} ms), ${s.frames.dropped} dropped frames;`,
+        `CPU: bench ${fmt(s.cpu?.ownCores, 2)} cores, other processes ${fmt(s.cpu?.otherCores, 2)} cores.`,
         `Heap after forced GC: ${fmt(s.heapStartMB)} MB at the start, ${fmt(s.heapEndMB)} MB at the end:`,
         `**${fmt(s.growthMB)} MB growth**, of which ${fmt(s.secondHalfGrowthMB)} MB in the second half.`,
         '',
@@ -290,6 +297,31 @@ function shortfalls(results: BenchResults, list: Verdict[]): string {
   return lines.join('\n')
 }
 
+/** Other processes' CPU over the steps' windows, the soak and the cold starts, in words. */
+function interference(results: BenchResults): string {
+  const others = results.steps
+    .map((s) => s.cpu?.otherCores)
+    .filter((n): n is number => typeof n === 'number')
+  const repeated = results.steps.filter((s) => (s.attempts ?? 1) > 1).length
+  const parts = [
+    others.length
+      ? `steps: median ${fmt(median(others), 2)}, max ${fmt(Math.max(...others), 2)} cores`
+      : 'steps: not measured',
+  ]
+  if (results.settings.maxOtherCores !== undefined) {
+    parts.push(
+      `${repeated} step(s) run again for passing ${results.settings.maxOtherCores} cores (up to ${results.settings.retries} retries, least disturbed run kept)`,
+    )
+  }
+  const soak = results.soaks[0]
+  if (soak?.cpu) parts.push(`soak: ${fmt(soak.cpu.otherCores, 2)} cores`)
+  const cold = results.cold
+    .map((c) => c.cpu?.otherCores)
+    .filter((n): n is number => typeof n === 'number')
+  if (cold.length) parts.push(`cold starts: up to ${fmt(Math.max(...cold), 2)} cores`)
+  return parts.join('; ')
+}
+
 function machineTable(results: BenchResults): string {
   const m = results.machine
   const s = results.settings
@@ -300,7 +332,8 @@ function machineTable(results: BenchResults): string {
     `| Commit | ${m.commit}${m.srcChanged ? ' (with uncommitted changes in src/ or server/)' : ''} |`,
     `| CPU | ${m.nproc} × ${m.cpuModel} (shared with other work) |`,
     `| Memory | ${m.memoryGB} GB (${m.freeMemoryGB} GB free at start) |`,
-    `| Load average (1/5/15 min) | start ${m.loadStart.join(' / ')}, end ${m.loadEnd.join(' / ')} |`,
+    `| Load average (1/5/15 min) | start ${m.loadStart.join(' / ')}, end ${m.loadEnd.join(' / ')} (the bench's own browser threads count too) |`,
+    `| Other processes' CPU during the measured windows | ${interference(results)} |`,
     `| Chromium | ${m.chromium} (Debian, headless, \`${CHROMIUM_ARGS.join(' ')}\`) |`,
     `| Node | ${m.node} (runs the load source in the same machine) |`,
     `| Steps | ${s.rates.map(int).join(', ')} ev/s; ${s.warmupSeconds} s warm-up + ${s.stepSeconds} s measured each, fresh page per step |`,
