@@ -44,7 +44,7 @@ export interface StartupTimes {
   /** The bench page's module started running (its bundle was fetched and compiled); null for the app. */
   scriptMs: number | null
   domContentLoadedMs: number | null
-  /** Finished API requests (status, history): [path, start, end]; streams never finish. */
+  /** Finished config and API requests (config.json, status, history): [path, start, end]; streams never finish. */
   requests: [string, number, number][]
 }
 
@@ -204,7 +204,7 @@ export class Recorder {
     const navigation = performance.getEntriesByType('navigation')[0] as
       PerformanceNavigationTiming | undefined
     const requests = (performance.getEntriesByType('resource') as PerformanceResourceTiming[])
-      .filter((entry) => entry.name.includes('/api/'))
+      .filter((entry) => entry.name.includes('/api/') || entry.name.endsWith('/config.json'))
       .slice(0, 12)
       .map((entry): [string, number, number] => [
         new URL(entry.name).pathname,
