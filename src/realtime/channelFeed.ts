@@ -114,7 +114,7 @@ export class ChannelFeed {
     return ok
   }
 
-  private deliver(event: ChannelEvent, fromHistory: boolean): void {
+  private deliver(event: ChannelEvent, fromHistory: boolean, overlap = fromHistory): void {
     const track = this.tracks.get(event.channel)
     if (!track) return
     if (track.held && !fromHistory) {
@@ -124,7 +124,9 @@ export class ChannelFeed {
     const { observer } = this.options
     if (event.id !== null) {
       if (!track.recent.add(event.id)) {
-        observer.onReport({ type: 'duplicate', channel: event.channel, id: event.id })
+        // History and the live events held while it was read overlap by design; only a repeat
+        // on the live stream says something about the backend.
+        if (!overlap) observer.onReport({ type: 'duplicate', channel: event.channel, id: event.id })
         return
       }
       track.cursor = event.id
@@ -169,7 +171,7 @@ export class ChannelFeed {
     } finally {
       const held = track.held ?? []
       track.held = null
-      if (!this.options.stopped()) for (const event of held) this.deliver(event, false)
+      if (!this.options.stopped()) for (const event of held) this.deliver(event, false, true)
     }
   }
 
