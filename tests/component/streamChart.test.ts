@@ -33,7 +33,7 @@ describe('StreamChart', () => {
       return { series: [{ id: 'a', type: 'line', data: [[builds, builds]] }] }
     }
     const wrapper = mount(StreamChart, {
-      props: { build, revision: 0, label: 'test chart' },
+      props: { build, revision: 0, label: 'test chart', minIntervalMs: 0 },
       attachTo: document.body,
     })
     const chart = charts[0]
@@ -49,6 +49,25 @@ describe('StreamChart', () => {
     expect(wrapper.get('[role="img"]').attributes('aria-label')).toBe('test chart')
     wrapper.unmount()
     expect(chart?.dispose).toHaveBeenCalledTimes(1)
+  })
+
+  it('under a flood, redraws at most once per minIntervalMs, then catches up', async () => {
+    const wrapper = mount(StreamChart, {
+      props: { build: () => ({}) as ChartOption, revision: 0, label: 'x', minIntervalMs: 60 },
+      attachTo: document.body,
+    })
+    const chart = charts[0]
+    expect(chart?.setOption).toHaveBeenCalledTimes(1)
+    for (const revision of [1, 2, 3]) {
+      await wrapper.setProps({ revision })
+      runFrames()
+    }
+    // Too soon after the first draw: the change waits instead of costing a draw per frame.
+    expect(chart?.setOption).toHaveBeenCalledTimes(1)
+    await new Promise((resolve) => setTimeout(resolve, 90))
+    runFrames()
+    expect(chart?.setOption).toHaveBeenCalledTimes(2)
+    wrapper.unmount()
   })
 
   it('does not redraw while the tab is hidden and catches up when it shows again', async () => {
