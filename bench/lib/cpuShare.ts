@@ -6,10 +6,10 @@ const TICKS = 100
 
 export interface CpuSample {
   at: number
-  /** Busy ticks of the whole machine (all cores). */
-  busy: number
-  /** Ticks of the bench's own processes: this runner, the browser and everything under them. */
-  mine: number
+  /** CPU ticks (own plus reaped children) of every process, by pid. */
+  ticks: Map<number, number>
+  /** Pids of the bench: this runner, the browser and everything under them. */
+  mine: Set<number>
 }
 
 function readStat(pid: string): { ppid: number; ticks: number } | null {
@@ -26,37 +26,33 @@ function readStat(pid: string): { ppid: number; ticks: number } | null {
   }
 }
 
-/** A reading of machine and own CPU time; null where /proc is not there (not Linux). */
+/** A reading of every process's CPU time; null where /proc is not there (not Linux). */
 export function sampleCpu(): CpuSample | null {
-  let busy: number
+  let entries: string[]
   try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] as string
-    const [, ...values] = line.trim().split(/\s+/).map(Number)
-    const idle = (values[3] ?? 0) + (values[4] ?? 0)
-    busy = values.slice(0, 8).reduce((sum, v) => sum + v, 0) - idle
+    entries = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))
   } catch {
     return null
   }
-  const stats = new Map<number, { ppid: number; ticks: number }>()
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
+  const parents = new Map<number, number>()
+  const ticks = new Map<number, number>()
+  for (const entry of entries) {
     const stat = readStat(entry)
-    if (stat) stats.set(Number(entry), stat)
+    if (!stat) continue
+    parents.set(Number(entry), stat.ppid)
+    ticks.set(Number(entry), stat.ticks)
   }
   const mine = new Set<number>([process.pid])
-  // Descendants of the runner (the browser and its zygotes, renderers, utilities).
   for (let grew = true; grew;) {
     grew = false
-    for (const [pid, stat] of stats) {
-      if (!mine.has(pid) && mine.has(stat.ppid)) {
+    for (const [pid, ppid] of parents) {
+      if (!mine.has(pid) && mine.has(ppid)) {
         mine.add(pid)
         grew = true
       }
     }
   }
-  let own = 0
-  for (const pid of mine) own += stats.get(pid)?.ticks ?? 0
-  return { at: performance.now(), busy, mine: own }
+  return { at: performance.now(), ticks, mine }
 }
 
 export interface CpuUse {
@@ -66,15 +62,38 @@ export interface CpuUse {
   otherCores: number
 }
 
-/** CPU used between two samples, by the bench and by everything else; null when unknown. */
+/**
+ * CPU used between two samples by the bench and by every other process, each summed over its
+ * own processes (one that ended in between is not counted); null when unknown.
+ */
 export function cpuBetween(start: CpuSample | null, end: CpuSample | null): CpuUse | null {
   if (!start || !end) return null
   const seconds = (end.at - start.at) / 1000
   if (seconds <= 0) return null
-  const own = end.mine - start.mine
-  const others = end.busy - start.busy - own
-  return {
-    ownCores: Math.round((own / TICKS / seconds) * 100) / 100,
-    otherCores: Math.round((Math.max(0, others) / TICKS / seconds) * 100) / 100,
+  let own = 0
+  let others = 0
+  for (const [pid, after] of end.ticks) {
+    const used = Math.max(0, after - (start.ticks.get(pid) ?? 0))
+    if (end.mine.has(pid) || start.mine.has(pid)) own += used
+    else others += used
   }
+  const cores = (ticks: number) => Math.round((ticks / TICKS / seconds) * 100) / 100
+  return { ownCores: cores(own), otherCores: cores(others) }
+}
+
+/**
+ * Waits until the bench's own processes are nearly idle (a closed page's renderer can go on
+ * working through its backlog for seconds), at most `maxMs`; returns how long it waited.
+ */
+export async function settle(maxMs = 20_000, idleCores = 0.15): Promise<number> {
+  const started = performance.now()
+  let previous = sampleCpu()
+  while (previous && performance.now() - started < maxMs) {
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const next = sampleCpu()
+    const use = cpuBetween(previous, next)
+    previous = next
+    if (!use || use.ownCores < idleCores) break
+  }
+  return performance.now() - started
 }

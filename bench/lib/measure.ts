@@ -10,7 +10,7 @@ import type {
 import type { StreamCounts } from './sseHub.ts'
 import type { BenchServer } from './benchServer.ts'
 import { epochNow } from './clock.ts'
-import { cpuBetween, sampleCpu, type CpuUse } from './cpuShare.ts'
+import { cpuBetween, sampleCpu, settle, type CpuUse } from './cpuShare.ts'
 import type { LoadSource } from './loadSource.ts'
 import {
   decodeFloat64,
@@ -189,6 +189,9 @@ export async function runStep(
   const { source, server } = ctx
   const { rate, warmupMs, measureMs, drainMs } = options
   const notes: string[] = []
+  const waited = await settle()
+  if (waited > 5000)
+    notes.push(`waited ${(waited / 1000).toFixed(0)} s for the previous page to go idle`)
   const base = source.latestId + 1
   source.log.reset(base)
   const totalSeconds = (warmupMs + measureMs + drainMs) / 1000 + 20
@@ -372,6 +375,7 @@ export async function coldStarts(
   const result: ColdStart = { page, firstAppliedMs: [], firstLiveMs: [], startup: [], cpu: null }
   const cpuStart = sampleCpu()
   for (let run = 0; run < runs; run += 1) {
+    await settle()
     const base = ctx.source.latestId + 1
     ctx.source.log.reset(base)
     ctx.source.start(rate, 1000 + run)
@@ -430,6 +434,7 @@ export async function soak(
 ): Promise<SoakResult> {
   const { source } = ctx
   const notes: string[] = []
+  await settle()
   const base = source.latestId + 1
   source.log.reset(base)
   const durationMs = minutes * 60_000

@@ -218,15 +218,19 @@ function ratiosTable(results: BenchResults): string {
     const max = maxSustainable(steps, page)
     const at1k = stepAt(steps, page, 1000)
     const p99 = at1k?.applied.p99 ?? null
+    const swamped = at1k !== undefined && !at1k.responsive
     const ratio = page === 'ours' ? '1×' : ratioText(ours, max, lowest)
     const latencyRatio =
-      page === 'ours' || p99 === null || !ours1k?.applied.p99
-        ? page === 'ours'
-          ? '1×'
-          : '–'
-        : `${fmt(p99 / ours1k.applied.p99, 1)}×`
+      page === 'ours'
+        ? '1×'
+        : swamped
+          ? 'swamped'
+          : p99 === null || !ours1k?.applied.p99
+            ? '–'
+            : `${fmt(p99 / ours1k.applied.p99, 1)}×`
+    const p99Text = swamped ? 'swamped: no event applied within 20 s' : fmt(p99)
     lines.push(
-      `| ${PAGE_LABELS[page]} | ${max === 0 ? `none (< ${int(lowest)})` : int(max)} | ${ratio} | ${fmt(p99)} | ${latencyRatio} |`,
+      `| ${PAGE_LABELS[page]} | ${max === 0 ? `none (< ${int(lowest)})` : int(max)} | ${ratio} | ${p99Text} | ${latencyRatio} |`,
     )
   }
   return lines.join('\n')
