@@ -169,12 +169,15 @@ function verdicts(results: BenchResults): Verdict[] {
     },
   ]
   if (results.settings.pages.includes('native')) {
-    const ratio = native === 0 ? (ours > 0 ? Infinity : 0) : ours / native
+    // Each max lies between its step and the next: the ratio's lower bound is ours over the
+    // step above baseline (a)'s max (or ours over the lowest step when it passed none).
+    const rates = [...results.settings.rates].sort((a, b) => a - b)
+    const above = native === 0 ? lowest : rates.find((rate) => rate > native)
+    const lowerBound = above === undefined ? ours / native : ours / above
     out.push({
       target: `≥ ${TARGETS.ratioVsNative}× baseline (a)`,
-      measured: ratioText(ours, native, lowest),
-      // With no sustainable baseline step the ratio is only a lower bound: met if that bound is.
-      met: native === 0 ? ours / lowest >= TARGETS.ratioVsNative : ratio >= TARGETS.ratioVsNative,
+      measured: `${ratioText(ours, native, lowest)} by the steps; at least ${fmt(lowerBound, 0)}× allowing for the step sizes`,
+      met: lowerBound >= TARGETS.ratioVsNative,
     })
   }
   out.push({
@@ -231,6 +234,24 @@ function ratiosTable(results: BenchResults): string {
     const p99Text = swamped ? 'swamped: no event applied within 20 s' : fmt(p99)
     lines.push(
       `| ${PAGE_LABELS[page]} | ${max === 0 ? `none (< ${int(lowest)})` : int(max)} | ${ratio} | ${p99Text} | ${latencyRatio} |`,
+    )
+  }
+  const rates = [...results.settings.rates].sort((a, b) => a - b)
+  const next = (rate: number) => rates.find((r) => r > rate)
+  const oursNext = next(ours)
+  const ranges = results.settings.pages
+    .filter((page) => page !== 'ours')
+    .map((page) => {
+      const max = maxSustainable(steps, page)
+      const low = max === 0 ? null : next(max)
+      const lowText = low ? `${fmt(ours / low, 0)}×` : '–'
+      const highText = oursNext && max > 0 ? `${fmt(oursNext / max, 0)}×` : 'unbounded'
+      return `${PAGE_LABELS[page]}: between ${lowText} and ${highText}`
+    })
+  if (ours > 0 && ranges.length) {
+    lines.push(
+      '',
+      `The steps are coarse: each max sustainable rate lies between the step that passed and the next one, so the true rate ratios are ${ranges.join('; ')}.`,
     )
   }
   return lines.join('\n')
@@ -297,6 +318,17 @@ function shortfalls(results: BenchResults, list: Verdict[]): string {
   const ours = results.steps.filter((s) => s.page === 'ours' && !s.sustainable)
   for (const step of ours)
     lines.push(`- At ${int(step.rate)} ev/s ours is not sustainable: ${failure(step)}.`)
+  if (results.settings.pages.includes('app')) {
+    const max = maxSustainable(results.steps, 'app')
+    const firstFail = results.steps.find((s) => s.page === 'app' && !s.sustainable && s.rate > max)
+    if (max < TARGETS.maxRate) {
+      lines.push(
+        `- The app itself (production build, with its panels and charts) sustains ${max === 0 ? 'none of the steps' : `${int(max)} ev/s`}` +
+          (firstFail ? `; at ${int(firstFail.rate)} ev/s: ${failure(firstFail)}` : '') +
+          '. Its data path is ours; what limits it is rendering (see the analysis below).',
+      )
+    }
+  }
   if (lines.length === 0) return 'Every target was met in this run.'
   return lines.join('\n')
 }
@@ -362,24 +394,33 @@ Every number comes from \`npm run bench\` (\`bench/run.ts\`); nothing here is ti
   id reaches every page anyway.
 - **Pages.** Three small pages in \`bench/pages/\`, built by Vite as production code
   (\`bench/vite.config.ts\`), served from the same origin as the API, each drawing the same things
-  (three ECharts line charts of ≤ 500 points, the index table and the 20 newest alerts):
-  - **ours**: the app's real modules — \`RealtimeClient\` (fetch + eventsource-parser, one multiplexed
-    stream, validation, resume bookkeeping) → \`useChannelFeeds\` → \`useSSE\` (one batch per animation
-    frame) → the Pinia stores' \`apply\`/\`commit\`; charts redraw when a store's \`version\` moves.
+  (three ECharts line charts of ≤ 500 points, the index table and the 20 newest alerts), and the
+  app itself:
+  - **ours**: the app's real modules — \`createRealtimeClient\` (the shared client: fetch +
+    eventsource-parser, one multiplexed stream, validation, resume bookkeeping, relay to other
+    tabs) → \`useChannelFeeds\` → \`useSSE\` (one batch per animation frame) → the Pinia stores'
+    \`apply\`/\`commit\`; charts redraw when a store's \`version\` moves.
   - **baseline (a)**: four native \`EventSource\` objects (per-channel streams), \`JSON.parse\`,
     push into Vue \`reactive\` arrays (capped at 500 with \`shift\`), \`setOption\` on the channel's
     chart per event. Animation is off in every chart, which only helps this baseline.
   - **baseline (b)**: \`useEventSource\` from @vueuse/core per channel; a \`watch\` on \`data\` parses,
     validates with the same valibot schemas and calls the same stores' \`apply\` + \`commit\` per message;
     the charts are the same as ours.
+  - **the app itself**: the production build of the repository (\`vite build\`, base \`/app/\`) at
+    \`/market/realtime\` with a \`config.json\` pointing at the bench's API and \`debug\` on; the
+    bench's recorder is injected before the app's scripts (\`bench/pages/probe.ts\`) and listens
+    to the app's debug hook. It is not the same view as the other three pages: it draws all its
+    panels.
 - **Applied** is when the event's store \`commit\` has returned: for ours, the ids the app's own
   debug hook (\`window.__rtm\`) receives inside the frame batch are stamped in a microtask right
   after that batch (its \`commit\` done, Vue not yet rendered; no store action is wrapped, so the
   numbers carry no instrumentation inside Pinia); for the baselines, at the end of their handler's
   work. **Painted** is the first task after the rendering step that shows it: a \`MessageChannel\`
   message posted from inside the frame callback when the change was made in one (ours), else from
-  the next \`requestAnimationFrame\`. Page and runner clocks are aligned per page by the
-  shortest-round-trip of 8 requests to \`/bench/clock\` (typically < 1 ms round trip).
+  the next \`requestAnimationFrame\`. Page and runner clocks are aligned per page from 16
+  requests to \`/bench/clock\`: the one with the shortest round trip between the network layer's
+  request and first-byte times (Resource Timing) gives the offset (typically under 0.1 ms, round
+  trip 0.5 ms).
 - **Per step**: a fresh browser context, the source running at the rate, navigation, the first live
   event, warm-up, then a measured window. **Delivered** counts the window's events applied by the
   end of a drain (until all arrived, nothing moved for 2 s, or 5 s). Latencies are over delivered
@@ -393,10 +434,13 @@ Every number comes from \`npm run bench\` (\`bench/run.ts\`); nothing here is ti
 - **Soak**: ours at 1,000 ev/s; heap sampled every 30 s without forcing GC, and after a forced GC
   at the start, the middle and the end. **Cold start**: fresh contexts (empty cache) opened while
   the source runs at 100 ev/s on a backend with history; time from navigation start to the first
-  applied event (ours applies its history backfill first) and to the first live one.
+  applied event (a history backfill counts) and to the first event published after the page
+  was opened.
 - The load source, the browser and other engineers' test runs share the same 2 cores: at the
   higher rates the source's own CPU use competes with the page (the sent rate column shows what it
-  achieved). Numbers from such a machine are comparative, not absolute.`
+  achieved). Each window records the CPU the bench and every other process used (from \`/proc\`);
+  a window with more than the set other load is run again and the least disturbed run kept,
+  whatever its numbers. Numbers from such a machine are comparative, not absolute.`
 
 async function renderPlot(
   results: BenchResults,
