@@ -166,6 +166,11 @@ export class ChannelFeed {
       if (this.options.stopped() || generation !== this.options.generation()) return
       for (const message of result.messages) this.handle(message, true)
       if (gapReason !== null && after !== null && !result.truncated) this.reportGap(channel, null)
+      // Held events up to the last one history returned are in history already: drop them by
+      // position, which holds however many events history read (the recent-id memory is bounded).
+      const last = result.cursor
+      const at = last === null ? -1 : (track.held?.findIndex((event) => event.id === last) ?? -1)
+      if (at >= 0) track.held?.splice(0, at + 1)
     } catch (error) {
       this.options.observer.onReport({ type: 'error', message: describeError(error) })
     } finally {

@@ -68,7 +68,7 @@ export class SharedRealtimeClient implements RealtimeSource {
       get: (key) => local.get(key),
       set: (key, value) => {
         local.set(key, value)
-        if (this.roleNow === 'leader') this.queueOutbox().cursors[key] = value
+        if (this.relaying()) this.queueOutbox().cursors[key] = value
       },
       flush: () => local.flush(),
     }
@@ -218,7 +218,7 @@ export class SharedRealtimeClient implements RealtimeSource {
       if (this.innerSubscriptions.has(channel)) continue
       const off = (this.inner as RealtimeClient).subscribe(channel, (event) => {
         this.deliverLocal(event)
-        this.queueOutbox().events.push(event)
+        if (this.relaying()) this.queueOutbox().events.push(event)
       })
       this.innerSubscriptions.set(channel, off)
     }
@@ -252,6 +252,11 @@ export class SharedRealtimeClient implements RealtimeSource {
       this.held.delete(channel)
       for (const event of held) this.deliverLocal(event)
     }
+  }
+
+  /** Relaying costs a copy per event: only worth it while another tab has said it is there. */
+  private relaying(): boolean {
+    return this.roleNow === 'leader' && this.wants.size > 0
   }
 
   private deliverLocal(event: ChannelEvent, bypassHold = false): void {
