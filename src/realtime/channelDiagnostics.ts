@@ -54,13 +54,11 @@ export class ChannelDiagnostics {
     if (transport) this.transport = transport
   }
 
-  countEvent(): void {
+  /** One applied event: counted, timed, and its id (if any) is the channel's last. */
+  countEvent(id: string | null): void {
     this.received += 1
     this.lastEventAt = Date.now()
-  }
-
-  setCursor(id: string): void {
-    this.lastEventId = id
+    if (id !== null) this.lastEventId = id
   }
 
   countDuplicate(): void {

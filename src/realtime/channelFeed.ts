@@ -133,7 +133,6 @@ export class ChannelFeed {
       this.options.cursors.set(`channel:${event.channel}`, event.id)
       // One channel per stream: its ids are the stream's, whether they came live or from history.
       if (!this.options.multiplexed) this.options.onStreamCursor(event.id)
-      observer.onReport({ type: 'cursor', channel: event.channel, id: event.id })
     }
     try {
       observer.onEvent(event)

@@ -31,7 +31,6 @@ export type ConnectionReport =
   | { type: 'gap'; channel: Channel; gap: Gap | null }
   | { type: 'error'; message: string }
   | { type: 'reconnect' }
-  | { type: 'cursor'; channel: Channel; id: string }
 
 export interface ConnectionObserver {
   onEvent(event: ChannelEvent): void

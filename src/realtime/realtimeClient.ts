@@ -205,7 +205,7 @@ export class RealtimeClient implements RealtimeSource {
     this.lastProbe = Date.now()
     const url = resolveEndpoint(this.options.baseUrl, STATUS_PATH)
     try {
-      return await fetchCapabilities(this.fetchFn, url, await this.authHeaders(false))
+      return await fetchCapabilities(this.fetchFn, url, await this.authHeaders())
     } catch {
       return UNKNOWN_BACKEND
     }
@@ -259,7 +259,7 @@ export class RealtimeClient implements RealtimeSource {
                 limit: query.limit,
               })
           : null,
-      headers: () => this.authHeaders(false),
+      headers: () => this.authHeaders(),
       renewAuth: () => this.renewAuth(),
       fetch: this.fetchFn,
       cursors: this.cursors,
@@ -297,7 +297,7 @@ export class RealtimeClient implements RealtimeSource {
     return {
       onEvent: (event) => {
         if (!current()) return
-        this.diagnostics.get(event.channel)?.countEvent()
+        this.diagnostics.get(event.channel)?.countEvent(event.id)
         const set = this.listeners.get(event.channel)
         if (!set) return
         for (const listener of set) listener(event)
@@ -318,9 +318,6 @@ export class RealtimeClient implements RealtimeSource {
 
   private applyReport(channels: readonly Channel[], report: ConnectionReport): void {
     switch (report.type) {
-      case 'cursor':
-        this.diagnostics.get(report.channel)?.setCursor(report.id)
-        return
       case 'duplicate':
         this.diagnostics.get(report.channel)?.countDuplicate()
         return
@@ -360,7 +357,7 @@ export class RealtimeClient implements RealtimeSource {
     }
   }
 
-  private async authHeaders(_renewing: boolean): Promise<Record<string, string>> {
+  private async authHeaders(): Promise<Record<string, string>> {
     if (!this.options.token) return {}
     const token = await this.options.token()
     this.lastToken = token

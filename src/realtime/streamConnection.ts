@@ -91,10 +91,6 @@ export class StreamConnection {
     })
   }
 
-  get currentState(): ConnectionState {
-    return this.state
-  }
-
   start(): void {
     if (this.running || this.stopped) return
     this.running = true
