@@ -29,5 +29,16 @@ export default tseslint.config(
       'vue/multi-word-component-names': 'off',
     },
   },
+  {
+    // The wire contract is shared with the server: no browser, Vue or app code in it.
+    files: ['src/protocol/**/*.ts'],
+    languageOptions: { globals: { ...globals['shared-node-browser'] } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@/*', '../*', 'vue', 'pinia', '@vueuse/*', 'echarts', 'vue-*'], message: 'src/protocol is shared with the server: import only other src/protocol modules and valibot.' }] },
+      ],
+    },
+  },
   prettier,
 )

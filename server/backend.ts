@@ -1,6 +1,6 @@
 // The embedded dev backend: implements the wire contract (shared/protocol.md) on plain node:http.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { isChannel, type Channel } from '../src/realtime/protocol.ts'
+import { isChannel, type Channel } from '../src/protocol/contract.ts'
 import type { EventHub } from './events.ts'
 import { MemoryHub } from './hub.ts'
 import { answerPreflight, applyCors, isAuthorized, sendError } from './http.ts'

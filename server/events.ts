@@ -1,5 +1,5 @@
 // Published events, their wire texts, and the interface every event hub (memory, Redis) offers.
-import type { Channel } from '../src/realtime/protocol.ts'
+import type { Channel } from '../src/protocol/contract.ts'
 
 /**
  * An event's place in the backend's one id space, compared as (major, minor): the memory hub's

@@ -1,5 +1,5 @@
 // In-memory event hub: one global id counter, a ring buffer per channel, the subscribers of each.
-import { CHANNELS, type Channel } from '../src/realtime/protocol.ts'
+import { CHANNELS, type Channel } from '../src/protocol/contract.ts'
 import {
   envelope,
   type EventHub,

@@ -1,5 +1,5 @@
 // Options, fault switches and event rates of the dev backend, with their defaults in one place.
-import { CHANNELS, type Channel } from '../src/realtime/protocol.ts'
+import { CHANNELS, type Channel } from '../src/protocol/contract.ts'
 
 /** Simulated events per second, per channel. */
 export type Rates = Record<Channel, number>

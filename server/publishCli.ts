@@ -1,7 +1,7 @@
 // `npm run publish -- <channel> <json>`: a producer on the command line, through POST /publish.
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
-import { CHANNELS, isChannel } from '../src/realtime/protocol.ts'
+import { CHANNELS, isChannel } from '../src/protocol/contract.ts'
 
 const USAGE = `Usage: npm run publish -- [flags] <channel> <json | ->
   Publishes one payload (or, with "-", one JSON payload per line of stdin) to a running server.

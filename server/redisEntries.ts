@@ -1,5 +1,5 @@
 // Redis stream entries of the hub: the publish script, entry ids as positions, entries as events.
-import type { Channel } from '../src/realtime/protocol.ts'
+import type { Channel } from '../src/protocol/contract.ts'
 import { isAfter, type Position, type StoredEvent } from './events.ts'
 
 /**

@@ -1,6 +1,6 @@
 // Event hub on Redis Streams: one stream per channel, shared by every instance; ids are entry ids.
 import { Redis, type RedisOptions } from 'ioredis'
-import { CHANNELS, type Channel } from '../src/realtime/protocol.ts'
+import { CHANNELS, type Channel } from '../src/protocol/contract.ts'
 import {
   byPosition,
   envelope,

@@ -1,6 +1,6 @@
 // One instance's fan-out from Redis: XREAD BLOCK on every channel stream, delivered in id order.
 import type { Redis } from 'ioredis'
-import { CHANNELS, type Channel } from '../src/realtime/protocol.ts'
+import { CHANNELS, type Channel } from '../src/protocol/contract.ts'
 import { byPosition, isAfter, type Position, type StoredEvent, type Subscriber } from './events.ts'
 import { asEntries, parseEntryId, toStored, type Entry } from './redisEntries.ts'
 

@@ -1,7 +1,7 @@
 // Request routing of /api/v1: status, streams, history; publish and dev endpoints are in writeRoutes.
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { CHANNELS, isChannel, type Channel } from '../src/realtime/protocol.ts'
+import { CHANNELS, isChannel, type Channel } from '../src/protocol/contract.ts'
 import type { ResumePlan } from './events.ts'
 import { remoteAddress, sendError, sendJson } from './http.ts'
 import type { ResolvedOptions } from './options.ts'

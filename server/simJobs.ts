@@ -1,5 +1,5 @@
 // Simulated long-running jobs: ML training runs and backtests, from queued to completed or failed.
-import type { BacktestProgress, TrainingProgress } from '../src/realtime/protocol.ts'
+import type { BacktestProgress, TrainingProgress } from '../src/protocol/contract.ts'
 import { clamp, round, type Random } from './random.ts'
 
 const MODELS = ['lstm-v3', 'transformer-small', 'xgb-baseline', 'tcn-alpha', 'gru-factor-v2']

@@ -1,5 +1,5 @@
 // Simulated market overview and risk alerts: index random walks, breadth, portfolio, alert stream.
-import type { DashboardUpdate, RiskAlert, Severity } from '../src/realtime/protocol.ts'
+import type { DashboardUpdate, RiskAlert, Severity } from '../src/protocol/contract.ts'
 import { clamp, round, type Random } from './random.ts'
 
 const INDICES = [

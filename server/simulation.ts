@@ -1,6 +1,6 @@
 // Where simulated events come from: a local simulator (in memory, kept across restarts by the state
 // file), or with Redis the one instance that holds the simulator lease, publishing like any producer.
-import type { Channel } from '../src/realtime/protocol.ts'
+import type { Channel } from '../src/protocol/contract.ts'
 import type { EventHub } from './events.ts'
 import type { MemoryHub } from './hub.ts'
 import type { Rates, ResolvedOptions } from './options.ts'

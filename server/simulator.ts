@@ -5,7 +5,7 @@ import {
   type Channel,
   type ChannelEvent,
   type ChannelEventType,
-} from '../src/realtime/protocol.ts'
+} from '../src/protocol/contract.ts'
 import type { Rates } from './options.ts'
 import { Random, seededRng, type Rng } from './random.ts'
 import { AlertSim, MarketSim } from './simMarket.ts'

@@ -1,6 +1,6 @@
 // One open SSE response: batches writes per tick, sends pings, obeys stall/drop faults, never throws.
 import type { ServerResponse } from 'node:http'
-import type { Channel } from '../src/realtime/protocol.ts'
+import type { Channel } from '../src/protocol/contract.ts'
 import {
   formatEvent,
   isAfter,

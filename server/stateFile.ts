@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { CHANNELS, type Channel } from '../src/realtime/protocol.ts'
+import { CHANNELS, type Channel } from '../src/protocol/contract.ts'
 import type { HubSnapshot, SavedEvent } from './hub.ts'
 import type { SimulatorCounters } from './simulator.ts'
 

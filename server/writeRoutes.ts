@@ -6,7 +6,7 @@ import {
   isChannel,
   validatePayload,
   type Channel,
-} from '../src/realtime/protocol.ts'
+} from '../src/protocol/contract.ts'
 import { HubUnavailableError, type EventHub } from './events.ts'
 import { readJson, sendError, sendJson } from './http.ts'
 import { parseFaults, parseRates, type Faults, type Rates } from './options.ts'

@@ -1,5 +1,5 @@
 // The load source: the dev backend's seeded simulator publishing on the bench hub at a set total rate.
-import { CHANNELS, type Channel } from '../../src/realtime/protocol.ts'
+import { CHANNELS, type Channel } from '../../src/protocol/contract.ts'
 import { Simulator } from '../../server/simulator.ts'
 import { epochNow } from './clock.ts'
 import type { SseHub } from './sseHub.ts'

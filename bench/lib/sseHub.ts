@@ -1,6 +1,6 @@
 // The bench's SSE backend: the wire format of shared/protocol.md (as the dev backend writes it), kept lean.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { CHANNELS, isChannel, type Channel } from '../../src/realtime/protocol.ts'
+import { CHANNELS, isChannel, type Channel } from '../../src/protocol/contract.ts'
 
 /** Events kept (at least) per channel for resume and `/history`, as the dev backend's default. */
 export const HISTORY_SIZE = 1000

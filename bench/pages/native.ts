@@ -7,8 +7,8 @@ import type {
   DashboardUpdate,
   RiskAlert,
   TrainingProgress,
-} from '@/realtime/protocol'
-import { CHANNEL_EVENT, CHANNELS } from '@/realtime/protocol'
+} from '@/protocol/contract'
+import { CHANNEL_EVENT, CHANNELS } from '@/protocol/contract'
 import { CHART_POINTS, createLineChart, setLine } from './shared/charts'
 import { Recorder, exposeBench } from './shared/recorder'
 import { AlertList } from './shared/AlertList'

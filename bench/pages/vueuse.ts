@@ -10,7 +10,7 @@ import {
   validatePayload,
   type Channel,
   type ChannelEvent,
-} from '@/realtime/protocol'
+} from '@/protocol/contract'
 import { useAlertsStore } from '@/stores/alertsStore'
 import { useBacktestStore } from '@/stores/backtestStore'
 import { useDashboardStore } from '@/stores/dashboardStore'

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { chromium, type CDPSession, type Page } from '@playwright/test'
 import { CHROMIUM_ARGS } from '../../playwright.config.ts'
-import { CHANNELS, type Channel } from '../../src/realtime/protocol.ts'
+import { CHANNELS, type Channel } from '../../src/protocol/contract.ts'
 import { createStaticHandler } from '../../server/staticServer.ts'
 import { startDevBackend } from '../../tests/support/devBackend.ts'
 

@@ -1,5 +1,5 @@
 // How severities and categories are shown: an icon and a word for each, so colour is never alone.
-import type { AlertCategory, Severity } from '@/realtime/protocol'
+import type { AlertCategory, Severity } from '@/protocol/contract'
 
 export const SEVERITY_ICON: Record<Severity, string> = {
   info: 'ℹ',

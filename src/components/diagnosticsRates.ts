@@ -1,6 +1,6 @@
 // Events per second per channel, from the `received` counters sampled about once a second.
 import type { ChannelStatus } from '@/realtime/channelDiagnostics'
-import type { Channel } from '@/realtime/protocol'
+import type { Channel } from '@/protocol/contract'
 
 export interface Sample {
   at: number

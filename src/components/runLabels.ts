@@ -1,5 +1,5 @@
 // Status badges of training runs and backtests: a word and an icon per status, and a tone for colour.
-import type { RunStatus } from '@/realtime/protocol'
+import type { RunStatus } from '@/protocol/contract'
 
 export const STATUS_ICON: Record<RunStatus, string> = {
   queued: '…',

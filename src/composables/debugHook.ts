@@ -1,5 +1,5 @@
 // Test hook: the ids the page applied, per channel, on `window.__rtm` (only when config.debug is on).
-import type { Channel } from '@/realtime/protocol'
+import type { Channel } from '@/protocol/contract'
 
 export interface DebugHook {
   applied: Record<string, string[]>

@@ -5,7 +5,7 @@ import { useBacktestStore } from '@/stores/backtestStore'
 import { useConnectionStore } from '@/stores/connectionStore'
 import { useDashboardStore } from '@/stores/dashboardStore'
 import { useTrainingStore } from '@/stores/trainingStore'
-import type { Channel, EventOf } from '@/realtime/protocol'
+import type { Channel, EventOf } from '@/protocol/contract'
 import { exposeAppliedIds } from './debugHook'
 import { useSSE, type UseSSEReturn } from './useSSE'
 

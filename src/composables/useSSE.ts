@@ -12,7 +12,7 @@ import { tryOnScopeDispose } from '@vueuse/core'
 import type { ChannelStatus } from '@/realtime/channelDiagnostics'
 import type { ConnectionState, Gap } from '@/realtime/connectionState'
 import { createFrameBatcher } from '@/realtime/frameBatcher'
-import type { Channel, EventOf } from '@/realtime/protocol'
+import type { Channel, EventOf } from '@/protocol/contract'
 import type { RealtimeSource } from '@/realtime/realtimeClient'
 import { useRealtimeClient } from './useRealtimeClient'
 

@@ -1,7 +1,7 @@
 // Runtime configuration: build-time defaults, overridden by `config.json` next to index.html.
 import * as v from 'valibot'
 import { DEFAULT_TRANSPORT, type TransportOptions } from '@/realtime/realtimeClient'
-import { CHANNELS, describeIssues, type Channel } from '@/realtime/protocol'
+import { CHANNELS, describeIssues, type Channel } from '@/protocol/contract'
 import { isAbsoluteUrl } from './resolveUrl'
 
 export type AuthConfig =

@@ -1,7 +1,7 @@
 // Per-channel counters and findings for the diagnostics drawer; counters are cheap, snapshots on demand.
 import type { ConnectionState, Gap } from './connectionState'
 import type { InvalidEvent } from './eventDecoder'
-import type { Channel } from './protocol'
+import type { Channel } from '@/protocol/contract'
 
 export interface GapRecord extends Gap {
   /** When history filled the gap (null while open or when it could not be filled). */

@@ -2,7 +2,7 @@
 import type { ConnectionObserver, Gap } from './connectionState'
 import type { DecodedMessage } from './eventDecoder'
 import { fetchHistory, type HistoryResult } from './historyClient'
-import type { Channel, ChannelEvent } from './protocol'
+import type { Channel, ChannelEvent } from '@/protocol/contract'
 import type { RecentIds } from './recentIds'
 import { describeError, type FetchLike } from './sseTransport'
 import type { CursorStore } from './streamConnection'

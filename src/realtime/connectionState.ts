@@ -1,6 +1,6 @@
 // The connection state machine's states and what a connection reports besides events.
 import type { InvalidEvent } from './eventDecoder'
-import type { Channel, ChannelEvent } from './protocol'
+import type { Channel, ChannelEvent } from '@/protocol/contract'
 
 export type ConnectionState =
   | { phase: 'idle' }

@@ -8,14 +8,13 @@ import {
   validatePayload,
   type Channel,
   type ChannelEvent,
-} from './protocol'
+} from '@/protocol/contract'
+import { MAX_ID_CHARS } from '@/protocol/limits'
 
 /** Longest raw excerpt kept for an invalid event in diagnostics. */
 export const EXCERPT_CHARS = 200
 /** Longest reason kept for an invalid event or a reset (reasons may quote what the server sent). */
 export const REASON_CHARS = 300
-/** Longest event id accepted; a longer one would make every reconnect's headers too large. */
-export const MAX_ID_CHARS = 256
 
 export interface InvalidEvent {
   channel: Channel | null

@@ -14,7 +14,7 @@ import {
   type TransportOptions,
 } from './realtimeSource'
 import { RecentIds } from './recentIds'
-import { CHANNELS, type Channel } from './protocol'
+import { CHANNELS, type Channel } from '@/protocol/contract'
 import {
   browserSessionStorage,
   createClientId,

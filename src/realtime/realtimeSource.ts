@@ -1,7 +1,8 @@
 // What the app needs of a realtime client, and the transport options every client takes.
 import type { ChannelStatus } from './channelDiagnostics'
 import type { InvalidEvent } from './eventDecoder'
-import type { Channel, ChannelEvent } from './protocol'
+import type { Channel, ChannelEvent } from '@/protocol/contract'
+import { CLIENT_MAX_EVENT_CHARS } from '@/protocol/limits'
 
 export interface TransportOptions {
   /** 'auto' follows the status endpoint; 'off' always opens one stream per channel. */
@@ -31,7 +32,7 @@ export const DEFAULT_TRANSPORT: TransportOptions = {
   pollAfterFailures: 3,
   pollIntervalMs: 2000,
   backfillLimit: 200,
-  maxEventChars: 1_000_000,
+  maxEventChars: CLIENT_MAX_EVENT_CHARS,
   shareAcrossTabs: true,
 }
 

@@ -1,7 +1,7 @@
 // One stream per browser: a leader tab (Web Locks) holds the connection and relays it to the others.
 import { ChannelDiagnostics, type ChannelStatus } from './channelDiagnostics'
 import type { InvalidEvent } from './eventDecoder'
-import { CHANNELS, type Channel, type ChannelEvent } from './protocol'
+import { CHANNELS, type Channel, type ChannelEvent } from '@/protocol/contract'
 import { resolveEndpoint } from '@/config/resolveUrl'
 import { fetchHistory } from './historyClient'
 import {

@@ -1,6 +1,6 @@
 // Messages between the tabs of one browser that share a stream, over a BroadcastChannel.
 import type { ChannelStatus } from './channelDiagnostics'
-import type { Channel, ChannelEvent } from './protocol'
+import type { Channel, ChannelEvent } from '@/protocol/contract'
 import type { TransportMode } from './realtimeClient'
 
 export type TabMessage =

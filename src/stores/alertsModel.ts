@@ -1,5 +1,5 @@
 // Alert list logic: a de-duplicated, newest-first, bounded book of alerts, and the selectors the list view uses.
-import type { AlertCategory, RiskAlert, Severity } from '../realtime/protocol'
+import type { AlertCategory, RiskAlert, Severity } from '../protocol/contract'
 import type { AlertWorkflow } from './alertsPersistence'
 import { parseTimestamp } from './timestamps'
 import { clip } from '../realtime/clip'

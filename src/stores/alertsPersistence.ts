@@ -1,7 +1,7 @@
 // What the alerts store keeps in localStorage: user settings and per-alert workflow, read back through guards.
 import type { Serializer } from '@vueuse/core'
-import { ALERT_CATEGORIES, SEVERITIES } from '../realtime/protocol'
-import type { AlertCategory, Severity } from '../realtime/protocol'
+import { ALERT_CATEGORIES, SEVERITIES } from '../protocol/contract'
+import type { AlertCategory, Severity } from '../protocol/contract'
 
 export const SETTINGS_KEY = 'rtm:alerts:settings'
 export const WORKFLOW_KEY = 'rtm:alerts:workflow'

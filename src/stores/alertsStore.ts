@@ -2,7 +2,7 @@
 import { useIntervalFn, useLocalStorage } from '@vueuse/core'
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, shallowRef } from 'vue'
-import type { AlertCategory, EventOf, RiskAlert, Severity } from '../realtime/protocol'
+import type { AlertCategory, EventOf, RiskAlert, Severity } from '../protocol/contract'
 import {
   AlertBook,
   countPending,

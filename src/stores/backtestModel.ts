@@ -1,5 +1,5 @@
 // Backtests by backtest_id: latest progress, date-keyed equity/benchmark/drawdown series, final metrics, bound.
-import type { BacktestProgress } from '../realtime/protocol'
+import type { BacktestProgress } from '../protocol/contract'
 import { evictOverCap, hasPoint, upsertPoint } from './runSeries'
 import type { Point, RunClock } from './runSeries'
 import { parseDateUtc, parseTimestamp } from './timestamps'

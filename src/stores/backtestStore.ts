@@ -1,7 +1,7 @@
 // Backtest channel state: one entry per backtest with date-keyed series, published once per frame.
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, shallowRef } from 'vue'
-import type { EventOf } from '../realtime/protocol'
+import type { EventOf } from '../protocol/contract'
 import { BacktestBook } from './backtestModel'
 import type { BacktestRun } from './backtestModel'
 

@@ -3,7 +3,7 @@ import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, shallowRef } from 'vue'
 import type { ChannelStatus } from '../realtime/channelDiagnostics'
 import { isLive as isLiveState } from '../realtime/connectionState'
-import type { Channel } from '../realtime/protocol'
+import type { Channel } from '../protocol/contract'
 import { mergeInvalidEvents, summarize, transportOf } from './connectionModel'
 
 export const useConnectionStore = defineStore('connection', () => {

@@ -1,7 +1,7 @@
 // Dashboard channel state: the newest market/portfolio snapshot and rolling chart series.
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { markRaw, shallowRef } from 'vue'
-import type { DashboardUpdate, EventOf } from '../realtime/protocol'
+import type { DashboardUpdate, EventOf } from '../protocol/contract'
 import { TimeSeries } from './ringBuffer'
 import { parseTimestamp } from './timestamps'
 

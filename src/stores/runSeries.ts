@@ -1,5 +1,5 @@
 // Shared logic for per-run entities (training runs, backtests): x-keyed point series, ordering, eviction.
-import type { RunStatus } from '../realtime/protocol'
+import type { RunStatus } from '../protocol/contract'
 
 export type Point = [number, number]
 

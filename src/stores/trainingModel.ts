@@ -1,5 +1,5 @@
 // Training runs by run_id: latest progress, per-epoch metric curves, ordering, bound and quietness.
-import type { TrainingProgress } from '../realtime/protocol'
+import type { TrainingProgress } from '../protocol/contract'
 import { evictOverCap, hasPoint, isFinished, upsertPoint } from './runSeries'
 import type { Point, RunClock } from './runSeries'
 import { parseTimestamp } from './timestamps'

@@ -1,7 +1,7 @@
 // Training channel state: one entry per run, with per-epoch curves, published once per frame.
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, shallowRef } from 'vue'
-import type { EventOf } from '../realtime/protocol'
+import type { EventOf } from '../protocol/contract'
 import { TrainingBook } from './trainingModel'
 import type { TrainingRun } from './trainingModel'
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import DiagnosticsDrawer from '@/components/DiagnosticsDrawer.vue'
 import type { ChannelStatus } from '@/realtime/channelDiagnostics'
-import type { Channel } from '@/realtime/protocol'
+import type { Channel } from '@/protocol/contract'
 import { channelStatus, OPEN } from './factories'
 import { freshPinia, mountWith } from './mountPage'
 

@@ -8,7 +8,7 @@ import type {
   EventOf,
   RiskAlert,
   TrainingProgress,
-} from '@/realtime/protocol'
+} from '@/protocol/contract'
 
 /** A fixed base time close to now, so "as of" and ages stay small and stable. */
 export const T0 = Date.now() - 60_000

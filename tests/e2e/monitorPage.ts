@@ -1,7 +1,7 @@
 // What the browser tests read from the page (what a person sees, plus the debug hook) and the events they emit.
 import { expect, type Locator, type Page } from '@playwright/test'
 import type { Backend } from '../../server/backend.ts'
-import { CHANNELS, type Channel } from '../../src/realtime/protocol.ts'
+import { CHANNELS, type Channel } from '../../src/protocol/contract.ts'
 import { samplePayload } from '../support/clientHarness.ts'
 
 /** Waits for conditions that hang on reconnects and backoff: generous, so a loaded machine does not flake. */

@@ -2,7 +2,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
-import { CHANNELS } from '../../src/realtime/protocol.ts'
+import { CHANNELS } from '../../src/protocol/contract.ts'
 import { expect, test } from './fixtures.ts'
 import { PANEL_TITLES, SLOW, appliedIds, expectLive, panel } from './monitorPage.ts'
 

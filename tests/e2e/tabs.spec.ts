@@ -1,6 +1,6 @@
 // One stream per browser: tabs elect a leader with Web Locks and share its events over BroadcastChannel.
 import { expect, test, type Page } from '@playwright/test'
-import type { Channel } from '../../src/realtime/protocol'
+import type { Channel } from '../../src/protocol/contract'
 import { samplePayload } from '../support/clientHarness'
 import { startMonitor, type MonitorSetup } from './fixtures'
 

@@ -1,7 +1,7 @@
 // Two instances on one Redis behind a switchable proxy: the real client moves from A to B
 // mid-stream and resumes with no event lost or repeated, on both stream kinds.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { CHANNELS, type Channel } from '../../src/realtime/protocol.ts'
+import { CHANNELS, type Channel } from '../../src/protocol/contract.ts'
 import { createHarness, samplePayload, type Harness } from '../support/clientHarness.ts'
 import { requestJson, startDevBackend, type DevBackendServer } from '../support/devBackend.ts'
 import { startRedisServer, type RedisServer } from '../support/redisServer.ts'

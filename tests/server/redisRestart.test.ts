@@ -1,7 +1,7 @@
 // Redis dies and comes back mid-stream: clients keep their streams (pings go on), publishing is
 // rejected with 503 meanwhile (not queued), and everything that was accepted reaches the client.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { CHANNELS, type Channel } from '../../src/realtime/protocol.ts'
+import { CHANNELS, type Channel } from '../../src/protocol/contract.ts'
 import { createHarness, samplePayload, type Harness } from '../support/clientHarness.ts'
 import {
   openSse,

@@ -1,7 +1,7 @@
 // With Redis the simulator is one producer among others: one instance at a time runs it (a lease),
 // and a successor continues its alert, run and backtest numbers.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { validatePayload, type RiskAlert } from '../../src/realtime/protocol.ts'
+import { validatePayload, type RiskAlert } from '../../src/protocol/contract.ts'
 import { requestJson, startDevBackend, type DevBackendServer } from '../support/devBackend.ts'
 import { startRedisServer, type RedisServer } from '../support/redisServer.ts'
 

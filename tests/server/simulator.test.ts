@@ -13,7 +13,7 @@ import {
   type DashboardUpdate,
   type RiskAlert,
   type TrainingProgress,
-} from '../../src/realtime/protocol.ts'
+} from '../../src/protocol/contract.ts'
 import { Simulator } from '../../server/simulator.ts'
 import { openSse, startDevBackend } from '../support/devBackend.ts'
 

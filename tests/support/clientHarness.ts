@@ -1,7 +1,7 @@
 // Test helpers: a RealtimeClient wired to a dev backend on loopback, with recorded events and states.
 import type { ConnectionPhase } from '../../src/realtime/connectionState.ts'
 import { manualNetwork } from '../../src/realtime/network.ts'
-import type { Channel, ChannelEvent } from '../../src/realtime/protocol.ts'
+import type { Channel, ChannelEvent } from '../../src/protocol/contract.ts'
 import { RealtimeClient, type RealtimeClientOptions, type TransportOptions } from '../../src/realtime/realtimeClient.ts'
 import type { StorageLike } from '../../src/realtime/sessionCursors.ts'
 

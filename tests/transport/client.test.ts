@@ -1,6 +1,6 @@
 // The realtime client against the real dev backend over loopback HTTP: modes, resume, no loss.
 import { afterEach, describe, expect, it } from 'vitest'
-import { CHANNELS, type Channel } from '../../src/realtime/protocol.ts'
+import { CHANNELS, type Channel } from '../../src/protocol/contract.ts'
 import { createHarness, samplePayload, type Harness } from '../support/clientHarness.ts'
 import { startDevBackend, type DevBackendServer } from '../support/devBackend.ts'
 

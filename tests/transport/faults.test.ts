@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { Channel } from '../../src/realtime/protocol.ts'
+import type { Channel } from '../../src/protocol/contract.ts'
 import { createHarness, samplePayload, type Harness } from '../support/clientHarness.ts'
 import { startDevBackend, type DevBackendServer } from '../support/devBackend.ts'
 

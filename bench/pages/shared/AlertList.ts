@@ -1,6 +1,6 @@
 // The newest alerts every bench page renders with Vue.
 import { defineComponent, h, type PropType } from 'vue'
-import type { RiskAlert } from '@/realtime/protocol'
+import type { RiskAlert } from '@/protocol/contract'
 
 export const AlertList = defineComponent({
   name: 'AlertList',

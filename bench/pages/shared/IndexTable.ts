@@ -1,6 +1,6 @@
 // The index quotes every bench page renders with Vue.
 import { defineComponent, h, type PropType } from 'vue'
-import type { IndexQuote } from '@/realtime/protocol'
+import type { IndexQuote } from '@/protocol/contract'
 
 export const IndexTable = defineComponent({
   name: 'IndexTable',

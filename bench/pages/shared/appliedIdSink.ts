@@ -1,6 +1,6 @@
 // Listens to the app's own debug hook (`window.__rtm.applied`) to time when its frame batches were applied.
-import type { Channel } from '@/realtime/protocol'
-import { CHANNELS } from '@/realtime/protocol'
+import type { Channel } from '@/protocol/contract'
+import { CHANNELS } from '@/protocol/contract'
 import { frameFlag } from './frameFlag'
 import type { Recorder } from './recorder'
 

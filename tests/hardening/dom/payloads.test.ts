@@ -8,7 +8,7 @@ import ChannelDiagnostics from '@/components/ChannelDiagnostics.vue'
 import TrainingPanel from '@/components/TrainingPanel.vue'
 import { ChannelDiagnostics as Diagnostics } from '@/realtime/channelDiagnostics'
 import { decodeMessage } from '@/realtime/eventDecoder'
-import type { Channel, ChannelEvent, EventOf } from '@/realtime/protocol'
+import type { Channel, ChannelEvent, EventOf } from '@/protocol/contract'
 import { useAlertsStore } from '@/stores/alertsStore'
 import { useConnectionStore } from '@/stores/connectionStore'
 import { useTrainingStore } from '@/stores/trainingStore'
@@ -279,7 +279,7 @@ describe('texts in diagnostics and gap notes', () => {
     }
   })
 
-  // Regression (was a finding in src/realtime/eventDecoder.ts reject(), src/realtime/protocol.ts
+  // Regression (was a finding in src/realtime/eventDecoder.ts reject(), src/protocol/contract.ts
   // describeIssues): the raw excerpt was cut at 200 characters, but the reason quoted the offending
   // value whole (valibot's "but received "…"" message), and a `reset` reason was taken whole from
   // the backend. Both are kept (50 invalid events per channel, 100 in the log, 20 gaps) and shown

@@ -2,7 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { Channel } from '../../../src/realtime/protocol.ts'
+import type { Channel } from '../../../src/protocol/contract.ts'
 import { createHarness, samplePayload, type Harness } from '../../support/clientHarness.ts'
 import { startDevBackend, type DevBackendServer } from '../../support/devBackend.ts'
 

@@ -8,7 +8,7 @@ import type {
   EventOf,
   RiskAlert,
   TrainingProgress,
-} from '@/realtime/protocol'
+} from '@/protocol/contract'
 
 export const T0 = Date.parse('2026-01-04T10:00:00.000Z')
 
