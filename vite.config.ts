@@ -44,6 +44,7 @@ export default defineConfig(({ command, mode }) => ({
             'tests/unit/*.test.ts',
             'tests/unit/charts/**/*.test.ts',
             'tests/hardening/node/**/*.test.ts',
+            'tests/interop/**/*.test.ts',
           ],
         },
       },
