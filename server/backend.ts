@@ -3,9 +3,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isChannel, type Channel } from '../src/protocol/contract.ts'
 import type { EventHub } from './events.ts'
 import { MemoryHub } from './hub.ts'
-import { answerPreflight, applyCors, isAuthorized, sendError } from './http.ts'
+import {
+  answerPreflight,
+  applyCors,
+  hasBearer,
+  isAuthorized,
+  isHostAllowed,
+  sendError,
+  trustedProxies,
+} from './http.ts'
 import {
   NO_FAULTS,
+  parseRates,
   resolveOptions,
   type BackendOptions,
   type Faults,
@@ -13,9 +22,11 @@ import {
   type ResolvedOptions,
 } from './options.ts'
 import { connectionCounts, route, type RouteContext } from './routes.ts'
+import { checkEventData } from './publishLimits.ts'
 import { RedisHub } from './redisHub.ts'
 import { startSimulation } from './simulation.ts'
 import { WriteBatcher, type SseStream } from './sseWriter.ts'
+import { LimitError } from './writeRoutes.ts'
 
 const warn = (text: string): void => console.warn(text)
 
@@ -37,13 +48,17 @@ export interface Backend {
   handle(req: IncomingMessage, res: ServerResponse, next?: () => void): void
   /** In-memory backend only: publishes one event now and returns its id; a string is sent raw. */
   emit(channel: Channel, eventType: string, data: object | string): string
-  /** Publishes one event (memory or Redis) and resolves with its id; a string is sent raw. */
+  /**
+   * Publishes one event (memory or Redis) and resolves with its id; a string is sent raw. Rejects
+   * with LimitError when the data is over a publish bound (src/protocol/limits.ts).
+   */
   publish(channel: Channel, eventType: string, data: object | string): Promise<string>
   /** Resolves once the event store can serve (at once in memory; Redis connected). */
   ready(): Promise<void>
   setFaults(partial: Partial<Faults>): Faults
   /** Destroys every open stream socket now; returns how many. */
   dropConnections(): number
+  /** Throws on a rate that is not a number from 0 to MAX_RATE_PER_CHANNEL. */
   setRates(partial: Partial<Rates>): Rates
   stats(): BackendStats
   /** Stops the simulator, saves the state file (if any), ends every stream, closes Redis. */
@@ -79,6 +94,8 @@ export function createBackend(input: BackendOptions = {}): Backend {
 
   const publish = async (channel: Channel, eventType: string, data: object | string) => {
     checkEvent(channel, eventType)
+    const problem = checkEventData(data)
+    if (problem !== null) throw new LimitError(problem)
     return hub.publish(channel, eventType, data)
   }
 
@@ -90,7 +107,10 @@ export function createBackend(input: BackendOptions = {}): Backend {
   }
 
   const setRates = (partial: Partial<Rates>): Rates => {
-    rates = { ...rates, ...partial }
+    // The one check of every rate (flags, environment, /dev/rates, callers): a bounded loop.
+    const checked = parseRates(partial)
+    if (typeof checked === 'string') throw new Error(checked)
+    rates = { ...rates, ...checked }
     return rates
   }
 
@@ -110,30 +130,83 @@ export function createBackend(input: BackendOptions = {}): Backend {
     openPerAddress: new Map(),
     simulator: () => simulation.state(),
     batcher: options.flushMs > 0 ? new WriteBatcher(options.flushMs) : undefined,
+    trustedProxies: options.trustProxy.length > 0 ? trustedProxies(options.trustProxy) : undefined,
     publish,
     setFaults,
     setRates,
     dropConnections,
   }
 
-  const handle = (req: IncomingMessage, res: ServerResponse, next?: () => void): void => {
-    const url = new URL(req.url ?? '/', 'http://dev-backend')
-    if (!url.pathname.startsWith('/api/v1/')) {
-      if (next) next()
-      else sendError(res, 404, 'not_found', `no endpoint ${url.pathname}`)
-      return
+  /** Answers one /api/v1 request; `url` parsed already. Errors reach handle()'s catch. */
+  const serve = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
+    if (options.allowedHosts !== undefined && !isHostAllowed(req, options.allowedHosts)) {
+      return sendError(
+        res,
+        403,
+        'host_not_allowed',
+        'this Host is not served here (--allowed-hosts)',
+      )
     }
     const allowed = applyCors(req, res, options.corsOrigins)
     if (req.method === 'OPTIONS') return answerPreflight(res, allowed)
-    // Producers authenticate with the publish token instead of the readers' token.
-    const publishing = url.pathname.startsWith('/api/v1/publish/')
-    if (!publishing && !isAuthorized(req, options.authToken)) {
+    if (!allowed && req.method !== 'GET' && req.method !== 'HEAD') {
+      return sendError(res, 403, 'origin_not_allowed', 'this Origin is not allowed')
+    }
+    const path = url.pathname
+    // Producers and dev controls have their own tokens; the readers' token opens neither.
+    const publishing = path.startsWith('/api/v1/publish/')
+    const dev = options.dev && path.startsWith('/api/v1/dev/')
+    if (dev) {
+      if (options.devToken === undefined && options.authToken !== undefined) {
+        const detail = 'dev controls need their own token (--dev-token) when --auth-token is set'
+        return sendError(res, 403, 'dev_token_required', detail)
+      }
+      if (options.devToken !== undefined && !hasBearer(req, options.devToken)) {
+        res.setHeader('WWW-Authenticate', 'Bearer')
+        return sendError(res, 401, 'unauthorized', 'missing or wrong dev token')
+      }
+    } else if (!publishing && !isAuthorized(req, options.authToken)) {
       res.setHeader('WWW-Authenticate', 'Bearer')
       return sendError(res, 401, 'unauthorized', 'missing or wrong bearer token')
     }
-    route(ctx, req, res, url).catch((error: unknown) => {
-      sendError(res, 500, 'internal_error', String(error))
-    })
+    route(ctx, req, res, url).catch((error: unknown) => fail(res, error))
+  }
+
+  /** A bug met while answering: logged, answered 500 if still possible, never thrown further. */
+  const fail = (res: ServerResponse, error: unknown): void => {
+    console.error(
+      `dev backend: request failed: ${error instanceof Error ? error.stack : String(error)}`,
+    )
+    try {
+      if (!res.headersSent) sendError(res, 500, 'internal_error', 'the request failed')
+      else res.destroy()
+    } catch {
+      res.destroy()
+    }
+  }
+
+  const handle = (req: IncomingMessage, res: ServerResponse, next?: () => void): void => {
+    try {
+      let url: URL
+      try {
+        // Only a path: an absolute or malformed target (`//[`, `http://a:99999/`) is refused.
+        const target = req.url ?? '/'
+        if (!target.startsWith('/') || target.startsWith('//')) throw new TypeError(target)
+        url = new URL(target, 'http://backend.invalid')
+      } catch {
+        res.setHeader('X-Content-Type-Options', 'nosniff')
+        return sendError(res, 400, 'bad_request_target', 'the request target must be a path')
+      }
+      if (!url.pathname.startsWith('/api/v1/')) {
+        if (next) return next()
+        res.setHeader('X-Content-Type-Options', 'nosniff')
+        return sendError(res, 404, 'not_found', `no endpoint ${url.pathname}`)
+      }
+      res.setHeader('X-Content-Type-Options', 'nosniff')
+      serve(req, res, url)
+    } catch (error) {
+      fail(res, error)
+    }
   }
 
   const simulation = startSimulation(options, hub, memory, () => rates, publish)

@@ -1,5 +1,6 @@
 // Backend options from command-line flags (server/main.ts) and environment variables (vitePlugin.ts).
 import { parseArgs } from 'node:util'
+import { trustedProxies } from './http.ts'
 import { parseRatesList, type BackendOptions } from './options.ts'
 
 export class UsageError extends Error {}
@@ -7,7 +8,8 @@ export class UsageError extends Error {}
 export const USAGE = `Usage: tsx server/main.ts [flags]
   --port <n>            port to listen on (default 8000, env PORT)
   --host <addr>         address to bind (default 127.0.0.1)
-  --cors <list|*>       allowed browser origins, comma separated, or * (default *)
+  --cors <list>         browser origins allowed cross-origin, comma separated (default none:
+                        same origin only); "*" (any origin) only with --dev
   --rates <list>        events/s per channel, e.g. dashboard=2,alerts=0.3,training=1,backtest=1
   --heartbeat <s>       seconds between keepalive pings (default 15)
   --history <n>         events kept per channel (default 1000)
@@ -18,11 +20,18 @@ export const USAGE = `Usage: tsx server/main.ts [flags]
   --redis-prefix <p>    prefix of the Redis keys (default rtm)
   --publish-token <t>   bearer token for POST /api/v1/publish/{channel} (env RTM_PUBLISH_TOKEN)
   --max-clients-per-ip <n>  open streams per client address before 429 (default 50, 0 = no limit)
-  --trust-proxy         behind nginx: the client address is the X-Real-IP header
+  --trust-proxy <list>  reverse proxies (addresses or networks, e.g. 10.0.0.5,10.1.0.0/16) whose
+                        X-Real-IP / X-Forwarded-For name the client; from anyone else they are ignored
+  --allowed-hosts <list>  Host header names served, e.g. monitor.example.com,.example.com (DNS
+                        rebinding); default any
   --flush-ms <ms>       gather each stream's writes this long (default 0: write every tick)
   --no-multiplex        no /api/v1/sse/stream, like older backends
   --no-history          no history endpoint
-  --no-simulate         no simulated events (use POST /api/v1/dev/emit)
+  --no-simulate         no simulated events (publish them, or POST /api/v1/dev/emit with --dev)
+  --dev                 mount the dev controls /api/v1/dev/* (faults, rates, drop, emit) and allow
+                        any origin by default. Never in production
+  --dev-token <t>       bearer token of the dev controls (env RTM_DEV_TOKEN); required with
+                        --dev when --auth-token is set
   -h, --help            show this help`
 
 function number(name: string, text: string, min: number, integer = false): number {
@@ -48,6 +57,30 @@ function origins(text: string): readonly string[] | '*' {
     .filter((origin) => origin !== '')
 }
 
+function list(text: string): string[] {
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+}
+
+function proxies(text: string): string[] {
+  const entries = list(text)
+  if (entries.length === 0) throw new UsageError('--trust-proxy needs the proxy addresses')
+  try {
+    trustedProxies(entries)
+  } catch (error) {
+    throw new UsageError(`--trust-proxy: ${(error as Error).message}`)
+  }
+  return entries
+}
+
+function hosts(text: string): string[] {
+  const entries = list(text)
+  if (entries.length === 0) throw new UsageError('--allowed-hosts needs at least one host name')
+  return entries
+}
+
 function rates(name: string, text: string): BackendOptions['rates'] {
   const parsed = parseRatesList(text)
   if (typeof parsed === 'string') throw new UsageError(`${name}: ${parsed}`)
@@ -59,6 +92,35 @@ export interface CliConfig {
   host: string
   help: boolean
   options: BackendOptions
+}
+
+/** What a start allows, in a few lines for the console: dev controls, origins, proxies, hosts. */
+export function startupNotes(options: BackendOptions): string[] {
+  const notes: string[] = []
+  if (options.dev) {
+    notes.push(
+      'DEV START: /api/v1/dev/* (faults, rates, drop, emit) is mounted' +
+        (options.devToken ? ' behind --dev-token' : ' for anyone who reaches this port') +
+        '. Never start a production server with --dev.',
+    )
+  }
+  const cors = options.corsOrigins ?? (options.dev ? '*' : [])
+  if (cors === '*') notes.push('CORS: any origin (dev start)')
+  else if (cors.length > 0) notes.push(`CORS: browsers on ${cors.join(', ')} may call this server`)
+  else {
+    notes.push(
+      'CORS: same origin only. If the app is served from another origin, start with ' +
+        '--cors https://app.example.com (comma separated for several).',
+    )
+  }
+  if (options.trustProxy?.length) {
+    notes.push(
+      `Client addresses from X-Real-IP / X-Forwarded-For of ${options.trustProxy.join(', ')} only`,
+    )
+  }
+  if (options.allowedHosts?.length)
+    notes.push(`Host must be one of ${options.allowedHosts.join(', ')}`)
+  return notes
 }
 
 /** Parses the flags of server/main.ts; throws UsageError with a clear message on bad input. */
@@ -83,7 +145,10 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = {}): 
         'redis-prefix': { type: 'string' },
         'publish-token': { type: 'string' },
         'max-clients-per-ip': { type: 'string' },
-        'trust-proxy': { type: 'boolean' },
+        'trust-proxy': { type: 'string' },
+        'allowed-hosts': { type: 'string' },
+        dev: { type: 'boolean' },
+        'dev-token': { type: 'string' },
         'flush-ms': { type: 'string' },
         'no-multiplex': { type: 'boolean' },
         'no-history': { type: 'boolean' },
@@ -97,15 +162,33 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = {}): 
   const portText = values.port ?? env.PORT ?? '8000'
   const port = number('--port', portText, 0, true)
   if (port > 65535) throw new UsageError(`--port must be at most 65535, got "${portText}"`)
+  const dev = values.dev === true
+  const corsOrigins = values.cors === undefined ? undefined : origins(values.cors)
+  if (corsOrigins === '*' && !dev) {
+    throw new UsageError(
+      '--cors "*" (any origin) is only for --dev; name the origins the app is served from, ' +
+        'e.g. --cors https://monitor.example.com',
+    )
+  }
+  const devToken = (values['dev-token'] ?? env.RTM_DEV_TOKEN) || undefined
+  const authToken = values['auth-token'] || undefined
+  if (devToken !== undefined && !dev) throw new UsageError('--dev-token needs --dev')
+  if (dev && authToken !== undefined && devToken === undefined) {
+    throw new UsageError(
+      "--dev with --auth-token needs --dev-token: the dev controls never accept the readers' token",
+    )
+  }
   const options: BackendOptions = {
-    corsOrigins: values.cors === undefined ? undefined : origins(values.cors),
+    dev: dev ? true : undefined,
+    devToken,
+    corsOrigins,
     rates: values.rates === undefined ? undefined : rates('--rates', values.rates),
     heartbeatSeconds:
       values.heartbeat === undefined ? undefined : number('--heartbeat', values.heartbeat, 0),
     historySize:
       values.history === undefined ? undefined : number('--history', values.history, 0, true),
     retryMs: values.retry === undefined ? undefined : number('--retry', values.retry, 0, true),
-    authToken: values['auth-token'] === '' ? undefined : values['auth-token'],
+    authToken,
     stateFile: values['state-file'] === '' ? undefined : values['state-file'],
     redisUrl: (values['redis-url'] ?? env.REDIS_URL) || undefined,
     redisPrefix: values['redis-prefix'] || undefined,
@@ -114,7 +197,9 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = {}): 
       values['max-clients-per-ip'] === undefined
         ? undefined
         : number('--max-clients-per-ip', values['max-clients-per-ip'], 0, true),
-    trustProxy: values['trust-proxy'] ? true : undefined,
+    trustProxy: values['trust-proxy'] === undefined ? undefined : proxies(values['trust-proxy']),
+    allowedHosts:
+      values['allowed-hosts'] === undefined ? undefined : hosts(values['allowed-hosts']),
     flushMs:
       values['flush-ms'] === undefined ? undefined : number('--flush-ms', values['flush-ms'], 0),
     multiplex: values['no-multiplex'] ? false : undefined,
@@ -129,6 +214,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = {}): 
  * RTM_RATES=dashboard=5,alerts=1  RTM_HEARTBEAT=5  RTM_HISTORY=200  RTM_RETRY_MS=2000
  * RTM_AUTH_TOKEN=secret  RTM_CORS=http://localhost:5173  RTM_SIMULATE=0  RTM_MULTIPLEX=0
  * RTM_HISTORY_ENDPOINT=0  RTM_SEED=42  REDIS_URL=redis://127.0.0.1:6379  RTM_PUBLISH_TOKEN=secret
+ * RTM_DEV_TOKEN=secret (the plugin's dev controls then need it)
  */
 export function optionsFromEnv(env: NodeJS.ProcessEnv): BackendOptions {
   const off = (name: string): false | undefined =>
@@ -151,5 +237,6 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): BackendOptions {
     history: off('RTM_HISTORY_ENDPOINT'),
     redisUrl: value('REDIS_URL'),
     publishToken: value('RTM_PUBLISH_TOKEN'),
+    devToken: value('RTM_DEV_TOKEN'),
   }
 }

@@ -22,6 +22,8 @@ export interface StoredEvent extends Position {
   payload: object | undefined
   wire?: string
   muxWire?: string
+  /** Set once the event could not be serialized: streams skip it, and it is logged once. */
+  unsendable?: boolean
 }
 
 export interface Subscriber {
@@ -67,6 +69,17 @@ export interface EventHub {
   close(): Promise<void>
 }
 
+/** Hands an event to every subscriber; one that throws is logged and does not stop the others. */
+export function deliverToAll(subscribers: Iterable<Subscriber>, stored: StoredEvent): void {
+  for (const subscriber of subscribers) {
+    try {
+      subscriber.deliver(stored)
+    } catch (error) {
+      logUnsendable(stored, error)
+    }
+  }
+}
+
 export function isAfter(event: Position, than: Position): boolean {
   return event.major > than.major || (event.major === than.major && event.minor > than.minor)
 }
@@ -108,6 +121,49 @@ function muxData(stored: StoredEvent): string {
 export function wireOf(stored: StoredEvent, mux: boolean): string {
   if (mux) return (stored.muxWire ??= formatEvent(stored.idText, stored.event, muxData(stored)))
   return (stored.wire ??= formatEvent(stored.idText, stored.event, stored.data))
+}
+
+/** Why an event was dropped, once per event (a stream, the reader or history met it first). */
+export function logUnsendable(stored: StoredEvent, error: unknown): void {
+  if (stored.unsendable) return
+  stored.unsendable = true
+  const reason = error instanceof Error ? error.message : String(error)
+  console.warn(
+    `dropped event ${stored.idText} (${stored.channel}, ${stored.event.slice(0, 64)}): ` +
+      `cannot be serialized (${reason})`,
+  )
+}
+
+/**
+ * The wire text of an event, or undefined (logged once) when it cannot be serialized, e.g. data
+ * nested deeper than JSON.stringify's stack allows: the event is dropped, never the stream.
+ */
+export function safeWireOf(stored: StoredEvent, mux: boolean): string | undefined {
+  if (stored.unsendable) return undefined
+  try {
+    return wireOf(stored, mux)
+  } catch (error) {
+    logUnsendable(stored, error)
+    return undefined
+  }
+}
+
+/**
+ * A history page as JSON text, each event serialized on its own: one that cannot be (too deep)
+ * is left out and logged instead of failing the page.
+ */
+export function historyJson(page: HistoryPage): string {
+  const events: string[] = []
+  for (const item of page.events) {
+    try {
+      events.push(JSON.stringify(item))
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error)
+      console.warn(`dropped event ${item.id} from a history page: cannot be serialized (${reason})`)
+    }
+  }
+  const rest = JSON.stringify({ latest_id: page.latest_id, truncated: page.truncated })
+  return `{"events":[${events.join(',')}],${rest.slice(1)}`
 }
 
 /** A history envelope: `data` parsed back to an object (raw text stays text). */

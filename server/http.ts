@@ -1,8 +1,8 @@
 // Small HTTP helpers of the dev backend: JSON answers, request bodies, CORS and bearer auth.
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-
-/** Largest JSON body the dev endpoints accept. */
-const MAX_BODY_BYTES = 1024 * 1024
+import { BlockList, isIP } from 'node:net'
+import { MAX_BODY_BYTES } from '../src/protocol/limits.ts'
 
 /** Error answer body, FastAPI-like: a short `error` code and a human `detail`. */
 export function sendError(res: ServerResponse, status: number, error: string, detail: unknown) {
@@ -25,28 +25,95 @@ export function sendJson(
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(text),
     'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
   })
   res.end(text)
 }
 
-/** Reads a JSON body; resolves to the value, or to an Error whose message is the reason. */
-export function readJson(req: IncomingMessage): Promise<unknown> {
+/** Why a request body was refused: the answer's status, error code and detail. */
+export class BodyError extends Error {
+  constructor(
+    readonly status: 400 | 413 | 415,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/** True for `application/json`, with or without parameters (`; charset=utf-8`). */
+export function isJsonContentType(header: string | undefined): boolean {
+  return header !== undefined && /^application\/json\s*(;|$)/i.test(header.trim())
+}
+
+const tooLarge = (): BodyError =>
+  new BodyError(413, 'body_too_large', `request body over ${MAX_BODY_BYTES} bytes`)
+
+/**
+ * Once a body is refused, bytes already on their way are read and thrown away for a moment (so
+ * the client sees the answer instead of a reset), then the connection is cut.
+ */
+function discardRest(req: IncomingMessage, res: ServerResponse): void {
+  res.setHeader('Connection', 'close')
+  req.removeAllListeners('data')
+  let left = MAX_BODY_BYTES
+  req.on('data', (chunk: Buffer) => {
+    left -= chunk.length
+    if (left < 0) req.socket.destroy()
+  })
+  req.resume()
+  const cut = setTimeout(() => req.socket.destroy(), 2000)
+  cut.unref()
+  req.once('end', () => clearTimeout(cut))
+  req.socket.once('close', () => clearTimeout(cut))
+}
+
+/**
+ * Reads a JSON body: `application/json` only (415), at most MAX_BODY_BYTES (413 from the declared
+ * length before reading, or as soon as the count passes it). Resolves to the value (undefined for
+ * an empty body) or to a BodyError; a refused body is not read any further.
+ */
+export function readJson(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
   return new Promise((resolve) => {
+    const refuse = (error: BodyError): void => {
+      discardRest(req, res)
+      resolve(error)
+    }
+    if (!isJsonContentType(req.headers['content-type'])) {
+      return refuse(
+        new BodyError(415, 'unsupported_media_type', 'send the body as application/json'),
+      )
+    }
+    const declared = req.headers['content-length']
+    if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) return refuse(tooLarge())
     const chunks: Buffer[] = []
     let size = 0
+    let done = false
     req.on('data', (chunk: Buffer) => {
+      if (done) return
       size += chunk.length
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk)
+      if (size > MAX_BODY_BYTES) {
+        done = true
+        chunks.length = 0
+        refuse(tooLarge())
+        return
+      }
+      chunks.push(chunk)
     })
-    req.on('error', (error) => resolve(error))
+    req.on('error', () => {
+      if (done) return
+      done = true
+      resolve(new BodyError(400, 'bad_body', 'the body could not be read'))
+    })
     req.on('end', () => {
-      if (size > MAX_BODY_BYTES) return resolve(new Error('body too large'))
+      if (done) return
+      done = true
       const text = Buffer.concat(chunks).toString('utf8')
       if (text.trim() === '') return resolve(undefined)
       try {
         resolve(JSON.parse(text) as unknown)
       } catch (error) {
-        resolve(new Error(`body is not JSON (${(error as Error).message})`))
+        resolve(new BodyError(400, 'bad_body', `body is not JSON (${(error as Error).message})`))
       }
     })
   })
@@ -54,9 +121,19 @@ export function readJson(req: IncomingMessage): Promise<unknown> {
 
 export const CORS_ALLOW_HEADERS = 'Authorization, Last-Event-ID, Content-Type, Cache-Control'
 
+/** True when the Origin names the host the request was sent to (a same-origin request). */
+function isSameOrigin(origin: string, host: string | undefined): boolean {
+  if (host === undefined) return false
+  try {
+    return new URL(origin).host === host.toLowerCase()
+  } catch {
+    return false
+  }
+}
+
 /**
- * Sets the CORS headers for an allowed Origin; returns false for a disallowed one.
- * Requests without Origin (same origin, curl) get no CORS headers and are allowed.
+ * Sets the CORS headers for an allowed Origin; returns false for a disallowed one. Requests
+ * without Origin (curl, same-origin GETs) and same-origin ones get no CORS headers and pass.
  */
 export function applyCors(
   req: IncomingMessage,
@@ -66,7 +143,7 @@ export function applyCors(
   const origin = req.headers.origin
   res.setHeader('Vary', 'Origin')
   if (origin === undefined) return true
-  if (allowed !== '*' && !allowed.includes(origin)) return false
+  if (allowed !== '*' && !allowed.includes(origin)) return isSameOrigin(origin, req.headers.host)
   res.setHeader('Access-Control-Allow-Origin', origin)
   res.setHeader('Access-Control-Expose-Headers', 'Retry-After')
   return true
@@ -86,18 +163,97 @@ export function answerPreflight(res: ServerResponse, allowed: boolean): void {
   res.end()
 }
 
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest()
+
+/** Compares two secrets in constant time (equal-length digests, so the length leaks nothing). */
+export function secretEquals(given: string, expected: string): boolean {
+  return timingSafeEqual(digest(given), digest(expected))
+}
+
+/** True when the request carries `Authorization: Bearer <token>`. */
+export function hasBearer(req: IncomingMessage, token: string): boolean {
+  const match = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '')
+  // Compared even without a match, so a missing header takes as long as a wrong one.
+  return secretEquals(match?.[1] ?? '', token) && match !== null
+}
+
 /** True when the request carries `Authorization: Bearer <token>` (or no token is required). */
 export function isAuthorized(req: IncomingMessage, token: string | undefined): boolean {
-  if (token === undefined) return true
-  return req.headers.authorization === `Bearer ${token}`
+  return token === undefined || hasBearer(req, token)
+}
+
+/** An address without the IPv4-in-IPv6 prefix (`::ffff:10.0.0.1` is `10.0.0.1`). */
+function plainAddress(address: string): string {
+  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address
+}
+
+/** Proxy addresses and networks (`10.0.0.5`, `10.0.0.0/8`, `::1`) as a set to check peers against. */
+export function trustedProxies(list: readonly string[]): BlockList {
+  const trusted = new BlockList()
+  for (const entry of list) {
+    const [address = '', bits, extra] = entry.split('/')
+    const family = isIP(address)
+    if (family === 0 || extra !== undefined)
+      throw new Error(`not an address or network: "${entry}"`)
+    const type = family === 4 ? 'ipv4' : 'ipv6'
+    if (bits === undefined) {
+      trusted.addAddress(address, type)
+      continue
+    }
+    const prefix = Number(bits)
+    if (!/^\d{1,3}$/.test(bits) || prefix > (family === 4 ? 32 : 128)) {
+      throw new Error(`bad network prefix in "${entry}"`)
+    }
+    trusted.addSubnet(address, prefix, type)
+  }
+  return trusted
+}
+
+function isTrusted(trusted: BlockList, address: string): boolean {
+  const family = isIP(address)
+  return family !== 0 && trusted.check(address, family === 4 ? 'ipv4' : 'ipv6')
 }
 
 /**
- * The client address, for the per-address connection limit. Behind a reverse proxy every peer is
- * the proxy, so with `trustProxy` the proxy's `X-Real-IP` header names the client instead.
+ * The client address, for the per-address connection limit. Only a peer in `trusted` (the
+ * reverse proxies) may name the client: its `X-Real-IP`, else the nearest address in
+ * `X-Forwarded-For` that is not itself a trusted proxy. Anyone else's headers are ignored.
  */
-export function remoteAddress(req: IncomingMessage, trustProxy = false): string {
-  const forwarded = req.headers['x-real-ip']
-  if (trustProxy && typeof forwarded === 'string' && forwarded !== '') return forwarded
-  return req.socket.remoteAddress ?? 'unknown'
+export function remoteAddress(req: IncomingMessage, trusted?: BlockList): string {
+  const peer = plainAddress(req.socket.remoteAddress ?? 'unknown')
+  if (trusted === undefined || !isTrusted(trusted, peer)) return peer
+  const realIp = req.headers['x-real-ip']
+  if (typeof realIp === 'string' && isIP(realIp.trim()) !== 0) return plainAddress(realIp.trim())
+  const forwarded = req.headers['x-forwarded-for']
+  const hops = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? ''))
+    .split(',')
+    .map((hop) => plainAddress(hop.trim()))
+    .filter((hop) => isIP(hop) !== 0)
+  for (let index = hops.length - 1; index >= 0; index -= 1) {
+    const hop = hops[index] as string
+    if (!isTrusted(trusted, hop)) return hop
+  }
+  return hops[0] ?? peer
+}
+
+/** The host name of a Host header, lower case, without port (`[::1]:8000` is `::1`). */
+export function hostName(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined
+  const match = /^(?:\[([0-9a-f:.]+)\]|([^:[\]]+))(?::\d{1,5})?$/i.exec(header.trim())
+  const name = match?.[1] ?? match?.[2]
+  return name?.toLowerCase().replace(/\.$/, '')
+}
+
+/**
+ * True when the Host header names one of `allowed` (`monitor.example.com`, or `.example.com` for
+ * it and its subdomains): a DNS-rebinding page sends its own host name and is refused.
+ */
+export function isHostAllowed(req: IncomingMessage, allowed: readonly string[]): boolean {
+  const name = hostName(req.headers.host)
+  if (name === undefined) return false
+  return allowed.some((entry) => {
+    const host = entry.toLowerCase()
+    if (host.startsWith('.')) return name === host.slice(1) || name.endsWith(host)
+    return name === host
+  })
 }

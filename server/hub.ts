@@ -1,6 +1,7 @@
 // In-memory event hub: one global id counter, a ring buffer per channel, the subscribers of each.
 import { CHANNELS, type Channel } from '../src/protocol/contract.ts'
 import {
+  deliverToAll,
   envelope,
   type EventHub,
   type HistoryPage,
@@ -177,7 +178,7 @@ export class MemoryHub implements EventHub {
       payload: raw ? undefined : data,
     }
     this.rings[channel].push(stored)
-    for (const subscriber of this.subscribers[channel]) subscriber.deliver(stored)
+    deliverToAll(this.subscribers[channel], stored)
     return stored.idText
   }
 

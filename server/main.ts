@@ -2,7 +2,7 @@
 import { createServer } from 'node:http'
 import type { Socket } from 'node:net'
 import { createBackend } from './backend.ts'
-import { parseCli, USAGE, UsageError } from './cliOptions.ts'
+import { parseCli, startupNotes, USAGE, UsageError } from './cliOptions.ts'
 
 function configure() {
   try {
@@ -36,6 +36,7 @@ server.listen(config.port, config.host, () => {
   const port = typeof address === 'object' && address !== null ? address.port : config.port
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
   console.log(`Realtime Monitor dev backend on http://${host}:${port} (status: /api/v1/sse/status)`)
+  for (const note of startupNotes(config.options)) console.log(note)
 })
 
 function shutdown(signal: string): void {

@@ -1,5 +1,6 @@
 // Options, fault switches and event rates of the dev backend, with their defaults in one place.
 import { CHANNELS, type Channel } from '../src/protocol/contract.ts'
+import { MAX_RATE_PER_CHANNEL } from '../src/protocol/limits.ts'
 
 /** Simulated events per second, per channel. */
 export type Rates = Record<Channel, number>
@@ -30,8 +31,15 @@ export interface BackendOptions {
   simulate?: boolean
   rates?: Partial<Rates>
   retryMs?: number
+  /** Browser origins allowed cross-origin; `'*'` (any) only with `dev`. Default: `'*'` with dev, none without. */
   corsOrigins?: readonly string[] | '*'
   authToken?: string
+  /** Mounts the dev controls (/api/v1/dev/*): faults, rates, drop, emit. Never in production. */
+  dev?: boolean
+  /** Bearer token of the dev controls; with `authToken` set, the dev controls need one. */
+  devToken?: string
+  /** Host names the Host header must name (DNS rebinding); `.example.com` allows subdomains. */
+  allowedHosts?: readonly string[]
   maxClientsPerIp?: number
   /** Seed of the simulator's random generator (same seed, same data). */
   seed?: number
@@ -43,8 +51,8 @@ export interface BackendOptions {
   redisPrefix?: string
   /** Bearer token producers need for POST /api/v1/publish/{channel}; none: publishing is off. */
   publishToken?: string
-  /** Behind a reverse proxy: take the client address from `X-Real-IP`. */
-  trustProxy?: boolean
+  /** Reverse proxies (addresses or networks) whose `X-Real-IP` / `X-Forwarded-For` name the client. */
+  trustProxy?: readonly string[]
   /** Gather each stream's writes for this many ms (fewer system calls with many clients). */
   flushMs?: number
 }
@@ -59,13 +67,16 @@ export interface ResolvedOptions {
   retryMs: number | undefined
   corsOrigins: readonly string[] | '*'
   authToken: string | undefined
+  dev: boolean
+  devToken: string | undefined
+  allowedHosts: readonly string[] | undefined
   maxClientsPerIp: number
   seed: number
   stateFile: string | undefined
   redisUrl: string | undefined
   redisPrefix: string
   publishToken: string | undefined
-  trustProxy: boolean
+  trustProxy: readonly string[]
   flushMs: number
 }
 
@@ -84,15 +95,18 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   simulate: true, // run the simulator; tests turn it off and call emit()
   rates: DEFAULT_RATES, // simulated events per second per channel
   retryMs: undefined, // when set, every stream opens with `retry: N`
-  corsOrigins: '*', // allowed browser origins, or any
+  corsOrigins: [], // no cross-origin browser (with `dev`: any origin)
   authToken: undefined, // when set, /api/v1 needs `Authorization: Bearer <token>`
+  dev: false, // no /api/v1/dev/* controls
+  devToken: undefined, // dev controls open to anyone who reaches them (dev only, no authToken)
+  allowedHosts: undefined, // any Host header
   maxClientsPerIp: 50, // open streams per client address before 429; 0 = no limit
   seed: 20260104, // simulator seed
   stateFile: undefined, // no state file: a restart starts from id 1
   redisUrl: undefined, // in memory, one process
   redisPrefix: 'rtm', // keys {rtm}:dashboard, {rtm}:alerts, ...
   publishToken: undefined, // publishing endpoint off
-  trustProxy: false, // the peer address is the client's
+  trustProxy: [], // no proxy: the peer address is the client's
   flushMs: 0, // write each stream's events at the end of the tick that produced them
 }
 
@@ -106,14 +120,24 @@ export const NO_FAULTS: Faults = {
   dropAfterEvents: null,
 }
 
+/** Options with their defaults; throws on values no backend may run with (bad rates, `*` CORS in production). */
 export function resolveOptions(options: BackendOptions = {}): ResolvedOptions {
   const defined = Object.fromEntries(
     Object.entries(options).filter(([, value]) => value !== undefined),
   ) as BackendOptions
+  const rates = parseRates(options.rates ?? {})
+  if (typeof rates === 'string') throw new Error(`rates: ${rates}`)
+  const dev = options.dev === true
+  const corsOrigins = options.corsOrigins ?? (dev ? '*' : [])
+  if (corsOrigins === '*' && !dev) {
+    throw new Error('any origin (CORS "*") is for dev starts only; name the allowed origins')
+  }
   return {
     ...DEFAULT_OPTIONS,
     ...defined,
-    rates: { ...DEFAULT_RATES, ...options.rates },
+    dev,
+    corsOrigins,
+    rates: { ...DEFAULT_RATES, ...rates },
   } as ResolvedOptions
 }
 
@@ -125,8 +149,8 @@ export function parseRates(input: unknown): Partial<Rates> | string {
   const rates: Partial<Rates> = {}
   for (const [key, value] of Object.entries(input)) {
     if (!(CHANNELS as readonly string[]).includes(key)) return `unknown channel "${key}"`
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      return `rate of ${key} must be a number >= 0`
+    if (typeof value !== 'number' || !(value >= 0 && value <= MAX_RATE_PER_CHANNEL)) {
+      return `rate of ${key} must be a number from 0 to ${MAX_RATE_PER_CHANNEL} (events per second)`
     }
     rates[key as Channel] = value
   }

@@ -1,7 +1,14 @@
 // One instance's fan-out from Redis: XREAD BLOCK on every channel stream, delivered in id order.
 import type { Redis } from 'ioredis'
 import { CHANNELS, type Channel } from '../src/protocol/contract.ts'
-import { byPosition, isAfter, type Position, type StoredEvent, type Subscriber } from './events.ts'
+import {
+  byPosition,
+  deliverToAll,
+  isAfter,
+  type Position,
+  type StoredEvent,
+  type Subscriber,
+} from './events.ts'
 import { asEntries, parseEntryId, toStored, type Entry } from './redisEntries.ts'
 
 /** Entries read per stream per XREAD. */
@@ -75,7 +82,14 @@ export class StreamReader {
         await new Promise((resolve) => setTimeout(resolve, RETRY_MS))
         continue
       }
-      if (Array.isArray(reply)) this.dispatch(reply)
+      try {
+        if (Array.isArray(reply)) this.dispatch(reply)
+      } catch (error) {
+        // A reply this reader cannot handle must not stop the reading (nor the process).
+        this.onError(error)
+        console.warn(`redis reader: a reply was skipped (${String(error)})`)
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS))
+      }
     }
   }
 
@@ -108,7 +122,7 @@ export class StreamReader {
     events.sort(byPosition)
     for (const event of events) {
       this.positions[event.channel] = event.idText
-      for (const subscriber of this.subscribers[event.channel]) subscriber.deliver(event)
+      deliverToAll(this.subscribers[event.channel], event)
     }
   }
 }

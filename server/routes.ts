@@ -1,8 +1,10 @@
 // Request routing of /api/v1: status, streams, history; publish and dev endpoints are in writeRoutes.
 import { randomBytes } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { BlockList } from 'node:net'
 import { CHANNELS, isChannel, type Channel } from '../src/protocol/contract.ts'
-import type { ResumePlan } from './events.ts'
+import { DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT, MAX_ID_CHARS } from '../src/protocol/limits.ts'
+import { historyJson, type ResumePlan } from './events.ts'
 import { remoteAddress, sendError, sendJson } from './http.ts'
 import type { ResolvedOptions } from './options.ts'
 import { SSE_HEADERS, SseStream, type WriteBatcher } from './sseWriter.ts'
@@ -15,11 +17,6 @@ import {
   type WriteContext,
 } from './writeRoutes.ts'
 
-/** Largest history page. */
-const MAX_HISTORY_LIMIT = 1000
-/** History page size when `limit` is not given. */
-const DEFAULT_HISTORY_LIMIT = 100
-
 /** What the routes need from the backend that owns them. */
 export interface RouteContext extends WriteContext {
   options: ResolvedOptions
@@ -27,6 +24,8 @@ export interface RouteContext extends WriteContext {
   openPerAddress: Map<string, number>
   simulator: () => 'running' | 'standby' | 'off'
   batcher: WriteBatcher | undefined
+  /** Reverse proxies allowed to name the client address; none: the peer is the client. */
+  trustedProxies: BlockList | undefined
 }
 
 export function connectionCounts(streams: Iterable<SseStream>): Record<Channel, number> {
@@ -62,7 +61,8 @@ export async function route(
   if (area === 'publish' && name !== undefined && sub === undefined) {
     return publishEndpoint(ctx, req, res, name)
   }
-  if (area === 'dev' && name !== undefined && sub === undefined) {
+  // Dev controls exist only in a dev start (their token was checked by the backend).
+  if (area === 'dev' && ctx.options.dev && name !== undefined && sub === undefined) {
     return devEndpoint(ctx, req, res, method, name)
   }
   sendError(res, 404, 'not_found', `no endpoint ${method} ${url.pathname}`)
@@ -167,7 +167,7 @@ async function openStream(
   mux: boolean,
 ): Promise<void> {
   if (answerFault(ctx, res, true)) return
-  const address = remoteAddress(req, ctx.options.trustProxy)
+  const address = remoteAddress(req, ctx.trustedProxies)
   const open = ctx.openPerAddress.get(address) ?? 0
   if (ctx.options.maxClientsPerIp > 0 && open >= ctx.options.maxClientsPerIp) {
     return sendError(res, 429, 'too_many_connections', `at most ${open} streams per address`)
@@ -223,18 +223,27 @@ async function sendHistory(
   const limitText = url.searchParams.get('limit')
   let limit = DEFAULT_HISTORY_LIMIT
   if (limitText !== null) {
-    if (!/^\d{1,9}$/.test(limitText) || Number(limitText) < 1) {
-      return sendError(res, 400, 'bad_limit', 'limit must be an integer from 1 to 1000')
+    limit = Number(limitText)
+    if (!/^\d{1,9}$/.test(limitText) || limit < 1 || limit > MAX_HISTORY_LIMIT) {
+      const detail = `limit must be an integer from 1 to ${MAX_HISTORY_LIMIT}`
+      return sendError(res, 400, 'bad_limit', detail)
     }
-    limit = Math.min(Number(limitText), MAX_HISTORY_LIMIT)
   }
   const after = url.searchParams.get('after') ?? undefined
-  if (after !== undefined && (after === '' || after.length > 200)) {
-    return sendError(res, 400, 'bad_after', 'after must be a non-empty event id')
+  if (after !== undefined && (after === '' || after.length > MAX_ID_CHARS)) {
+    const detail = `after must be a non-empty event id of at most ${MAX_ID_CHARS} characters`
+    return sendError(res, 400, 'bad_after', detail)
   }
   if (answerFault(ctx, res, false)) return
   try {
-    sendJson(res, 200, await ctx.hub.history(name, after, limit))
+    const text = historyJson(await ctx.hub.history(name, after, limit))
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(text),
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    })
+    res.end(text)
   } catch (error) {
     sendHubError(res, error)
   }

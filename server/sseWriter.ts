@@ -4,7 +4,7 @@ import type { Channel } from '../src/protocol/contract.ts'
 import {
   formatEvent,
   isAfter,
-  wireOf,
+  safeWireOf,
   type Position,
   type ResumePlan,
   type StoredEvent,
@@ -131,7 +131,9 @@ export class SseStream implements Subscriber {
 
   private write(stored: StoredEvent): void {
     if (this.closed || this.dropping) return
-    this.enqueue(wireOf(stored, this.options.mux))
+    const wire = safeWireOf(stored, this.options.mux)
+    if (wire === undefined) return
+    this.enqueue(wire)
     this.eventsQueued += 1
     const dropAfter = this.options.faults().dropAfterEvents
     if (dropAfter !== null && this.eventsQueued >= dropAfter) this.dropping = true

@@ -26,6 +26,8 @@ export function devBackendPlugin(options: DevBackendPluginOptions = {}): Plugin 
     const stateFile =
       fromEnv ?? (options.stateFile === undefined ? DEFAULT_STATE_FILE : options.stateFile)
     const backend = createBackend({
+      // `npm run dev` is a dev start: the dev controls are mounted (same origin as the page).
+      dev: true,
       ...options,
       stateFile: stateFile ? resolve(server.config.root, stateFile) : undefined,
       ...dropUndefined(optionsFromEnv(process.env)),

@@ -7,9 +7,11 @@ import {
   validatePayload,
   type Channel,
 } from '../src/protocol/contract.ts'
+import { MAX_EVENT_NAME_CHARS } from '../src/protocol/limits.ts'
 import { HubUnavailableError, type EventHub } from './events.ts'
-import { readJson, sendError, sendJson } from './http.ts'
+import { BodyError, hasBearer, readJson, sendError, sendJson } from './http.ts'
 import { parseFaults, parseRates, type Faults, type Rates } from './options.ts'
+import { checkValueBounds } from './publishLimits.ts'
 
 /** What these endpoints need from the backend that owns them. */
 export interface WriteContext {
@@ -31,9 +33,14 @@ export function unknownChannel(res: ServerResponse, name: string, status = 400):
   sendError(res, status, 'unknown_channel', { channel: name, channels: CHANNELS })
 }
 
-/** 503 with Retry-After while Redis is unreachable; anything else is a 500. */
+/** An event over a publish bound (src/protocol/limits.ts); the message states the bound. */
+export class LimitError extends Error {}
+
+/** 503 with Retry-After while Redis is unreachable, 400 for an event over a bound; else a 500. */
 export function sendHubError(res: ServerResponse, error: unknown): void {
-  if (error instanceof HubUnavailableError) {
+  if (error instanceof LimitError) {
+    sendError(res, 400, 'limit_exceeded', error.message)
+  } else if (error instanceof HubUnavailableError) {
     const headers = { 'Retry-After': String(RETRY_AFTER_SECONDS) }
     sendJson(res, 503, { error: 'store_unavailable', detail: error.message }, headers)
   } else {
@@ -55,13 +62,16 @@ export async function publishEndpoint(
   if (ctx.publishToken === undefined) {
     return sendError(res, 403, 'publish_disabled', 'start the server with --publish-token')
   }
-  if (req.headers.authorization !== `Bearer ${ctx.publishToken}`) {
+  if (!hasBearer(req, ctx.publishToken)) {
     res.setHeader('WWW-Authenticate', 'Bearer')
     return sendError(res, 401, 'unauthorized', 'missing or wrong publish token')
   }
   if (!isChannel(name)) return unknownChannel(res, name, 404)
-  const body = await readJson(req)
-  if (body instanceof Error) return sendError(res, 400, 'bad_body', body.message)
+  const body = await readJson(req, res)
+  if (body instanceof BodyError) return sendError(res, body.status, body.code, body.message)
+  // Bounds first: they also keep the validation away from huge or deeply nested input.
+  const bound = checkValueBounds(body)
+  if (bound !== null) return sendError(res, 400, 'limit_exceeded', bound)
   const event = CHANNEL_EVENT[name]
   const checked = validatePayload(event, body)
   if (!checked.ok) {
@@ -88,8 +98,8 @@ export async function devEndpoint(
   if (method !== 'POST') {
     return sendError(res, 405, 'method_not_allowed', `use POST /api/v1/dev/${name}`)
   }
-  const body = await readJson(req)
-  if (body instanceof Error) return sendError(res, 400, 'bad_body', body.message)
+  const body = await readJson(req, res)
+  if (body instanceof BodyError) return sendError(res, body.status, body.code, body.message)
   switch (name) {
     case 'faults': {
       const faults = parseFaults(body ?? {})
@@ -115,8 +125,14 @@ async function devEmit(ctx: WriteContext, res: ServerResponse, body: unknown): P
   const input = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
   const { channel, event, data } = input
   if (!isChannel(channel)) return unknownChannel(res, String(channel))
-  if (event !== undefined && (typeof event !== 'string' || !/^[\w.-]+$/.test(event))) {
-    return sendError(res, 400, 'bad_event', 'event must be a word')
+  const word = new RegExp(`^[\\w.-]{1,${MAX_EVENT_NAME_CHARS}}$`)
+  if (event !== undefined && (typeof event !== 'string' || !word.test(event))) {
+    return sendError(
+      res,
+      400,
+      'bad_event',
+      `event must be a word of 1 to ${MAX_EVENT_NAME_CHARS} characters`,
+    )
   }
   if (typeof data !== 'string' && (typeof data !== 'object' || data === null)) {
     return sendError(res, 400, 'bad_data', 'data must be an object or a raw string')

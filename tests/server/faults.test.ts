@@ -13,7 +13,7 @@ let server: DevBackendServer
 const readers: SseReader[] = []
 
 async function start(options: Parameters<typeof startDevBackend>[0] = {}) {
-  server = await startDevBackend({ simulate: false, heartbeatSeconds: 0.2, ...options })
+  server = await startDevBackend({ dev: true, simulate: false, heartbeatSeconds: 0.2, ...options })
 }
 
 async function open(path = '/api/v1/sse/alerts', headers: Record<string, string> = {}) {
@@ -223,13 +223,21 @@ describe('robustness', () => {
   })
 
   it('counts clients by X-Real-IP behind a trusted proxy, and 0 lifts the limit', async () => {
-    await start({ maxClientsPerIp: 1, trustProxy: true })
+    await start({ maxClientsPerIp: 1, trustProxy: ['127.0.0.1'] })
     expect((await open('/api/v1/sse/alerts', { 'X-Real-IP': '10.0.0.1' })).status).toBe(200)
     expect((await open('/api/v1/sse/alerts', { 'X-Real-IP': '10.0.0.2' })).status).toBe(200)
     const again = await requestJson(`${server.url}/api/v1/sse/alerts`, {
       headers: { 'X-Real-IP': '10.0.0.1' },
     })
     expect(again.status).toBe(429)
+    await server.close()
+    // From a peer that is not a trusted proxy, the header names nobody: the peer is the client.
+    await start({ maxClientsPerIp: 1, trustProxy: ['10.9.9.9'] })
+    expect((await open('/api/v1/sse/alerts', { 'X-Real-IP': '10.0.0.1' })).status).toBe(200)
+    const spoofed = await requestJson(`${server.url}/api/v1/sse/alerts`, {
+      headers: { 'X-Real-IP': '10.0.0.2', 'X-Forwarded-For': '10.0.0.3' },
+    })
+    expect(spoofed.status).toBe(429)
     await server.close()
     await start({ maxClientsPerIp: 0 })
     for (let i = 0; i < 3; i += 1) expect((await open()).status).toBe(200)

@@ -81,12 +81,20 @@ describe('history', () => {
     }
   })
 
-  it('caps limit at 1000 and defaults to 100', async () => {
+  it('serves up to 1000 per page, defaults to 100, and refuses a larger limit instead of cutting it', async () => {
     server = await startDevBackend({ simulate: false, historySize: 2000 })
     emit('alerts', 1200)
     expect((await history('')).events).toHaveLength(100)
-    expect((await history('?limit=5000')).events).toHaveLength(1000)
+    expect((await history('?limit=1000')).events).toHaveLength(1000)
     expect((await history('?after=0&limit=1000')).events[0]?.id).toBe('1')
+    for (const limit of ['1001', '5000']) {
+      const refused = await requestJson(`${server.url}/api/v1/sse/alerts/history?limit=${limit}`)
+      expect(refused.status).toBe(400)
+      expect(refused.body).toEqual({
+        error: 'bad_limit',
+        detail: 'limit must be an integer from 1 to 1000',
+      })
+    }
   })
 
   it('answers 400 JSON for a bad limit or after, and for an unknown channel', async () => {

@@ -63,11 +63,37 @@ describe('CORS', () => {
     expect(preflight.body).toHaveProperty('error')
   })
 
-  it('allows any origin by default', async () => {
-    server = await startDevBackend({ simulate: false })
+  it('allows any origin by default in a dev start', async () => {
+    server = await startDevBackend({ simulate: false, dev: true })
     const origin = 'http://localhost:4173'
     const status = await fetch(`${server.url}/api/v1/sse/status`, { headers: { Origin: origin } })
     expect(status.headers.get('access-control-allow-origin')).toBe(origin)
+  })
+
+  it('allows no other origin by default in a production start, and refuses "*" there', async () => {
+    server = await startDevBackend({ simulate: false })
+    const origin = 'http://localhost:4173'
+    const status = await fetch(`${server.url}/api/v1/sse/status`, { headers: { Origin: origin } })
+    expect(status.status).toBe(200)
+    expect(status.headers.get('access-control-allow-origin')).toBeNull()
+    const preflight = await fetch(`${server.url}/api/v1/sse/status`, {
+      method: 'OPTIONS',
+      headers: { Origin: origin, 'Access-Control-Request-Method': 'GET' },
+    })
+    expect(preflight.status).toBe(403)
+    // The page's own origin is not cross-origin: a same-origin POST carries Origin too.
+    const own = await requestJson(`${server.url}/api/v1/publish/alerts`, {
+      body: {},
+      headers: { Origin: server.url },
+    })
+    expect(own.status).toBe(403)
+    expect(own.body).toMatchObject({ error: 'publish_disabled' })
+    const foreign = await requestJson(`${server.url}/api/v1/publish/alerts`, {
+      body: {},
+      headers: { Origin: origin },
+    })
+    expect(foreign.body).toMatchObject({ error: 'origin_not_allowed' })
+    expect(() => createBackend({ corsOrigins: '*' })).toThrow(/dev starts only/)
   })
 })
 

@@ -88,11 +88,18 @@ describe('Redis hub', () => {
     expect(broken.status).toBe(400)
     const notJson = await fetch(`${server.url}/api/v1/publish/alerts`, {
       method: 'POST',
-      headers: AUTH,
+      headers: { ...AUTH, 'Content-Type': 'application/json' },
       body: '{"alert_id":',
     })
     expect(notJson.status).toBe(400)
     expect(await notJson.json()).toMatchObject({ error: 'bad_body' })
+    const plainText = await fetch(`${server.url}/api/v1/publish/alerts`, {
+      method: 'POST',
+      headers: AUTH,
+      body: JSON.stringify(payload),
+    })
+    expect(plainText.status).toBe(415)
+    expect(await plainText.json()).toMatchObject({ error: 'unsupported_media_type' })
 
     const ok = await publish('alerts', { ...payload, extra: 'dropped' })
     expect(ok.status).toBe(200)

@@ -37,6 +37,7 @@ async function startVite(options: DevBackendPluginOptions) {
 const emit = (base: string) =>
   fetch(`${base}/api/v1/dev/emit`, {
     method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ channel: 'alerts', data: { timestamp: 't' } }),
   })
 
