@@ -265,7 +265,7 @@ async function main(): Promise<number> {
     number
   >
   // A production heartbeat: the soak is about a long steady stream, not about reconnects.
-  const backend = await startDevBackend({ simulate: true, rates, heartbeatSeconds: 15 })
+  const backend = await startDevBackend({ dev: true, simulate: true, rates, heartbeatSeconds: 15 })
   // debug stays off: its hook keeps every applied id, which would itself grow the heap.
   const site = await serveDist({ apiBaseUrl: backend.url, debug: false })
   const browser = await chromium.launch({

@@ -38,7 +38,7 @@ test('a build for a sub-path serves the app, its assets and deep links under /mo
     env: { ...process.env, BASE_PATH: '/monitor/' },
     stdio: 'inherit',
   })
-  const backend = await startDevBackend({ rates: { dashboard: 10 } })
+  const backend = await startDevBackend({ dev: true, rates: { dashboard: 10 } })
   const site = await serveDist({
     root: 'test-results/dist-monitor',
     base: '/monitor/',

@@ -45,7 +45,7 @@ export async function startMonitor(
   config: Record<string, unknown> = {},
   siteOptions: Omit<StaticOptions, 'root' | 'configJson'> = {},
 ): Promise<MonitorSetup> {
-  const backend = await startDevBackend({ heartbeatSeconds: 2, ...backendOptions })
+  const backend = await startDevBackend({ dev: true, heartbeatSeconds: 2, ...backendOptions })
   const site = await serveDist({
     ...siteOptions,
     configJson: {
