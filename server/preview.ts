@@ -44,6 +44,19 @@ const handle = createStaticHandler({
   csp: values.csp,
   fallback: values.fallback as 'index' | '404',
 })
-createServer((req, res) => void handle(req, res)).listen(port, values.host, () => {
+// One request that fails must not end the server: it gets an error answer (or its socket closes).
+createServer((req, res) => {
+  handle(req, res).catch((error: unknown) => {
+    console.error(`preview: request failed: ${String(error)}`)
+    if (res.headersSent) res.destroy()
+    else {
+      res.writeHead(500, {
+        'Content-Type': 'text/plain; charset=utf-8',
+        'X-Content-Type-Options': 'nosniff',
+      })
+      res.end('Internal error')
+    }
+  })
+}).listen(port, values.host, () => {
   console.log(`Serving ${values.root} on http://${values.host}:${port}${values.base}`)
 })

@@ -50,7 +50,12 @@ export function createStaticHandler(options: StaticOptions) {
       )
       return
     }
-    const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://host').pathname)
+    const pathname = requestPath(req.url ?? '/')
+    if (pathname === undefined) {
+      res.writeHead(400, { ...headers, 'Content-Type': 'application/json' })
+      res.end(JSON.stringify({ error: 'bad_request', detail: 'malformed request target' }))
+      return
+    }
     if (`${pathname}/` === base) {
       res.writeHead(301, { ...headers, Location: base })
       res.end()
@@ -82,6 +87,17 @@ export function createStaticHandler(options: StaticOptions) {
     if (looksLikeRoute && fallback === 'index')
       return sendFile(res, join(root, 'index.html'), 200, headers, REVALIDATE)
     return sendFile(res, join(root, '404.html'), 404, headers, REVALIDATE)
+  }
+}
+
+/** The decoded path of a request target; undefined when it is not a path or has a bad escape. */
+export function requestPath(target: string): string | undefined {
+  if (!target.startsWith('/') || target.startsWith('//')) return undefined
+  try {
+    const pathname = decodeURIComponent(new URL(target, 'http://host').pathname)
+    return pathname.includes('\0') ? undefined : pathname
+  } catch {
+    return undefined
   }
 }
 

@@ -1,7 +1,7 @@
 // The static host emulation that the browser tests and `npm run preview` use.
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { connect, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -61,7 +61,11 @@ describe('static server', () => {
   })
 
   it('serves under a sub-path and injects config.json and a CSP header', async () => {
-    const url = await serve({ base: '/monitor/', configJson: { apiBaseUrl: 'https://x' }, csp: "script-src 'self'" })
+    const url = await serve({
+      base: '/monitor/',
+      configJson: { apiBaseUrl: 'https://x' },
+      csp: "script-src 'self'",
+    })
     expect((await fetch(`${url}/monitor/`)).status).toBe(200)
     expect((await fetch(`${url}/monitor/market/realtime`)).status).toBe(200)
     expect((await fetch(`${url}/market/realtime`)).status).toBe(404)
@@ -82,4 +86,29 @@ describe('static server', () => {
     expect(post.status).toBe(405)
     expect(await post.json()).toMatchObject({ error: 'method_not_allowed' })
   })
+
+  it('answers a malformed escape or request target with 400 and keeps serving', async () => {
+    const url = await serve()
+    const port = Number(new URL(url).port)
+    for (const target of ['/%E0%A4%A', '/%', '/a%00b', '//[', 'http://a:99999/', '*']) {
+      const head = await rawRequest(
+        port,
+        `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+      )
+      expect(head, target).toMatch(/^HTTP\/1\.1 400 /)
+      expect(head.toLowerCase()).toContain('x-content-type-options: nosniff')
+    }
+    expect((await fetch(`${url}/index.html`)).status).toBe(200)
+  })
 })
+
+/** Sends raw bytes (targets fetch would not send) and resolves with the whole answer. */
+function rawRequest(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(text))
+    let answer = ''
+    socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')))
+    socket.on('end', () => resolve(answer))
+    socket.on('error', reject)
+  })
+}
