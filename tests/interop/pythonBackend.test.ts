@@ -50,14 +50,12 @@ async function waitFor(check: () => boolean | Promise<boolean>, what: string, ti
   }
 }
 
-describe('json payloads', () => {
+describe('json payloads', { timeout: 30_000 }, () => {
   let backend: PythonBackend
   beforeAll(async () => {
     backend = await startPythonBackend({ style: 'json', rate: 20 })
-  })
-  afterAll(async () => {
-    await backend.stop()
-  })
+  }, 60_000)
+  afterAll(() => backend.stop(), 20_000)
 
   it('opens each stream with `connected`, then numbers its events 1, 2, 3… with valid JSON payloads', async () => {
     for (const channel of CHANNELS) {
@@ -128,14 +126,12 @@ describe('json payloads', () => {
   })
 })
 
-describe('dict payloads', () => {
+describe('dict payloads', { timeout: 30_000 }, () => {
   let backend: PythonBackend
   beforeAll(async () => {
     backend = await startPythonBackend({ style: 'dict', rate: 20 })
-  })
-  afterAll(async () => {
-    await backend.stop()
-  })
+  }, 60_000)
+  afterAll(() => backend.stop(), 20_000)
 
   it('sends str(dict): Python literal text, not JSON, on every channel and for `connected`', async () => {
     for (const channel of CHANNELS) {
@@ -168,12 +164,12 @@ describe('dict payloads', () => {
   })
 })
 
-describe('process life', () => {
+describe('process life', { timeout: 30_000 }, () => {
   let backend: PythonBackend | undefined
   afterEach(async () => {
     await backend?.stop()
     backend = undefined
-  })
+  }, 20_000)
 
   it('restarts ids at 1 after restart(), with markers from the new process base', async () => {
     backend = await startPythonBackend({ rate: 20 })
