@@ -149,9 +149,6 @@ export function createBackend(input: BackendOptions = {}): Backend {
     }
     const allowed = applyCors(req, res, options.corsOrigins)
     if (req.method === 'OPTIONS') return answerPreflight(res, allowed)
-    if (!allowed && req.method !== 'GET' && req.method !== 'HEAD') {
-      return sendError(res, 403, 'origin_not_allowed', 'this Origin is not allowed')
-    }
     const path = url.pathname
     // Producers and dev controls have their own tokens; the readers' token opens neither.
     const publishing = path.startsWith('/api/v1/publish/')

@@ -27,6 +27,11 @@ server.on('connection', (socket) => {
   sockets.add(socket)
   socket.on('close', () => sockets.delete(socket))
 })
+// CONNECT is not served; without this listener Node would drop the connection unanswered.
+server.on('connect', (_req, socket: Socket) => {
+  socket.on('error', () => {})
+  socket.end('HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
+})
 server.on('error', (error) => {
   console.error(`error: cannot listen on ${config.host}:${config.port}: ${error.message}`)
   process.exit(1)

@@ -1,5 +1,6 @@
 // `npm run preview`: serves dist/ like a static host (SPA fallback, cache headers), for people and browser tests.
-import { createServer } from 'node:http'
+import { createServer, type Server } from 'node:http'
+import type { Socket } from 'node:net'
 import { parseArgs } from 'node:util'
 import { createStaticHandler } from './staticServer.ts'
 
@@ -57,6 +58,14 @@ createServer((req, res) => {
       res.end('Internal error')
     }
   })
-}).listen(port, values.host, () => {
-  console.log(`Serving ${values.root} on http://${values.host}:${port}${values.base}`)
 })
+  // CONNECT is not served; without this listener Node would drop the connection unanswered.
+  .on('connect', (_req, socket: Socket) => {
+    socket.on('error', () => {})
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
+  })
+  .listen(port, values.host, function (this: Server) {
+    const address = this.address()
+    const actual = typeof address === 'object' && address !== null ? address.port : port
+    console.log(`Serving ${values.root} on http://${values.host}:${actual}${values.base}`)
+  })
