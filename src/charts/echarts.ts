@@ -50,7 +50,16 @@ export type ChartOption = KnownKeys<
 export type Chart = EChartsType
 export type { LineSeriesOption }
 
-/** A canvas chart in `el`. */
-export function createChart(el: HTMLElement): Chart {
-  return init(el, null, { renderer: 'canvas' })
+/** A chart's size in CSS pixels, as a ResizeObserver reported it. */
+export interface ChartSize {
+  width: number
+  height: number
+}
+
+/**
+ * A canvas chart in `el`. With `size` (from a ResizeObserver) ECharts does not read the element's
+ * layout, which would force a synchronous layout whenever the DOM changed in the same frame.
+ */
+export function createChart(el: HTMLElement, size?: ChartSize): Chart {
+  return init(el, null, { renderer: 'canvas', ...size })
 }

@@ -1,0 +1,279 @@
+// The one clock for all drawing: a per-frame budget, charts redrawn round-robin at a bounded rate,
+// only while visible, and a redraw interval that stretches (and says so) when the page falls behind.
+
+/** Our drawing work per frame, ms: about half of a 16.7 ms frame, the rest is the browser's. */
+export const FRAME_BUDGET_MS = 8
+/** A task waiting longer than this is drawn even if the frame's budget is spent (one per frame). */
+export const MAX_WAIT_MS = 2000
+/** The redraw interval the page can stretch to under overload, ms. */
+export const MAX_INTERVAL_MS = 2000
+/** At or above this interval (fewer than 4 redraws a second) the page says it is behind. */
+export const BEHIND_INTERVAL_MS = 250
+/** Load is judged over windows of this many ms of running frames. */
+const WINDOW_MS = 1000
+/** Frames keep being watched this long after the last change, so the load is judged while data flows. */
+const ACTIVE_MS = 1000
+/** Frames per second under which a window counts as overloaded, and at or above which as idle. */
+const OVERLOADED_FPS = 40
+const IDLE_FPS = 52
+
+export interface RenderTaskOptions {
+  /** Draws the task's current state; called inside an animation frame by the scheduler only. */
+  draw: () => void
+  /** A heavy task (a chart): at most one is drawn per frame. */
+  heavy?: boolean
+  /** Least time between two draws of this task, ms, whatever the load (default 0). */
+  minIntervalMs?: number
+}
+
+export interface RenderTask {
+  /** Something changed: draw at the task's next turn. */
+  invalidate(): void
+  /** Off screen (IntersectionObserver) tasks wait, dirty, until they are visible again. */
+  setVisible(visible: boolean): void
+  /** Draws now if the task may draw (visible, page shown); true when it drew. */
+  drawNow(): boolean
+  readonly dirty: boolean
+  dispose(): void
+}
+
+export interface RenderStats {
+  /** Least time between two draws of the same chart the scheduler applies now, ms. */
+  intervalMs: number
+  /** True while the interval is stretched past BEHIND_INTERVAL_MS because frames are missed. */
+  behind: boolean
+  /** Frames per second over the last window, or null before one was completed. */
+  fps: number | null
+  /** Our drawing time per second over the last window, ms. */
+  drawMsPerSecond: number | null
+}
+
+export interface SchedulerEnvironment {
+  now(): number
+  requestFrame(callback: (time: number) => void): number
+  cancelFrame(handle: number): void
+  /** True while the document is hidden (no frames, nothing to draw). */
+  hidden(): boolean
+  /** Calls `listener` when `hidden()` may have changed; returns the unsubscribe. */
+  onVisibilityChange(listener: () => void): () => void
+}
+
+interface TaskState {
+  options: RenderTaskOptions
+  dirty: boolean
+  visible: boolean
+  lastDraw: number
+  dirtySince: number
+  /** Smoothed cost of a draw, ms. */
+  costMs: number
+  disposed: boolean
+}
+
+/** The browser's frames and visibility, looked up at call time (tests stub the globals). */
+export const browserEnvironment: SchedulerEnvironment = {
+  now: () => performance.now(),
+  requestFrame: (callback) => requestAnimationFrame(callback),
+  cancelFrame: (handle) => cancelAnimationFrame(handle),
+  hidden: () => typeof document !== 'undefined' && document.visibilityState === 'hidden',
+  onVisibilityChange(listener) {
+    if (typeof document === 'undefined') return () => {}
+    document.addEventListener('visibilitychange', listener)
+    return () => document.removeEventListener('visibilitychange', listener)
+  },
+}
+
+export class RenderScheduler {
+  private readonly tasks = new Set<TaskState>()
+  private frame: number | null = null
+  private intervalMs = 0
+  private behind = false
+  private readonly listeners = new Set<(stats: RenderStats) => void>()
+  private stopVisibility: (() => void) | null = null
+  // The current load window: frames seen, our drawing time, when it started.
+  private windowStart: number | null = null
+  private windowFrames = 0
+  private windowDrawMs = 0
+  private lastFps: number | null = null
+  private lastDrawMsPerSecond: number | null = null
+  private idleTimer: ReturnType<typeof setTimeout> | undefined
+  private lastChange = -Infinity
+
+  constructor(private readonly env: SchedulerEnvironment = browserEnvironment) {}
+
+  register(options: RenderTaskOptions): RenderTask {
+    if (!this.stopVisibility) this.stopVisibility = this.env.onVisibilityChange(() => this.wake())
+    const state: TaskState = {
+      options,
+      dirty: true,
+      visible: true,
+      lastDraw: -Infinity,
+      dirtySince: this.env.now(),
+      costMs: options.heavy ? 4 : 0.5,
+      disposed: false,
+    }
+    this.tasks.add(state)
+    return {
+      invalidate: () => {
+        if (state.disposed) return
+        const now = this.env.now()
+        if (!state.dirty) state.dirtySince = now
+        state.dirty = true
+        this.lastChange = now
+        this.wake()
+      },
+      setVisible: (visible) => {
+        state.visible = visible
+        if (visible) this.wake()
+      },
+      drawNow: () => {
+        if (state.disposed || !state.visible || this.env.hidden()) return false
+        this.run(state)
+        return true
+      },
+      get dirty() {
+        return state.dirty
+      },
+      dispose: () => {
+        state.disposed = true
+        this.tasks.delete(state)
+        if (this.tasks.size === 0) this.stop()
+      },
+    }
+  }
+
+  stats(): RenderStats {
+    return {
+      intervalMs: Math.round(this.intervalMs),
+      behind: this.behind,
+      fps: this.lastFps,
+      drawMsPerSecond: this.lastDrawMsPerSecond,
+    }
+  }
+
+  /** Called with fresh stats after each load window and whenever `behind` changes. */
+  onStats(listener: (stats: RenderStats) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  private waiting(state: TaskState): boolean {
+    return state.dirty && state.visible && !state.disposed
+  }
+
+  /** Asks for a frame when a task waits or, with `watch`, while data changed in the last second. */
+  private wake(watch = false): void {
+    if (this.frame !== null || this.env.hidden()) return
+    const active = watch && this.env.now() - this.lastChange < ACTIVE_MS
+    if (!active && ![...this.tasks].some((state) => this.waiting(state))) return
+    clearTimeout(this.idleTimer)
+    this.idleTimer = undefined
+    this.frame = this.env.requestFrame((time) => this.onFrame(time))
+  }
+
+  /** Nothing left to draw: after a quiet spell the page is not behind any more. */
+  private idle(): void {
+    this.windowStart = null
+    if (this.intervalMs === 0 || this.idleTimer !== undefined) return
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined
+      if (this.frame !== null) return
+      this.intervalMs = 0
+      this.behind = false
+      this.emit()
+    }, MAX_WAIT_MS)
+  }
+
+  private emit(): void {
+    const stats = this.stats()
+    for (const listener of this.listeners) listener(stats)
+  }
+
+  private stop(): void {
+    if (this.frame !== null) this.env.cancelFrame(this.frame)
+    this.frame = null
+    this.windowStart = null
+    clearTimeout(this.idleTimer)
+    this.idleTimer = undefined
+    this.stopVisibility?.()
+    this.stopVisibility = null
+  }
+
+  private run(state: TaskState): number {
+    const started = this.env.now()
+    state.dirty = false
+    state.lastDraw = started
+    try {
+      state.options.draw()
+    } finally {
+      const cost = this.env.now() - started
+      state.costMs = state.costMs * 0.7 + cost * 0.3
+      this.windowDrawMs += cost
+    }
+    return this.env.now() - started
+  }
+
+  private onFrame(_time: number): void {
+    this.frame = null
+    if (this.env.hidden()) {
+      // No frames come while hidden; start a fresh load window when the page shows again.
+      this.windowStart = null
+      return
+    }
+    const start = this.env.now()
+    this.countFrame(start)
+    const due = [...this.tasks]
+      .filter(
+        (state) =>
+          this.waiting(state) &&
+          start - state.lastDraw >= Math.max(state.options.minIntervalMs ?? 0, this.intervalMs),
+      )
+      // Round-robin: the task drawn longest ago goes first.
+      .sort((a, b) => a.lastDraw - b.lastDraw)
+    let spent = 0
+    let heavyDrawn = false
+    for (const state of due) {
+      const heavy = state.options.heavy ?? false
+      if (heavy && heavyDrawn) continue
+      const starved = start - state.dirtySince >= MAX_WAIT_MS
+      // The first task of a frame always draws: a chart costlier than the budget still gets turns.
+      if (spent > 0 && spent + state.costMs > FRAME_BUDGET_MS && !starved) continue
+      spent += this.run(state)
+      if (heavy) heavyDrawn = true
+    }
+    // Frames go on between changes while data flows: the load window sees every frame.
+    this.wake(true)
+    if (this.frame === null) this.idle()
+  }
+
+  /** Judges the load once per window of running frames and adapts the redraw interval. */
+  private countFrame(now: number): void {
+    if (this.windowStart === null) {
+      this.windowStart = now
+      this.windowFrames = 0
+      this.windowDrawMs = 0
+      return
+    }
+    this.windowFrames += 1
+    const elapsed = now - this.windowStart
+    if (elapsed < WINDOW_MS) return
+    const fps = (this.windowFrames * 1000) / elapsed
+    const drawMsPerSecond = (this.windowDrawMs * 1000) / elapsed
+    this.lastFps = Math.round(fps)
+    this.lastDrawMsPerSecond = Math.round(drawMsPerSecond)
+    if (fps < OVERLOADED_FPS) {
+      // Frames are missed: draw less often, so the thread goes to the data and the input.
+      this.intervalMs = Math.min(MAX_INTERVAL_MS, Math.max(100, this.intervalMs * 1.6))
+    } else if (fps >= IDLE_FPS) {
+      this.intervalMs = this.intervalMs <= 20 ? 0 : this.intervalMs * 0.7
+    }
+    const behind = this.intervalMs >= BEHIND_INTERVAL_MS
+    this.behind = behind
+    this.windowStart = now
+    this.windowFrames = 0
+    this.windowDrawMs = 0
+    this.emit()
+  }
+}
+
+/** The page's scheduler: every chart and panel draws through it. */
+export const renderScheduler = new RenderScheduler()

@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest'
+import {
+  BEHIND_INTERVAL_MS,
+  FRAME_BUDGET_MS,
+  RenderScheduler,
+  type SchedulerEnvironment,
+} from '@/render/scheduler'
+
+/** A fake clock and frame source: each frame advances the clock by `frameMs`. */
+function fakeEnvironment() {
+  let now = 0
+  let hidden = false
+  let frames: ((time: number) => void)[] = []
+  const visibility = new Set<() => void>()
+  const env: SchedulerEnvironment = {
+    now: () => now,
+    requestFrame: (callback) => frames.push(callback),
+    cancelFrame: () => {
+      frames = []
+    },
+    hidden: () => hidden,
+    onVisibilityChange: (listener) => {
+      visibility.add(listener)
+      return () => visibility.delete(listener)
+    },
+  }
+  return {
+    env,
+    advance(ms: number) {
+      now += ms
+    },
+    frame(frameMs = 1000 / 60) {
+      now += frameMs
+      const due = frames
+      frames = []
+      for (const callback of due) callback(now)
+    },
+    pending: () => frames.length,
+    setHidden(value: boolean) {
+      hidden = value
+      for (const listener of visibility) listener()
+    },
+  }
+}
+
+function chartTask(scheduler: RenderScheduler, env: ReturnType<typeof fakeEnvironment>, cost = 2) {
+  const drawn: number[] = []
+  const task = scheduler.register({
+    heavy: true,
+    draw: () => {
+      drawn.push(env.env.now())
+      env.advance(cost)
+    },
+  })
+  return { task, drawn }
+}
+
+describe('RenderScheduler', () => {
+  it('draws at most one heavy task per frame, round-robin, oldest first', () => {
+    const env = fakeEnvironment()
+    const scheduler = new RenderScheduler(env.env)
+    const charts = [0, 1, 2].map(() => chartTask(scheduler, env))
+    for (const { task } of charts) task.invalidate()
+    env.frame()
+    expect(charts.map((c) => c.drawn.length)).toEqual([1, 0, 0])
+    env.frame()
+    env.frame()
+    expect(charts.map((c) => c.drawn.length)).toEqual([1, 1, 1])
+    // Nothing dirty any more: a second later the loop stops asking for frames.
+    for (let i = 0; i < 70 && env.pending() > 0; i += 1) env.frame()
+    expect(env.pending()).toBe(0)
+    expect(charts.map((c) => c.drawn.length)).toEqual([1, 1, 1])
+    charts[2]?.task.invalidate()
+    charts[0]?.task.invalidate()
+    env.frame()
+    // The one drawn longest ago goes first.
+    expect(charts.map((c) => c.drawn.length)).toEqual([2, 1, 1])
+  })
+
+  it('keeps light tasks within the frame budget and never draws an off-screen task', () => {
+    const env = fakeEnvironment()
+    const scheduler = new RenderScheduler(env.env)
+    let light = 0
+    const lights = [0, 1, 2, 3].map(() =>
+      scheduler.register({
+        draw: () => {
+          light += 1
+          env.advance(FRAME_BUDGET_MS / 2)
+        },
+      }),
+    )
+    const hiddenChart = chartTask(scheduler, env)
+    hiddenChart.task.setVisible(false)
+    hiddenChart.task.invalidate()
+    for (const task of lights) task.invalidate()
+    env.frame()
+    expect(light).toBe(2)
+    env.frame()
+    expect(light).toBe(4)
+    expect(hiddenChart.drawn).toHaveLength(0)
+    hiddenChart.task.setVisible(true)
+    env.frame()
+    expect(hiddenChart.drawn).toHaveLength(1)
+  })
+
+  it('does not draw while the page is hidden and catches up when it shows', () => {
+    const env = fakeEnvironment()
+    const scheduler = new RenderScheduler(env.env)
+    const chart = chartTask(scheduler, env)
+    env.setHidden(true)
+    chart.task.invalidate()
+    expect(chart.task.drawNow()).toBe(false)
+    env.frame()
+    expect(chart.drawn).toHaveLength(0)
+    env.setHidden(false)
+    env.frame()
+    expect(chart.drawn).toHaveLength(1)
+  })
+
+  it('stretches the redraw interval and reports being behind when frames are missed, then recovers', () => {
+    const env = fakeEnvironment()
+    const scheduler = new RenderScheduler(env.env)
+    const chart = chartTask(scheduler, env)
+    const reports: boolean[] = []
+    scheduler.onStats((stats) => reports.push(stats.behind))
+    // 10 frames a second: the page cannot keep up; the chart stays dirty all along.
+    for (let i = 0; i < 60; i += 1) {
+      chart.task.invalidate()
+      env.frame(100)
+    }
+    const stretched = scheduler.stats()
+    expect(stretched.behind).toBe(true)
+    expect(stretched.intervalMs).toBeGreaterThanOrEqual(BEHIND_INTERVAL_MS)
+    // While behind, the chart is drawn at the stretched interval, not every frame.
+    const before = chart.drawn.length
+    for (let i = 0; i < 10; i += 1) {
+      chart.task.invalidate()
+      env.frame(100)
+    }
+    expect(chart.drawn.length - before).toBeLessThan(10)
+    // Full frame rate again: the interval shrinks back and the page is no longer behind.
+    for (let i = 0; i < 60 * 20; i += 1) {
+      chart.task.invalidate()
+      env.frame()
+    }
+    expect(scheduler.stats().behind).toBe(false)
+    expect(reports).toContain(true)
+    expect(reports.at(-1)).toBe(false)
+  })
+
+  it('honours a task minimum interval whatever the load', () => {
+    const env = fakeEnvironment()
+    const scheduler = new RenderScheduler(env.env)
+    const drawn: number[] = []
+    const task = scheduler.register({ heavy: true, minIntervalMs: 100, draw: () => drawn.push(1) })
+    for (let i = 0; i < 60; i += 1) {
+      task.invalidate()
+      env.frame()
+    }
+    // One second of frames: at most one draw per 100 ms.
+    expect(drawn.length).toBeGreaterThanOrEqual(9)
+    expect(drawn.length).toBeLessThanOrEqual(11)
+  })
+})
