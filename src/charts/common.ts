@@ -11,7 +11,10 @@ export interface LegendItem {
   line: 'solid' | 'dashed' | 'area'
 }
 
-/** Streaming line defaults: no animation, no symbols, LTTB sampling so long windows stay cheap. */
+/**
+ * Streaming line defaults: no animation, no symbols, and min-max sampling once a line has more
+ * points than pixels, so long windows stay cheap and a spike stays visible (LTTB can drop it).
+ */
 export function streamLine(
   id: string,
   name: string,
@@ -24,7 +27,7 @@ export function streamLine(
     type: 'line',
     data: data as [number, number][],
     showSymbol: false,
-    sampling: 'lttb',
+    sampling: 'minmax',
     animation: false,
     color,
     lineStyle: { width: 1.5, color },

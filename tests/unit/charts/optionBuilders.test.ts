@@ -36,14 +36,14 @@ describe('equityChartOption', () => {
     end: T + 9000,
   }
 
-  it('is a streaming chart: no animation, no symbols, LTTB sampling, stable series ids', () => {
+  it('is a streaming chart: no animation, no symbols, min-max sampling, stable series ids', () => {
     const option = equityChartOption(data, LIGHT_CHART_THEME)
     expect(option.animation).toBe(false)
     expect(seriesOf(option).map((s) => s.id)).toEqual(['equity', 'index'])
     for (const s of seriesOf(option)) {
       expect(s.type).toBe('line')
       expect(s.showSymbol).toBe(false)
-      expect(s.sampling).toBe('lttb')
+      expect(s.sampling).toBe('minmax')
       expect(s.animation).toBe(false)
     }
     expect(byId(option, 'equity').data).toEqual(data.equity)
@@ -185,7 +185,7 @@ describe('backtestChartOption', () => {
     expect((drawdown.data as [number, number][]).map(([, v]) => v)).toEqual([
       -0, -0.01, -0.02, -0.03, -0.04,
     ])
-    expect(seriesOf(option).every((s) => s.showSymbol === false && s.sampling === 'lttb')).toBe(
+    expect(seriesOf(option).every((s) => s.showSymbol === false && s.sampling === 'minmax')).toBe(
       true,
     )
   })
