@@ -2,7 +2,8 @@
 import { inject, type App, type InjectionKey } from 'vue'
 import { tokenProviderFor } from '@/config/authToken'
 import type { AppConfig } from '@/config/runtimeConfig'
-import { RealtimeClient, type RealtimeClientOptions, type RealtimeSource } from '@/realtime/realtimeClient'
+import { RealtimeClient, type RealtimeClientOptions } from '@/realtime/realtimeClient'
+import type { RealtimeSource } from '@/realtime/realtimeSource'
 import { canShareAcrossTabs, SharedRealtimeClient } from '@/realtime/sharedClient'
 
 export const REALTIME_CLIENT: InjectionKey<RealtimeSource> = Symbol('realtime-client')

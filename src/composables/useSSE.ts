@@ -13,7 +13,7 @@ import type { ChannelStatus } from '@/realtime/channelDiagnostics'
 import type { ConnectionState, Gap } from '@/realtime/connectionState'
 import { createFrameBatcher } from '@/realtime/frameBatcher'
 import type { Channel, EventOf } from '@/protocol/contract'
-import type { RealtimeSource } from '@/realtime/realtimeClient'
+import type { RealtimeSource } from '@/realtime/realtimeSource'
 import { useRealtimeClient } from './useRealtimeClient'
 
 export interface UseSSEOptions<C extends Channel> {

@@ -1,6 +1,6 @@
 // Runtime configuration: build-time defaults, overridden by `config.json` next to index.html.
 import * as v from 'valibot'
-import { DEFAULT_TRANSPORT, type TransportOptions } from '@/realtime/realtimeClient'
+import { DEFAULT_TRANSPORT, type TransportOptions } from '@/realtime/realtimeSource'
 import { CHANNELS, describeIssues, type Channel } from '@/protocol/contract'
 import { isAbsoluteUrl } from './resolveUrl'
 
@@ -54,6 +54,8 @@ const RuntimeConfigSchema = v.strictObject({
       backfillLimit: v.optional(positive),
       maxEventChars: v.optional(positive),
       shareAcrossTabs: v.optional(v.boolean()),
+      /** false: strict JSON only; Python dict text (`str(dict)`) is rejected instead of decoded. */
+      pythonLiterals: v.optional(v.boolean()),
     }),
   ),
   auth: v.optional(

@@ -173,7 +173,8 @@ export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string 
     .join('; ')
 }
 
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string }
+/** `syntax` is set when the text is not JSON at all (rather than JSON of the wrong shape). */
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string; syntax?: true }
 
 /** Parses raw `data` text as one JSON object; anything else is a reason, never an exception. */
 export function parseJsonObject(raw: string): ParseResult<Record<string, unknown>> {
@@ -181,7 +182,7 @@ export function parseJsonObject(raw: string): ParseResult<Record<string, unknown
   try {
     parsed = JSON.parse(raw)
   } catch (error) {
-    return { ok: false, reason: `data is not JSON (${(error as Error).message})` }
+    return { ok: false, reason: `data is not JSON (${(error as Error).message})`, syntax: true }
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return { ok: false, reason: 'data is not a JSON object' }

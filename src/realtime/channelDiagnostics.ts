@@ -14,6 +14,9 @@ export interface ChannelStatus {
   transport: 'multiplexed' | 'per-channel' | null
   lastEventId: string | null
   lastEventAt: number | null
+  /** Events of this channel that came on the wire: applied, rejected, repeated or unknown. */
+  arrived: number
+  /** Events applied to the stores. */
   received: number
   invalid: number
   unknown: number
@@ -26,7 +29,22 @@ export interface ChannelStatus {
   /** Gaps seen this session, newest last. */
   gaps: readonly GapRecord[]
   invalidEvents: readonly InvalidEvent[]
+  /** Set while events arrive but every one since the last applied event was rejected. */
+  rejecting: Rejecting | null
+  /** Things about this backend worth telling once (e.g. its payloads are Python text). */
+  notices: readonly string[]
 }
+
+export interface Rejecting {
+  /** Events rejected in a row, since the last applied one (or since the start). */
+  rejected: number
+  /** The newest rejection's reason. */
+  reason: string
+  since: number
+}
+
+/** Rejected events in a row that make a channel "rejecting" once it has applied anything. */
+export const REJECTING_AFTER = 3
 
 const KEEP_INVALID = 50
 const KEEP_GAPS = 20
@@ -36,7 +54,13 @@ export class ChannelDiagnostics {
   private transport: ChannelStatus['transport'] = null
   private lastEventId: string | null = null
   private lastEventAt: number | null = null
+  private arrived = 0
   private received = 0
+  private everApplied = false
+  private rejectedRun = 0
+  private rejectedSince = 0
+  private lastRejectReason = ''
+  private readonly notices: string[] = []
   private invalid = 0
   private unknown = 0
   private duplicates = 0
@@ -57,8 +81,21 @@ export class ChannelDiagnostics {
   /** One applied event: counted, timed, and its id (if any) is the channel's last. */
   countEvent(id: string | null): void {
     this.received += 1
+    this.everApplied = true
+    this.rejectedRun = 0
     this.lastEventAt = Date.now()
     if (id !== null) this.lastEventId = id
+  }
+
+  countArrival(): void {
+    this.arrived += 1
+  }
+
+  /** Records a notice once; true when it is new. */
+  addNotice(text: string): boolean {
+    if (this.notices.includes(text)) return false
+    this.notices.push(text)
+    return true
   }
 
   countDuplicate(): void {
@@ -80,6 +117,9 @@ export class ChannelDiagnostics {
 
   addInvalid(event: InvalidEvent): void {
     this.invalid += 1
+    if (this.rejectedRun === 0) this.rejectedSince = event.at
+    this.rejectedRun += 1
+    this.lastRejectReason = event.reason
     this.invalidEvents.push(event)
     if (this.invalidEvents.length > KEEP_INVALID) this.invalidEvents.shift()
   }
@@ -96,6 +136,12 @@ export class ChannelDiagnostics {
     this.gap = null
   }
 
+  private rejecting(): Rejecting | null {
+    const run = this.rejectedRun
+    if (run === 0 || (this.everApplied && run < REJECTING_AFTER)) return null
+    return { rejected: run, reason: this.lastRejectReason, since: this.rejectedSince }
+  }
+
   snapshot(): ChannelStatus {
     return {
       channel: this.channel,
@@ -103,6 +149,7 @@ export class ChannelDiagnostics {
       transport: this.transport,
       lastEventId: this.lastEventId,
       lastEventAt: this.lastEventAt,
+      arrived: this.arrived,
       received: this.received,
       invalid: this.invalid,
       unknown: this.unknown,
@@ -113,6 +160,8 @@ export class ChannelDiagnostics {
       gap: this.gap,
       gaps: this.gaps.map((gap) => ({ ...gap })),
       invalidEvents: [...this.invalidEvents],
+      rejecting: this.rejecting(),
+      notices: [...this.notices],
     }
   }
 }

@@ -1,6 +1,5 @@
 // The connection state machine's states and what a connection reports besides events.
 import type { InvalidEvent } from './eventDecoder'
-import type { Channel, ChannelEvent } from '@/protocol/contract'
 
 export type ConnectionState =
   | { phase: 'idle' }
@@ -24,16 +23,16 @@ export interface Gap {
   uncertain: boolean
 }
 
+/** What a stream reports besides its state; everything about one channel goes to its subscription. */
 export type ConnectionReport =
+  /** An invalid event of a channel this stream does not carry. */
   | { type: 'invalid'; value: InvalidEvent }
-  | { type: 'unknown'; channel: Channel | null; event: string }
-  | { type: 'duplicate'; channel: Channel; id: string }
-  | { type: 'gap'; channel: Channel; gap: Gap | null }
+  /** An unknown event type that names no channel this stream carries. */
+  | { type: 'unknown'; channel: null; event: string }
   | { type: 'error'; message: string }
   | { type: 'reconnect' }
 
 export interface ConnectionObserver {
-  onEvent(event: ChannelEvent): void
   onState(state: ConnectionState): void
   onReport(report: ConnectionReport): void
 }

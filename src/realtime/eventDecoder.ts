@@ -5,11 +5,15 @@ import {
   isChannel,
   isChannelEventType,
   parseJsonObject,
+  ResetSchema,
   validatePayload,
+  type ParseResult,
   type Channel,
   type ChannelEvent,
 } from '@/protocol/contract'
 import { MAX_ID_CHARS } from '@/protocol/limits'
+import { parsePythonLiteral } from '@/protocol/pythonLiteral'
+import * as v from 'valibot'
 
 /** Longest raw excerpt kept for an invalid event in diagnostics. */
 export const EXCERPT_CHARS = 200
@@ -26,7 +30,11 @@ export interface InvalidEvent {
 }
 
 export type DecodedMessage =
-  | { kind: 'event'; value: ChannelEvent }
+  /**
+   * `fingerprint` is a hash of the raw data, to tell a replay from a fresh event reusing an id in
+   * a new id epoch; `python`: the data was Python literal text (`str(dict)`), decoded.
+   */
+  | { kind: 'event'; value: ChannelEvent; fingerprint: number; python?: boolean }
   | { kind: 'connected' }
   | { kind: 'ping' }
   | { kind: 'reset'; channels: Channel[]; reason: string }
@@ -39,6 +47,8 @@ export interface StreamContext {
   channels: readonly Channel[]
   /** True on the multiplexed stream, where `data.channel` names the channel. */
   multiplexed: boolean
+  /** Decode data that is Python dict text (`str(dict)`) when it is not JSON (default true). */
+  pythonLiterals?: boolean
 }
 
 export function decodeMessage(message: EventSourceMessage, context: StreamContext): DecodedMessage {
@@ -71,23 +81,52 @@ export function decodeMessage(message: EventSourceMessage, context: StreamContex
     )
   }
   const json = parseJsonObject(message.data)
-  if (!json.ok) return reject(json.reason)
-  if (context.multiplexed && json.value.channel !== channel) {
-    return reject(`channel is ${JSON.stringify(json.value.channel)}, expected "${channel}"`)
+  const python = !json.ok && json.syntax === true && context.pythonLiterals !== false
+  const object = python ? parsePythonDict(message.data, json) : json
+  if (!object.ok) return reject(object.reason)
+  if (context.multiplexed && object.value.channel !== channel) {
+    return reject(`channel is ${JSON.stringify(object.value.channel)}, expected "${channel}"`)
   }
-  const payload = validatePayload(type, json.value)
+  const payload = validatePayload(type, object.value)
   if (!payload.ok) return reject(payload.reason)
   // The schema for `type` produced `payload.value`, so the pairing below holds.
-  return { kind: 'event', value: { channel, event: type, id, data: payload.value } as ChannelEvent }
+  const value = { channel, event: type, id, data: payload.value } as ChannelEvent
+  const fingerprint = fingerprintOf(message.data)
+  return python ? { kind: 'event', value, fingerprint, python } : { kind: 'event', value, fingerprint }
+}
+
+/** FNV-1a over the UTF-16 code units: cheap, and enough to tell two payloads apart. */
+export function fingerprintOf(text: string): number {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < text.length; i += 1) {
+    hash ^= text.charCodeAt(i)
+    hash = Math.imul(hash, 0x01000193)
+  }
+  return hash >>> 0
+}
+
+/** Data that is not JSON may be `str(dict)` from a Python backend: read it strictly, never eval. */
+function parsePythonDict(
+  raw: string,
+  json: ParseResult<Record<string, unknown>>,
+): ParseResult<Record<string, unknown>> {
+  if (json.ok) return json
+  const literal = parsePythonLiteral(raw)
+  if (!literal.ok) return { ok: false, reason: `${json.reason}; nor a Python dict: ${literal.reason}` }
+  const value = literal.value
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, reason: 'data is a Python literal but not a dict' }
+  }
+  return { ok: true, value: value as Record<string, unknown> }
 }
 
 function decodeReset(raw: string, context: StreamContext): DecodedMessage {
   const json = parseJsonObject(raw)
-  const data = json.ok ? json.value : {}
+  const object = json.ok || context.pythonLiterals === false ? json : parsePythonDict(raw, json)
+  const parsed = v.safeParse(ResetSchema, object.ok ? object.value : {})
+  const data = parsed.success ? parsed.output : {}
   const reason =
-    typeof data.reason === 'string'
-      ? excerpt(data.reason, REASON_CHARS)
-      : 'the server could not resume'
+    data.reason !== undefined ? excerpt(data.reason, REASON_CHARS) : 'the server could not resume'
   const named = data.channel
   // A reset that names no channel (or one this stream does not carry) concerns all of them.
   const channels =

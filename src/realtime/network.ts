@@ -1,5 +1,10 @@
 // Online/offline as the browser reports it; elsewhere (tests, workers without it) always online.
-import type { NetworkMonitor } from './streamConnection'
+
+export interface NetworkMonitor {
+  isOnline(): boolean
+  /** Calls back with the new state; returns the unsubscribe function. */
+  subscribe(listener: (online: boolean) => void): () => void
+}
 
 export function browserNetwork(): NetworkMonitor {
   const hasWindow = typeof window !== 'undefined' && typeof navigator !== 'undefined'

@@ -1,10 +1,12 @@
 // The multiplexer: one stream for every subscribed channel when the backend allows it, else one per channel.
 import { resolveEndpoint } from '@/config/resolveUrl'
+import { CHANNELS, type Channel } from '@/protocol/contract'
 import { fetchCapabilities, UNKNOWN_BACKEND, type BackendCapabilities } from './backendStatus'
-import { ChannelDiagnostics, type ChannelStatus } from './channelDiagnostics'
+import type { ChannelStatus } from './channelDiagnostics'
+import { ChannelSubscription } from './channelSubscription'
 import type { ConnectionObserver, ConnectionReport, ConnectionState } from './connectionState'
 import type { InvalidEvent } from './eventDecoder'
-import { browserNetwork } from './network'
+import { browserNetwork, type NetworkMonitor } from './network'
 import {
   DEFAULT_TRANSPORT,
   type ChannelListener,
@@ -13,21 +15,15 @@ import {
   type TransportMode,
   type TransportOptions,
 } from './realtimeSource'
-import { RecentIds } from './recentIds'
-import { CHANNELS, type Channel } from '@/protocol/contract'
 import {
   browserSessionStorage,
   createClientId,
   createSessionCursors,
+  type CursorStore,
   type StorageLike,
 } from './sessionCursors'
 import { describeError, type FetchLike } from './sseTransport'
-import {
-  StreamConnection,
-  type CursorStore,
-  type NetworkMonitor,
-  type StreamConnectionOptions,
-} from './streamConnection'
+import { StreamConnection, type StreamConnectionOptions } from './streamConnection'
 
 export interface RealtimeClientOptions {
   baseUrl: string
@@ -40,16 +36,12 @@ export interface RealtimeClientOptions {
   cursors?: CursorStore & { flush(): void }
   clientId?: string
   random?: () => number
+  /**
+   * The subscription object of each channel, when someone else owns them (a tab sharing one
+   * stream keeps them across leadership changes). By default this client owns its own.
+   */
+  subscriptions?: (channel: Channel) => ChannelSubscription
 }
-
-export {
-  DEFAULT_TRANSPORT,
-  type ChannelListener,
-  type RealtimeSource,
-  type TokenProvider,
-  type TransportMode,
-  type TransportOptions,
-} from './realtimeSource'
 
 const STATUS_PATH = '/api/v1/sse/status'
 
@@ -59,18 +51,13 @@ export class RealtimeClient implements RealtimeSource {
   private readonly fetchFn: FetchLike
   private readonly network: NetworkMonitor
   private readonly cursors: CursorStore & { flush(): void }
-  private readonly listeners = new Map<Channel, Set<ChannelListener>>()
-  private readonly diagnostics = new Map<Channel, ChannelDiagnostics>()
+  private readonly subscriptions = new Map<Channel, ChannelSubscription>()
   private readonly statusListeners = new Set<(channel: Channel) => void>()
   private readonly connections = new Map<string, StreamConnection>()
-  private readonly invalidLog: InvalidEvent[] = []
   private capabilities: BackendCapabilities | null = null
   private capabilitiesPending: Promise<BackendCapabilities> | null = null
   private lastProbe = 0
   private reprobing = false
-  /** Channels whose recent history this page has already shown (once per page life). */
-  private readonly contextClaimed = new Set<Channel>()
-  private readonly recent = new Map<Channel, RecentIds>()
   private reconcileQueued = false
   private paused = false
   private lastToken: string | null = null
@@ -85,23 +72,35 @@ export class RealtimeClient implements RealtimeSource {
     this.cursors =
       options.cursors ?? createSessionCursors(storage, options.baseUrl || 'same-origin')
     this.clientId = options.clientId ?? createClientId(storage)
-    for (const channel of CHANNELS) this.diagnostics.set(channel, new ChannelDiagnostics(channel))
+    for (const channel of CHANNELS) {
+      const subscription =
+        options.subscriptions?.(channel) ??
+        new ChannelSubscription(channel, this.cursors, () => this.notify(channel))
+      this.subscriptions.set(channel, subscription)
+    }
+  }
+
+  /** The one object that owns everything about `channel`. */
+  subscription(channel: Channel): ChannelSubscription {
+    return this.subscriptions.get(channel) as ChannelSubscription
   }
 
   subscribe(channel: Channel, listener: ChannelListener): () => void {
-    let set = this.listeners.get(channel)
-    if (!set) this.listeners.set(channel, (set = new Set()))
-    set.add(listener)
+    const remove = this.subscription(channel).addListener(listener)
     this.queueReconcile()
     return () => {
-      set.delete(listener)
-      if (set.size === 0) this.listeners.delete(channel)
+      remove()
       this.queueReconcile()
     }
   }
 
+  /** Opens or closes streams after listeners were added to or removed from a subscription directly. */
+  refreshSubscriptions(): void {
+    this.queueReconcile()
+  }
+
   status(channel: Channel): ChannelStatus {
-    return (this.diagnostics.get(channel) as ChannelDiagnostics).snapshot()
+    return this.subscription(channel).status()
   }
 
   onStatusChange(listener: (channel: Channel) => void): () => void {
@@ -111,7 +110,7 @@ export class RealtimeClient implements RealtimeSource {
 
   /** The newest invalid events across channels, newest last. */
   invalidEvents(): readonly InvalidEvent[] {
-    return this.invalidLog
+    return CHANNELS.flatMap((channel) => this.status(channel).invalidEvents).sort((a, b) => a.at - b.at)
   }
 
   get mode(): TransportMode | null {
@@ -137,7 +136,7 @@ export class RealtimeClient implements RealtimeSource {
 
   /** A store handler threw on one of `channel`'s events: shown in diagnostics, the stream goes on. */
   reportHandlerError(channel: Channel, error: unknown): void {
-    this.updateDiagnostics([channel], (d) => d.setError(`handler failed: ${describeError(error)}`))
+    this.subscription(channel).reportError(`handler failed: ${describeError(error)}`)
   }
 
   /** Writes pending cursors to storage now (the page is being hidden or unloaded). */
@@ -164,7 +163,7 @@ export class RealtimeClient implements RealtimeSource {
   private async reconcile(): Promise<void> {
     const capabilities = await this.loadCapabilities()
     if (this.closed || capabilities !== this.capabilities) return
-    const wanted = CHANNELS.filter((channel) => this.listeners.has(channel))
+    const wanted = CHANNELS.filter((channel) => this.subscription(channel).hasListeners)
     const desired = new Map<string, readonly Channel[]>()
     if (this.useMultiplex() && wanted.length > 0) desired.set(`mux:${wanted.join(',')}`, wanted)
     else if (!this.useMultiplex()) for (const channel of wanted) desired.set(channel, [channel])
@@ -243,13 +242,13 @@ export class RealtimeClient implements RealtimeSource {
     const path = multiplexed ? '/api/v1/sse/stream' : `/api/v1/sse/${channels[0]}`
     return {
       key: multiplexed ? 'mux' : (channels[0] as string),
-      channels,
+      subscriptions: channels.map((channel) => this.subscription(channel)),
       multiplexed,
-      streamUrl: (lastEventId) =>
+      streamUrl: (lastEventId, inQuery) =>
         resolveEndpoint(baseUrl, path, {
           channels: multiplexed ? channels : undefined,
           client_id: this.clientId,
-          last_event_id: transport.lastEventIdQuery ? lastEventId : undefined,
+          last_event_id: transport.lastEventIdQuery || inQuery ? lastEventId : undefined,
         }),
       historyUrl:
         capabilities.history > 0
@@ -271,18 +270,9 @@ export class RealtimeClient implements RealtimeSource {
       pollAfterFailures: transport.pollAfterFailures,
       pollIntervalMs: transport.pollIntervalMs,
       backfillLimit: capabilities.history > 0 ? transport.backfillLimit : 0,
-      recentIds: (channel) => {
-        let recent = this.recent.get(channel)
-        if (!recent) this.recent.set(channel, (recent = new RecentIds()))
-        return recent
-      },
-      claimContext: (channel) => {
-        if (this.contextClaimed.has(channel)) return false
-        this.contextClaimed.add(channel)
-        return true
-      },
       maxEventChars: transport.maxEventChars,
       resumeConfirmed: capabilities.history > 0,
+      pythonLiterals: transport.pythonLiterals,
       random: this.options.random,
     }
   }
@@ -295,13 +285,6 @@ export class RealtimeClient implements RealtimeSource {
     // A retired connection's late reports must not touch the channels it no longer carries.
     const current = () => this.connections.has(key) && !this.closed
     return {
-      onEvent: (event) => {
-        if (!current()) return
-        this.diagnostics.get(event.channel)?.countEvent(event.id)
-        const set = this.listeners.get(event.channel)
-        if (!set) return
-        for (const listener of set) listener(event)
-      },
       onState: (state: ConnectionState) => {
         if (!current()) return
         this.updateDiagnostics(channels, (d) => d.setState(state, mode))
@@ -318,23 +301,11 @@ export class RealtimeClient implements RealtimeSource {
 
   private applyReport(channels: readonly Channel[], report: ConnectionReport): void {
     switch (report.type) {
-      case 'duplicate':
-        this.diagnostics.get(report.channel)?.countDuplicate()
-        return
       case 'invalid':
-        this.invalidLog.push(report.value)
-        if (this.invalidLog.length > 100) this.invalidLog.shift()
-        this.updateDiagnostics(report.value.channel ? [report.value.channel] : channels, (d) =>
-          d.addInvalid(report.value),
-        )
+        this.subscription(report.value.channel ?? (channels[0] as Channel)).reject(report.value, 'live')
         return
       case 'unknown':
-        this.updateDiagnostics(report.channel ? [report.channel] : channels, (d) =>
-          d.countUnknown(),
-        )
-        return
-      case 'gap':
-        this.updateDiagnostics([report.channel], (d) => d.setGap(report.gap))
+        this.updateDiagnostics(channels, (d) => d.countUnknown())
         return
       case 'error':
         this.updateDiagnostics(channels, (d) => d.setError(report.message))
@@ -347,14 +318,16 @@ export class RealtimeClient implements RealtimeSource {
 
   private updateDiagnostics(
     channels: readonly Channel[],
-    change: (d: ChannelDiagnostics) => void,
+    change: (d: ChannelSubscription['diagnostics']) => void,
   ): void {
     for (const channel of channels) {
-      const diagnostics = this.diagnostics.get(channel)
-      if (!diagnostics) continue
-      change(diagnostics)
-      for (const listener of this.statusListeners) listener(channel)
+      change(this.subscription(channel).diagnostics)
+      this.notify(channel)
     }
+  }
+
+  private notify(channel: Channel): void {
+    for (const listener of this.statusListeners) listener(channel)
   }
 
   private async authHeaders(): Promise<Record<string, string>> {

@@ -20,6 +20,8 @@ export interface TransportOptions {
   maxEventChars: number
   /** Let one tab hold the stream and relay it to the other tabs of this browser. */
   shareAcrossTabs: boolean
+  /** Decode payloads that are Python dict text (`str(dict)` from sse-starlette) instead of JSON. */
+  pythonLiterals: boolean
 }
 
 export const DEFAULT_TRANSPORT: TransportOptions = {
@@ -34,6 +36,7 @@ export const DEFAULT_TRANSPORT: TransportOptions = {
   backfillLimit: 200,
   maxEventChars: CLIENT_MAX_EVENT_CHARS,
   shareAcrossTabs: true,
+  pythonLiterals: true,
 }
 
 /** Supplies a bearer token for each attempt; null means none. */

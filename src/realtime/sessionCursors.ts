@@ -1,5 +1,10 @@
 // Keeps last event ids in memory and mirrors them to sessionStorage, so a reload resumes where it stopped.
-import type { CursorStore } from './streamConnection'
+
+/** Last event ids by key; setting '' forgets one (an empty `id:` field resets the last event id). */
+export interface CursorStore {
+  get(key: string): string | null
+  set(key: string, value: string): void
+}
 
 export interface StorageLike {
   getItem(key: string): string | null
@@ -34,7 +39,7 @@ export function createSessionCursors(
   return {
     get(key) {
       const known = values.get(key)
-      if (known !== undefined) return known
+      if (known !== undefined) return known || null
       let stored: string | null = null
       try {
         stored = storage?.getItem(storageKey(key)) ?? null

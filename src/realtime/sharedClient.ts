@@ -1,20 +1,19 @@
 // One stream per browser: a leader tab (Web Locks) holds the connection and relays it to the others.
-import { ChannelDiagnostics, type ChannelStatus } from './channelDiagnostics'
-import type { InvalidEvent } from './eventDecoder'
-import { CHANNELS, type Channel, type ChannelEvent } from '@/protocol/contract'
 import { resolveEndpoint } from '@/config/resolveUrl'
+import { CHANNELS, type Channel, type ChannelEvent } from '@/protocol/contract'
+import { ChannelDiagnostics, type ChannelStatus } from './channelDiagnostics'
+import { ChannelSubscription } from './channelSubscription'
+import type { InvalidEvent } from './eventDecoder'
 import { fetchHistory } from './historyClient'
+import { RealtimeClient, type RealtimeClientOptions } from './realtimeClient'
 import {
   DEFAULT_TRANSPORT,
-  RealtimeClient,
   type ChannelListener,
-  type RealtimeClientOptions,
   type RealtimeSource,
   type TransportMode,
-} from './realtimeClient'
-import { RecentIds } from './recentIds'
-import { browserSessionStorage, createSessionCursors } from './sessionCursors'
-import type { CursorStore } from './streamConnection'
+} from './realtimeSource'
+import { browserSessionStorage, createSessionCursors, type CursorStore } from './sessionCursors'
+import { describeError } from './sseTransport'
 import { TabChannel, type TabMessage } from './tabMessages'
 
 export type TabRole = 'solo' | 'leader' | 'follower'
@@ -40,18 +39,18 @@ export class SharedRealtimeClient implements RealtimeSource {
   private inner: RealtimeClient | null = null
   private readonly bus: TabChannel
   private readonly cursors: CursorStore & { flush(): void }
-  private readonly listeners = new Map<Channel, Set<ChannelListener>>()
-  private readonly innerSubscriptions = new Map<Channel, () => void>()
+  /** This tab's subscription objects: they outlive leadership changes, so cursors and filters do. */
+  private readonly subscriptions = new Map<Channel, ChannelSubscription>()
+  /** The leader's relay listener per channel some tab wants. */
+  private readonly relays = new Map<Channel, () => void>()
   private readonly wants = new Map<string, { channels: Channel[]; at: number }>()
-  private readonly recent = new Map<Channel, RecentIds>()
-  /** Channels whose recent history this tab has read, and relayed events held meanwhile. */
-  private readonly restored = new Set<Channel>()
-  private readonly held = new Map<Channel, ChannelEvent[]>()
+  /** The leader's id epoch per channel, as last relayed: a change means ids restarted. */
+  private readonly relayedEpochs = new Map<Channel, number>()
   private readonly statusListeners = new Set<(channel: Channel) => void>()
   private statuses: Partial<Record<Channel, ChannelStatus>> = {}
   private remoteMode: TransportMode | null = null
   private localError: { channel: Channel; message: string } | null = null
-  private outbox: { events: ChannelEvent[]; cursors: Record<string, string> } | null = null
+  private outbox: Outbox | null = null
   private statusQueued = false
   private leaderTab: string | null = null
   private lastLeaderBeat = 0
@@ -72,6 +71,9 @@ export class SharedRealtimeClient implements RealtimeSource {
       },
       flush: () => local.flush(),
     }
+    for (const channel of CHANNELS) {
+      this.subscriptions.set(channel, new ChannelSubscription(channel, this.cursors, () => this.notify(channel)))
+    }
     this.bus = new TabChannel(`rtm:${options.baseUrl || 'same-origin'}`, (message) => this.onMessage(message))
     this.timers.push(setInterval(() => this.beat(), LEADER_BEAT_MS))
     this.timers.push(setInterval(() => this.announceWants(), WANT_BEAT_MS))
@@ -88,16 +90,22 @@ export class SharedRealtimeClient implements RealtimeSource {
   }
 
   subscribe(channel: Channel, listener: ChannelListener): () => void {
-    let set = this.listeners.get(channel)
-    if (!set) this.listeners.set(channel, (set = new Set()))
-    set.add(listener)
-    if (!this.restored.has(channel)) void this.restoreContext(channel)
+    const subscription = this.subscription(channel)
+    const remove = subscription.addListener(listener)
+    if (this.roleNow !== 'leader' && subscription.claimContext()) void this.restoreContext(subscription)
     this.wantsChanged()
     return () => {
-      set.delete(listener)
-      if (set.size === 0) this.listeners.delete(channel)
+      remove()
       this.wantsChanged()
     }
+  }
+
+  private subscription(channel: Channel): ChannelSubscription {
+    return this.subscriptions.get(channel) as ChannelSubscription
+  }
+
+  private wanted(): Channel[] {
+    return CHANNELS.filter((channel) => this.subscription(channel).hasListeners)
   }
 
   status(channel: Channel): ChannelStatus {
@@ -118,7 +126,7 @@ export class SharedRealtimeClient implements RealtimeSource {
 
   reportHandlerError(channel: Channel, error: unknown): void {
     if (this.inner) return this.inner.reportHandlerError(channel, error)
-    this.localError = { channel, message: `handler failed: ${error instanceof Error ? error.message : String(error)}` }
+    this.localError = { channel, message: `handler failed: ${describeError(error)}` }
     this.notify(channel)
   }
 
@@ -177,11 +185,12 @@ export class SharedRealtimeClient implements RealtimeSource {
     this.roleNow = 'leader'
     this.leaderTab = this.tabId
     this.cursors.flush()
-    this.inner = new RealtimeClient({ ...this.options, cursors: this.cursors })
-    this.inner.onStatusChange((channel) => {
-      this.notify(channel)
-      this.queueStatusBroadcast()
+    this.inner = new RealtimeClient({
+      ...this.options,
+      cursors: this.cursors,
+      subscriptions: (channel) => this.subscription(channel),
     })
+    this.inner.onStatusChange((channel) => this.notify(channel))
     this.beat()
     this.reconcile()
     for (const channel of CHANNELS) this.notify(channel)
@@ -191,8 +200,8 @@ export class SharedRealtimeClient implements RealtimeSource {
     if (this.roleNow !== 'leader') return
     this.flushOutbox()
     this.roleNow = 'follower'
-    this.innerSubscriptions.forEach((off) => off())
-    this.innerSubscriptions.clear()
+    this.relays.forEach((off) => off())
+    this.relays.clear()
     this.inner?.close()
     this.inner = null
     this.leaderTab = null
@@ -200,58 +209,70 @@ export class SharedRealtimeClient implements RealtimeSource {
     this.releaseLock = null
   }
 
-  /** The leader subscribes the union of what all tabs want; one relay per channel. */
+  /**
+   * The leader's streams carry the union of what all tabs want: this tab's listeners sit on the
+   * subscription objects; other tabs' wants get one relay listener per channel. The relay adds
+   * nothing of its own: events arrive already validated, filtered and in order.
+   */
   private reconcile(): void {
     if (!this.inner) return
     const now = Date.now()
-    const wanted = new Set<Channel>(this.listeners.keys())
+    const others = new Set<Channel>()
     for (const [tab, want] of this.wants) {
       if (now - want.at > WANT_BEAT_MS * 3) this.wants.delete(tab)
-      else want.channels.forEach((channel) => wanted.add(channel))
+      else want.channels.forEach((channel) => others.add(channel))
     }
-    for (const [channel, off] of this.innerSubscriptions) {
-      if (wanted.has(channel)) continue
+    for (const [channel, off] of this.relays) {
+      if (others.has(channel)) continue
       off()
-      this.innerSubscriptions.delete(channel)
+      this.relays.delete(channel)
     }
-    for (const channel of wanted) {
-      if (this.innerSubscriptions.has(channel)) continue
-      const off = (this.inner as RealtimeClient).subscribe(channel, (event) => {
-        this.deliverLocal(event)
-        if (this.relaying()) this.queueOutbox().events.push(event)
-      })
-      this.innerSubscriptions.set(channel, off)
+    for (const channel of others) {
+      if (this.relays.has(channel)) continue
+      const subscription = this.subscription(channel)
+      this.relays.set(
+        channel,
+        subscription.addListener((event) => {
+          if (!this.relaying()) return
+          const outbox = this.queueOutbox()
+          outbox.events.push(event)
+          outbox.epochs[channel] = subscription.epoch
+        }),
+      )
     }
+    this.inner.refreshSubscriptions()
   }
 
   /**
    * A follower only hears what the leader relays from now on; its stores start empty, so it reads
-   * the channel's recent history itself, holding relayed events until that is applied.
+   * the channel's recent history itself (the same catch-up as a stream's), holding relayed events
+   * until that is applied.
    */
-  private async restoreContext(channel: Channel): Promise<void> {
-    this.restored.add(channel)
+  private async restoreContext(subscription: ChannelSubscription): Promise<void> {
     const limit = this.options.transport?.backfillLimit ?? DEFAULT_TRANSPORT.backfillLimit
     if (limit <= 0) return
-    this.held.set(channel, [])
-    try {
-      const token = await this.options.token?.()
-      const result = await fetchHistory({
-        fetch: this.options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
-        url: (query) =>
-          resolveEndpoint(this.options.baseUrl, `/api/v1/sse/${channel}/history`, { limit: query.limit }),
-        headers: token ? { Authorization: `Bearer ${token}` } : {},
-        channel,
-        after: null,
-        limit,
-      })
-      for (const message of result.messages) if (message.kind === 'event') this.deliverLocal(message.value, true)
-    } catch {
-      // No history here (an older backend) or it failed: live events alone, as without tabs.
-    } finally {
-      const held = this.held.get(channel) ?? []
-      this.held.delete(channel)
-      for (const event of held) this.deliverLocal(event)
-    }
+    const { channel } = subscription
+    await subscription.catchUp(
+      {
+        read: async (after) => {
+          const token = await this.options.token?.()
+          return fetchHistory({
+            fetch: this.options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+            url: (query) =>
+              resolveEndpoint(this.options.baseUrl, `/api/v1/sse/${channel}/history`, {
+                after: query.after,
+                limit: query.limit,
+              }),
+            headers: token ? { Authorization: `Bearer ${token}` } : {},
+            channel,
+            after,
+            limit,
+          })
+        },
+        current: () => !this.closed,
+      },
+      null,
+    )
   }
 
   /** Relaying costs a copy per event: only worth it while another tab has said it is there. */
@@ -259,24 +280,9 @@ export class SharedRealtimeClient implements RealtimeSource {
     return this.roleNow === 'leader' && this.wants.size > 0
   }
 
-  private deliverLocal(event: ChannelEvent, bypassHold = false): void {
-    const held = this.held.get(event.channel)
-    if (held && !bypassHold) {
-      held.push(event)
-      return
-    }
-    if (event.id !== null) {
-      let recent = this.recent.get(event.channel)
-      if (!recent) this.recent.set(event.channel, (recent = new RecentIds()))
-      if (!recent.add(event.id)) return
-    }
-    const set = this.listeners.get(event.channel)
-    if (set) for (const listener of set) listener(event)
-  }
-
-  private queueOutbox(): { events: ChannelEvent[]; cursors: Record<string, string> } {
+  private queueOutbox(): Outbox {
     if (!this.outbox) {
-      this.outbox = { events: [], cursors: {} }
+      this.outbox = { events: [], cursors: {}, epochs: {} }
       queueMicrotask(() => this.flushOutbox())
     }
     return this.outbox
@@ -333,7 +339,7 @@ export class SharedRealtimeClient implements RealtimeSource {
 
   private announceWants(): void {
     if (this.closed) return
-    this.bus.post({ type: 'want', tab: this.tabId, channels: [...this.listeners.keys()] })
+    this.bus.post({ type: 'want', tab: this.tabId, channels: this.wanted() })
   }
 
   private onMessage(message: TabMessage): void {
@@ -355,7 +361,12 @@ export class SharedRealtimeClient implements RealtimeSource {
         if (this.roleNow === 'leader') return
         this.lastLeaderBeat = Date.now()
         for (const [key, value] of Object.entries(message.cursors)) this.cursors.set(key, value)
-        for (const event of message.events) this.deliverLocal(event)
+        for (const [channel, epoch] of Object.entries(message.epochs) as [Channel, number][]) {
+          // The leader's ids restarted (a new epoch there): this tab's filter must forget too.
+          if (this.relayedEpochs.get(channel) !== epoch) this.subscription(channel).startEpoch()
+          this.relayedEpochs.set(channel, epoch)
+        }
+        for (const event of message.events) this.subscription(event.channel).deliver(event, 'relay')
         return
       case 'status':
         if (this.roleNow === 'leader') return
@@ -372,7 +383,14 @@ export class SharedRealtimeClient implements RealtimeSource {
 
   private notify(channel: Channel): void {
     for (const listener of this.statusListeners) listener(channel)
+    if (this.roleNow === 'leader') this.queueStatusBroadcast()
   }
+}
+
+interface Outbox {
+  events: ChannelEvent[]
+  cursors: Record<string, string>
+  epochs: Partial<Record<Channel, number>>
 }
 
 /** What a follower shows before the leader's first status: nothing yet, connecting. */

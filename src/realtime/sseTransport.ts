@@ -61,6 +61,8 @@ export interface StreamHandlers {
   /** Any byte arrived: the link is alive (pings included). */
   onActivity(): void
   onMessage(message: EventSourceMessage): void
+  /** A block set the last event id ('' resets it), whether or not it dispatched an event. */
+  onId(id: string): void
   onRetry(ms: number): void
   onOversize(error: ParseError): void
 }
@@ -76,8 +78,9 @@ export async function readStream(
   maxEventChars: number,
 ): Promise<void> {
   const feeder = new LineFeeder(handlers, maxEventChars)
-  // The streaming decoder keeps a multi-byte character split across chunks whole.
-  const decoder = new TextDecoder('utf-8')
+  // The streaming decoder keeps a multi-byte character split across chunks whole. The parser strips
+  // the one leading BOM the spec allows: the decoder must not strip another.
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true })
   const reader = body.getReader()
   try {
     for (;;) {
@@ -111,6 +114,7 @@ class LineFeeder {
     this.parser = createParser({
       maxBufferSize: maxChars,
       onEvent: handlers.onMessage,
+      onId: handlers.onId,
       onRetry: handlers.onRetry,
       onError: (error) => {
         if (error.type === 'max-buffer-size-exceeded') this.startSkipping(error)

@@ -1,36 +1,33 @@
 // One logical SSE stream (one channel, or several multiplexed): reconnects, watchdog, resume, polling.
 import type { EventSourceMessage } from 'eventsource-parser'
-import { backoffDelay, type BackoffOptions } from './backoff'
-import { ChannelFeed } from './channelFeed'
-import type { ConnectionObserver, ConnectionState } from './connectionState'
-import { MAX_ID_CHARS } from '@/protocol/limits'
-import { decodeMessage } from './eventDecoder'
 import type { Channel } from '@/protocol/contract'
-import type { RecentIds } from './recentIds'
+import { MAX_ID_CHARS } from '@/protocol/limits'
+import { backoffDelay, type BackoffOptions } from './backoff'
+import type { CatchUpContext, ChannelSubscription } from './channelSubscription'
+import type { ConnectionObserver, ConnectionState } from './connectionState'
+import { decodeMessage, type DecodedMessage, type StreamContext } from './eventDecoder'
+import { fetchHistory } from './historyClient'
+import type { NetworkMonitor } from './network'
+import type { CursorStore } from './sessionCursors'
 import { describeError, openStream, readStream, type FetchLike } from './sseTransport'
 import { createWaiter } from './wait'
 
 /** A server's `retry:` or Retry-After is honoured up to an hour (timers cannot wait ~25 days). */
 const MAX_SERVER_DELAY_MS = 3_600_000
-
-export interface CursorStore {
-  get(key: string): string | null
-  set(key: string, value: string): void
-}
-
-export interface NetworkMonitor {
-  isOnline(): boolean
-  /** Calls back with the new state; returns the unsubscribe function. */
-  subscribe(listener: (online: boolean) => void): () => void
-}
+/** Most events a history page asks for when catching up. */
+const CATCH_UP_PAGE = 500
 
 export interface StreamConnectionOptions {
   /** Names this stream's cursor in storage ("mux" or the channel). */
   key: string
-  channels: readonly Channel[]
+  /** The channels this stream carries, each with its one subscription object. */
+  subscriptions: readonly ChannelSubscription[]
   multiplexed: boolean
-  /** Builds the stream URL for an attempt, given the last event id to resume after. */
-  streamUrl(lastEventId: string | null): string
+  /**
+   * Builds the stream URL for an attempt, given the last event id to resume after; `inQuery` is
+   * true when that id cannot travel as a header and must go in `last_event_id`.
+   */
+  streamUrl(lastEventId: string | null, inQuery: boolean): string
   /** Builds a history URL, or null when the backend has no history. */
   historyUrl: ((channel: Channel, query: { after: string | null; limit: number }) => string) | null
   /** Headers for each attempt, rebuilt every time (a token may have changed). */
@@ -50,14 +47,12 @@ export interface StreamConnectionOptions {
   pollIntervalMs: number
   /** Newest events fetched for a channel that has no cursor yet; 0 for none. */
   backfillLimit: number
-  /** The ids seen on a channel, shared by every connection that carries it in this page. */
-  recentIds(channel: Channel): RecentIds
-  /** True the first time it is asked for a channel in this page's life: restore recent context. */
-  claimContext(channel: Channel): boolean
   /** Largest event accepted, in characters; a larger one is skipped and reported. */
   maxEventChars: number
   /** True when the backend is known to resume after Last-Event-ID (or to say `reset`). */
   resumeConfirmed: boolean
+  /** Decode payloads that are Python dict text instead of JSON. */
+  pythonLiterals: boolean
   random?: () => number
 }
 
@@ -79,17 +74,21 @@ export class StreamConnection {
   private pollingReason = ''
   private streamState: ConnectionState = { phase: 'idle' }
   private readonly waiter = createWaiter()
-  private readonly feed: ChannelFeed
+  private readonly context: StreamContext
+  private readonly byChannel = new Map<Channel, ChannelSubscription>()
   private unsubscribeNetwork: (() => void) | null = null
 
   constructor(private readonly options: StreamConnectionOptions) {
     this.lastEventId = options.cursors.get(`stream:${options.key}`)
-    this.feed = new ChannelFeed({
-      ...options,
-      onStreamCursor: (id) => this.setStreamCursor(id),
-      generation: () => this.generation,
-      stopped: () => this.stopped,
-    })
+    for (const subscription of options.subscriptions) this.byChannel.set(subscription.channel, subscription)
+    this.context = {
+      channels: options.subscriptions.map((subscription) => subscription.channel),
+      multiplexed: options.multiplexed,
+      pythonLiterals: options.pythonLiterals,
+    }
+    // One channel per stream: its ids are the stream's, whether they came live or from history.
+    const single = options.multiplexed ? undefined : options.subscriptions[0]
+    single?.followStreamCursor((id) => this.setStreamCursor(id))
   }
 
   start(): void {
@@ -106,6 +105,7 @@ export class StreamConnection {
   close(reason = 'closed'): void {
     if (this.stopped) return
     this.stopped = true
+    if (!this.options.multiplexed) this.options.subscriptions[0]?.followStreamCursor(null)
     this.unsubscribeNetwork?.()
     this.abortAttempt()
     this.waiter.wake()
@@ -202,13 +202,16 @@ export class StreamConnection {
     } catch (error) {
       return { kind: 'failed', reason: `could not get credentials: ${describeError(error)}` }
     }
-    if (this.lastEventId !== null) headers['Last-Event-ID'] = this.lastEventId
     const sentCursor = this.lastEventId
+    // An id that is not a valid header value (any character beyond Latin-1) would make fetch throw
+    // on every attempt: it travels URL-encoded as `last_event_id`, which the contract offers.
+    const inQuery = sentCursor !== null && !isHeaderValue(sentCursor)
+    if (sentCursor !== null && !inQuery) headers['Last-Event-ID'] = sentCursor
     let outcome
     try {
       outcome = await openStream(
         this.options.fetch,
-        this.options.streamUrl(this.lastEventId),
+        this.options.streamUrl(sentCursor, inQuery),
         headers,
         controller.signal,
       )
@@ -260,6 +263,11 @@ export class StreamConnection {
           onMessage: (message) => {
             if (isCurrent()) this.onMessage(message)
           },
+          onId: (id) => {
+            // An empty id resets the last event id: the next attempt sends none. An absurd one
+            // would become the Last-Event-ID of every reconnect: it never becomes a cursor.
+            if (isCurrent() && id.length <= MAX_ID_CHARS) this.setStreamCursor(id)
+          },
           onRetry: (ms) => {
             if (isCurrent()) this.serverRetryMs = Math.min(ms, MAX_SERVER_DELAY_MS)
           },
@@ -297,15 +305,107 @@ export class StreamConnection {
     this.stopPolling()
     this.streamFailures = 0
     this.setState({ phase: 'open', since: Date.now() })
-    this.feed.opened(sentCursor)
+    const { historyUrl, backfillLimit, resumeConfirmed } = this.options
+    const history = historyUrl !== null && backfillLimit > 0
+    for (const subscription of this.options.subscriptions) {
+      // A backend that does not confirm resuming may have restarted its ids (1, 2, 3… per
+      // connection): a new epoch, so none of its fresh events is dropped as a repeat.
+      if (!resumeConfirmed) subscription.startEpoch()
+      const firstInPage = history && subscription.claimContext()
+      const cursor = subscription.cursor
+      if (cursor === null) {
+        if (history) void subscription.catchUp(this.catchUpVia(subscription.channel), null)
+      } else if (firstInPage) {
+        // A reload: the stores start empty, so bring back recent context, not only what is new.
+        void subscription.catchUp(this.catchUpVia(subscription.channel), null, null, cursor)
+      } else if (sentCursor === null && historyUrl) {
+        // The stream starts fresh but this channel has a cursor (it came from history): fill in.
+        void subscription.catchUp(this.catchUpVia(subscription.channel), cursor)
+      } else if (sentCursor === null || !resumeConfirmed) {
+        subscription.reportGap({
+          since: Date.now(),
+          reason: 'the backend does not confirm resuming; events may be missing',
+          uncertain: true,
+        })
+      }
+    }
   }
 
   private onMessage(message: EventSourceMessage): void {
-    // An absurd id would become the Last-Event-ID of every reconnect: never make it a cursor.
-    if (message.id !== undefined && message.id.length <= MAX_ID_CHARS)
-      this.setStreamCursor(message.id)
-    const context = { channels: this.options.channels, multiplexed: this.options.multiplexed }
-    this.feed.handle(decodeMessage(message, context), false)
+    this.route(decodeMessage(message, this.context), 'live')
+  }
+
+  private route(decoded: DecodedMessage, source: 'live' | 'history'): void {
+    switch (decoded.kind) {
+      case 'event':
+        this.byChannel.get(decoded.value.channel)?.handle(decoded, source)
+        return
+      case 'invalid': {
+        const subscription = this.byChannel.get(decoded.value.channel as Channel)
+        if (subscription) subscription.handle(decoded, source)
+        else this.options.observer.onReport({ type: 'invalid', value: decoded.value })
+        return
+      }
+      case 'unknown': {
+        const subscription = decoded.channel === null ? undefined : this.byChannel.get(decoded.channel)
+        if (subscription) subscription.handle(decoded, source)
+        else this.options.observer.onReport({ type: 'unknown', channel: null, event: decoded.event })
+        return
+      }
+      case 'reset':
+        for (const channel of decoded.channels) {
+          const subscription = this.byChannel.get(channel)
+          if (!subscription) continue
+          // The backend could not continue the stream: ids after this are a new epoch.
+          subscription.startEpoch()
+          subscription.reportGap({ since: Date.now(), reason: decoded.reason, uncertain: false })
+          if (this.options.historyUrl) {
+            void subscription.catchUp(this.catchUpVia(channel), subscription.cursor, decoded.reason)
+          }
+        }
+        return
+      case 'connected':
+      case 'ping':
+        return
+    }
+  }
+
+  private catchUpVia(channel: Channel): CatchUpContext {
+    const generation = this.generation
+    return {
+      read: (after) => this.readHistory(channel, after),
+      current: () => !this.stopped && generation === this.generation,
+    }
+  }
+
+  private async readHistory(channel: Channel, after: string | null) {
+    const historyUrl = this.options.historyUrl
+    if (!historyUrl) throw new Error('this backend has no history')
+    return fetchHistory({
+      fetch: this.options.fetch,
+      url: (query) => historyUrl(channel, query),
+      headers: await this.options.headers(),
+      channel,
+      after,
+      limit: after === null ? this.options.backfillLimit : CATCH_UP_PAGE,
+    })
+  }
+
+  /** Reads what each channel missed since its cursor; false when a read failed. */
+  private async pollOnce(): Promise<boolean> {
+    let ok = true
+    for (const subscription of this.options.subscriptions) {
+      if (subscription.catchingUp) continue
+      try {
+        const result = await this.readHistory(subscription.channel, subscription.cursor)
+        if (this.stopped) return ok
+        for (const message of result.messages) this.route(message, 'history')
+      } catch (error) {
+        ok = false
+        this.options.observer.onReport({ type: 'error', message: describeError(error) })
+      }
+    }
+    return ok
   }
 
   private maybeStartPolling(reason: string): void {
@@ -318,7 +418,7 @@ export class StreamConnection {
 
   private async pollLoop(): Promise<void> {
     while (this.polling && !this.stopped) {
-      const ok = await this.feed.pollOnce()
+      const ok = await this.pollOnce()
       if (!this.polling || this.stopped) return
       if (ok !== this.pollOk) {
         this.pollOk = ok
@@ -335,7 +435,7 @@ export class StreamConnection {
   }
 
   private setStreamCursor(id: string): void {
-    this.lastEventId = id
+    this.lastEventId = id === '' ? null : id
     this.options.cursors.set(`stream:${this.options.key}`, id)
   }
 
@@ -360,4 +460,9 @@ export class StreamConnection {
     this.state = state
     this.options.observer.onState(state)
   }
+}
+
+/** True when `value` can be sent as an HTTP header value (Latin-1, no line breaks or NUL). */
+function isHeaderValue(value: string): boolean {
+  return /^[\u0020-\u007e\u0080-\u00ff\t]*$/.test(value) && value.trim() === value
 }

@@ -1,7 +1,7 @@
 // Messages between the tabs of one browser that share a stream, over a BroadcastChannel.
 import type { ChannelStatus } from './channelDiagnostics'
 import type { Channel, ChannelEvent } from '@/protocol/contract'
-import type { TransportMode } from './realtimeClient'
+import type { TransportMode } from './realtimeSource'
 
 export type TabMessage =
   /** Every tab, every second and on change: the channels it shows. */
@@ -10,7 +10,14 @@ export type TabMessage =
   /** The leader's heartbeat. */
   | { type: 'leader'; tab: string }
   /** Validated events in stream order, and every cursor that moved with them. */
-  | { type: 'events'; tab: string; events: ChannelEvent[]; cursors: Record<string, string> }
+  | {
+      type: 'events'
+      tab: string
+      events: ChannelEvent[]
+      cursors: Record<string, string>
+      /** The leader's id epoch of each channel in `events`. */
+      epochs: Partial<Record<Channel, number>>
+    }
   | { type: 'status'; tab: string; statuses: Partial<Record<Channel, ChannelStatus>>; mode: TransportMode | null }
   /** A follower asks the leader to retry now. */
   | { type: 'retry'; tab: string }

@@ -24,6 +24,7 @@ async function parse(chunks: Uint8Array[], maxEventChars = 1_000_000) {
       onMessage: (message) => messages.push({ ...message }),
       onRetry: (ms) => retries.push(ms),
       onOversize: () => (oversize += 1),
+      onId: () => {},
     },
     maxEventChars,
   )

@@ -39,6 +39,7 @@ async function parse(body: ReadableStream<Uint8Array>, maxEventChars: number): P
       onMessage: (message) => parsed.messages.push({ ...message }),
       onRetry: (ms) => parsed.retries.push(ms),
       onOversize: () => (parsed.oversize += 1),
+      onId: () => {},
     },
     maxEventChars,
   )

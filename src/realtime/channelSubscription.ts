@@ -1,0 +1,224 @@
+// One channel's whole state: listeners, cursor, id epoch, repeat filter, held events, catch-up, diagnostics.
+//
+// Streams only route decoded messages here; a cross-tab leader only relays what comes out. An id is
+// comparable only with ids of the same epoch: when a backend cannot prove it continued the stream
+// (it does not confirm resuming, or it said `reset`), a new epoch starts with an empty repeat
+// filter, so fresh events whose ids restart at 1 are applied, never dropped as repeats.
+import type { Channel, ChannelEvent } from '@/protocol/contract'
+import { ChannelDiagnostics, type ChannelStatus } from './channelDiagnostics'
+import type { Gap } from './connectionState'
+import type { DecodedMessage, InvalidEvent } from './eventDecoder'
+import type { HistoryResult } from './historyClient'
+import type { ChannelListener } from './realtimeSource'
+import { RecentIds } from './recentIds'
+import type { CursorStore } from './sessionCursors'
+import { describeError } from './sseTransport'
+
+/**
+ * Where a message came from: the live stream, a history read, the leader tab's relay, or the
+ * held queue of live events released after a catch-up.
+ */
+export type MessageSource = 'live' | 'history' | 'relay' | 'held'
+
+/** What a catch-up needs from the connection that asks for it. */
+export interface CatchUpContext {
+  /** Reads history after `after` (null: the newest page). */
+  read(after: string | null): Promise<HistoryResult>
+  /** False once the connection that asked was replaced or closed: its answer is then dropped. */
+  current(): boolean
+}
+
+export const PYTHON_TEXT_NOTICE =
+  'payloads are Python dict text, not JSON — decoded; send `json.dumps(data)` from the backend'
+
+export class ChannelSubscription {
+  readonly diagnostics: ChannelDiagnostics
+  private readonly listeners = new Set<ChannelListener>()
+  private cursorValue: string | null
+  private recent = new RecentIds()
+  /** The previous epoch's ids: a replay of one of its events (same id, same payload) is a repeat. */
+  private previous: RecentIds | null = null
+  private epochValue = 0
+  /** Live events held back while history for this channel is being read. */
+  private held: { event: ChannelEvent; fingerprint: number | undefined }[] | null = null
+  private contextClaimed = false
+  /** Called with each applied id where the channel's ids are also its stream's (one channel per stream). */
+  private streamCursorHook: ((id: string) => void) | null = null
+
+  constructor(
+    readonly channel: Channel,
+    private readonly cursors: CursorStore,
+    /** Told when status-worthy things change (not on every event). */
+    private readonly notify: () => void,
+  ) {
+    this.diagnostics = new ChannelDiagnostics(channel)
+    this.cursorValue = cursors.get(this.cursorKey)
+  }
+
+  private get cursorKey(): string {
+    return `channel:${this.channel}`
+  }
+
+  get cursor(): string | null {
+    return this.cursorValue
+  }
+
+  get epoch(): number {
+    return this.epochValue
+  }
+
+  get hasListeners(): boolean {
+    return this.listeners.size > 0
+  }
+
+  get catchingUp(): boolean {
+    return this.held !== null
+  }
+
+  addListener(listener: ChannelListener): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  status(): ChannelStatus {
+    return this.diagnostics.snapshot()
+  }
+
+  /** True the first time it is asked in this page's life: the stores are empty, restore context. */
+  claimContext(): boolean {
+    if (this.contextClaimed) return false
+    this.contextClaimed = true
+    return true
+  }
+
+  /** A per-channel stream's cursor follows this channel's applied ids (live or from history). */
+  followStreamCursor(hook: ((id: string) => void) | null): void {
+    this.streamCursorHook = hook
+  }
+
+  /**
+   * Ids from now on are not comparable with earlier ones. An event of the new epoch is dropped only
+   * when it repeats an event of the last one exactly (same id and same payload: a backend that
+   * replays on every connect); a fresh event that reuses an id is applied.
+   */
+  startEpoch(): void {
+    this.epochValue += 1
+    this.previous = this.recent
+    this.recent = new RecentIds()
+  }
+
+  reportGap(gap: Gap | null): void {
+    this.diagnostics.setGap(gap)
+    this.notify()
+  }
+
+  reportError(message: string): void {
+    this.diagnostics.setError(message)
+    this.notify()
+  }
+
+  /** Applies one decoded message of this channel (control messages are the stream's business). */
+  handle(decoded: DecodedMessage, source: MessageSource): void {
+    switch (decoded.kind) {
+      case 'event':
+        if (decoded.python && this.diagnostics.addNotice(PYTHON_TEXT_NOTICE)) this.notify()
+        this.deliver(decoded.value, source, source === 'history', decoded.fingerprint)
+        return
+      case 'invalid':
+        this.reject(decoded.value, source)
+        return
+      case 'unknown':
+        if (source === 'live') this.diagnostics.countArrival()
+        if (this.seenBefore(decoded.id)) return
+        this.diagnostics.countUnknown()
+        this.notify()
+        return
+      default:
+        return
+    }
+  }
+
+  /** A relayed invalid event, or one decoded here: reported once, never applied. */
+  reject(value: InvalidEvent, source: MessageSource): void {
+    if (source === 'live') this.diagnostics.countArrival()
+    if (this.seenBefore(value.id)) return
+    this.diagnostics.addInvalid(value)
+    this.notify()
+  }
+
+  /**
+   * Applies an event unless it is a repeat within this epoch. `overlap` marks events whose repeats
+   * are expected by design (history read over held live events), so they are not counted.
+   */
+  deliver(
+    event: ChannelEvent,
+    source: MessageSource,
+    overlap = source === 'history',
+    fingerprint?: number,
+  ): void {
+    if (source === 'live') this.diagnostics.countArrival()
+    if (this.held && source !== 'history') {
+      this.held.push({ event, fingerprint })
+      return
+    }
+    if (event.id !== null) {
+      const repeat = !this.recent.add(event.id, fingerprint)
+      if (repeat || this.previous?.sameAs(event.id, fingerprint)) {
+        if (!overlap) this.diagnostics.countDuplicate()
+        return
+      }
+      this.cursorValue = event.id
+      this.cursors.set(this.cursorKey, event.id)
+      this.streamCursorHook?.(event.id)
+    }
+    this.diagnostics.countEvent(event.id)
+    for (const listener of this.listeners) {
+      try {
+        listener(event)
+      } catch (error) {
+        this.reportError(`handler failed: ${describeError(error)}`)
+      }
+    }
+  }
+
+  /**
+   * Reads history after `after`, holding live events meanwhile so they land after the older ones.
+   * `gapReason` is set when a reset started it: the gap closes only if the server still had every
+   * event after the cursor. With `context` (the cursor after a reload) it reads the newest events,
+   * and everything after the cursor if they do not reach it.
+   */
+  async catchUp(
+    via: CatchUpContext,
+    after: string | null,
+    gapReason: string | null = null,
+    context: string | null = null,
+  ): Promise<void> {
+    if (this.held) return
+    const held: { event: ChannelEvent; fingerprint: number | undefined }[] = []
+    this.held = held
+    try {
+      let result = await via.read(after)
+      if (context !== null && !result.messages.some((m) => m.kind === 'event' && m.value.id === context)) {
+        result = await via.read(context)
+      }
+      if (!via.current()) return
+      for (const message of result.messages) this.handle(message, 'history')
+      if (gapReason !== null && after !== null && !result.truncated) this.reportGap(null)
+      // Held events up to the last one history returned are in it already: drop them by position,
+      // which holds however many events history read (the repeat filter is bounded).
+      const at = result.cursor === null ? -1 : held.findIndex(({ event }) => event.id === result.cursor)
+      if (at >= 0) held.splice(0, at + 1)
+    } catch (error) {
+      this.reportError(describeError(error))
+    } finally {
+      this.held = null
+      // Held events came live, whichever connection carried them: they are applied in any case.
+      for (const { event, fingerprint } of held) this.deliver(event, 'held', true, fingerprint)
+    }
+  }
+
+  /** The same rejected event may come again from history: it is reported once. */
+  private seenBefore(id: string | null): boolean {
+    return id !== null && !this.recent.add(id)
+  }
+}
