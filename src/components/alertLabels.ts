@@ -21,3 +21,10 @@ export const CATEGORY_LABEL: Record<AlertCategory, string> = {
   liquidity: 'Liquidity',
   system: 'System',
 }
+
+/** Snooze presets as the buttons say them. */
+export const SNOOZE_LABEL: Record<15 | 60 | 240, string> = {
+  15: '15 min',
+  60: '1 h',
+  240: '4 h',
+}

@@ -1,9 +1,16 @@
-// Critical alerts beyond the list: unread count in the tab title, opt-in desktop notification and beep.
-import { tryOnScopeDispose } from '@vueuse/core'
-import { shallowRef, watch } from 'vue'
+// Critical alerts beyond the list: unread count in the tab title, opt-in desktop notification and
+// beep, once per browser however many tabs are open, repeated gently while unacknowledged.
+import { tryOnScopeDispose, useIntervalFn } from '@vueuse/core'
+import { shallowRef, toValue, watch, type MaybeRefOrGetter } from 'vue'
 import { useAlertsStore } from '@/stores/alertsStore'
+import { useTabVoice } from './useTabVoice'
 
 export type NotifyPermission = NotificationPermission | 'unsupported'
+
+/** Between two repeats of the sound while a critical stays unacknowledged. */
+export const REPEAT_SOUND_MS = 30_000
+/** Signatures remembered so a critical is voiced once across tabs and leader changes. */
+const SEEN_CAP = 2000
 
 let audio: AudioContext | null = null
 
@@ -40,10 +47,36 @@ function permissionNow(): NotifyPermission {
   return typeof Notification === 'undefined' ? 'unsupported' : Notification.permission
 }
 
+interface CriticalMessage {
+  type: 'critical'
+  signatures: string[]
+  text: string
+}
+
+function isCriticalMessage(value: unknown): value is CriticalMessage {
+  if (typeof value !== 'object' || value === null) return false
+  const m = value as Record<string, unknown>
+  return (
+    m.type === 'critical' &&
+    typeof m.text === 'string' &&
+    Array.isArray(m.signatures) &&
+    m.signatures.every((s) => typeof s === 'string')
+  )
+}
+
+export interface AlertSignalsOptions {
+  /** Backend base URL: tabs of one backend share one voice. */
+  scope?: MaybeRefOrGetter<string>
+  baseTitle?: string
+}
+
 /** Call once in the page: keeps the title and the opt-in signals in step with the alerts store. */
-export function useAlertSignals(baseTitle = 'Realtime Monitor') {
+export function useAlertSignals(options: AlertSignalsOptions = {}) {
+  const { baseTitle = 'Realtime Monitor' } = options
+  const scope = toValue(options.scope) ?? ''
   const store = useAlertsStore()
   const permission = shallowRef<NotifyPermission>(permissionNow())
+  const { isVoice } = useTabVoice(`rtm-alerts-voice:${scope}`)
 
   watch(
     () => store.unreadCritical,
@@ -53,9 +86,35 @@ export function useAlertSignals(baseTitle = 'Realtime Monitor') {
     },
     { immediate: true },
   )
-  tryOnScopeDispose(() => {
-    if (typeof document !== 'undefined') document.title = baseTitle
-  })
+
+  const seen = new Set<string>()
+  /** Voices a critical once per browser: every tab records it, only the voice tab plays it. */
+  function handle(signatures: readonly string[], text: string): void {
+    const fresh = signatures.filter((s) => !seen.has(s))
+    if (fresh.length === 0) return
+    for (const s of fresh) seen.add(s)
+    while (seen.size > SEEN_CAP) seen.delete(seen.values().next().value as string)
+    if (!isVoice.value) return
+    if (store.soundCritical) beep()
+    if (store.notifyDesktop && permissionNow() === 'granted') {
+      // `tag` replaces the previous notification instead of stacking dozens of them;
+      // `renotify` (not in TypeScript's DOM types) still alerts on the replacement.
+      const options: NotificationOptions & { renotify: boolean } = {
+        body: text,
+        tag: 'rtm-critical',
+        renotify: true,
+      }
+      new Notification('Critical risk alert', options)
+    }
+  }
+
+  const channel =
+    typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(`rtm-alerts:${scope}`)
+  if (channel) {
+    channel.onmessage = (event: MessageEvent<unknown>) => {
+      if (isCriticalMessage(event.data)) handle(event.data.signatures, event.data.text)
+    }
+  }
 
   // The sequence, not the text: a second alert with the same text must sound and notify again.
   watch(
@@ -63,19 +122,23 @@ export function useAlertSignals(baseTitle = 'Realtime Monitor') {
     () => {
       const text = store.lastCriticalAnnouncement
       if (!text) return
-      if (store.soundCritical) beep()
-      if (store.notifyDesktop && permissionNow() === 'granted') {
-        // `tag` replaces the previous notification instead of stacking dozens of them;
-        // `renotify` (not in TypeScript's DOM types) still alerts on the replacement.
-        const options: NotificationOptions & { renotify: boolean } = {
-          body: text,
-          tag: 'rtm-critical',
-          renotify: true,
-        }
-        new Notification('Critical risk alert', options)
-      }
+      const signatures = [...store.lastCriticalSignatures]
+      channel?.postMessage({ type: 'critical', signatures, text } satisfies CriticalMessage)
+      handle(signatures, text)
     },
   )
+
+  // A gentle reminder while a critical stays unacknowledged (opt-in; the voice tab only).
+  useIntervalFn(() => {
+    if (isVoice.value && store.repeatSound && store.soundCritical && store.unreadCritical > 0) {
+      beep()
+    }
+  }, REPEAT_SOUND_MS)
+
+  tryOnScopeDispose(() => {
+    channel?.close()
+    if (typeof document !== 'undefined') document.title = baseTitle
+  })
 
   /** Turns desktop notifications on (asking the browser first) or off. */
   async function setDesktop(on: boolean): Promise<void> {
@@ -101,5 +164,10 @@ export function useAlertSignals(baseTitle = 'Realtime Monitor') {
     if (on) beep()
   }
 
-  return { permission, setDesktop, setSound }
+  /** Turns the repeating reminder on or off (remembered with the other settings). */
+  function setRepeat(on: boolean): void {
+    store.repeatSound = on
+  }
+
+  return { permission, isVoice, setDesktop, setSound, setRepeat }
 }

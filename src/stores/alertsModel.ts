@@ -1,25 +1,62 @@
-// Alert list logic: a de-duplicated, newest-first, bounded book of alerts, and the selectors the list view uses.
+// Alert list logic: repeats folded into rows with a count, storms folded into groups, and the selectors the list uses.
 import type { AlertCategory, RiskAlert, Severity } from '../protocol/contract'
+import { SEVERITIES } from '../protocol/contract'
 import type { AlertWorkflow } from './alertsPersistence'
 import { parseTimestamp } from './timestamps'
 import { clip } from '../realtime/clip'
 
-/** The list keeps the newest this many alerts. */
+/** The list keeps the newest this many rows (not raw events). */
 export const ALERTS_CAP = 500
+/** A different alert_id with the same category, symbol and severity within this time is a repeat. */
+export const DEDUP_WINDOW_MS = 5 * 60_000
+/** Alert ids remembered per row, so a re-sent old id still finds its row. */
+const IDS_PER_ROW = 100
+/** More than a handful: this many rows of one category, each within STORM_GAP_MS of the previous, are a storm. */
+export const STORM_MIN = 6
+export const STORM_GAP_MS = 5_000
 
-interface Entry {
+/** One row of the list: every repeat of one alert. Immutable once published. */
+export interface AlertRow {
+  /** Stable id of the row: the alert_id of its first copy; workflow (ack, snooze) is keyed by it. */
+  key: string
+  /** The latest copy (message, value, severity). */
   alert: RiskAlert
-  /** Epoch ms of the first copy's timestamp: the sort key, fixed so a re-sent alert does not move. */
-  at: number
+  /** Events folded into the row (repeats included, replays not). */
+  count: number
+  /** Epoch ms of the first and the latest copy (payload time). */
+  firstSeen: number
+  lastSeen: number
+}
+
+interface RowState {
+  key: string
+  alert: RiskAlert
+  count: number
+  firstSeen: number
+  lastSeen: number
+  ids: string[]
 }
 
 /** What happened to an alert handed to the book. */
-export type UpsertResult = 'new' | 'updated' | 'dropped'
+export type UpsertResult = 'new' | 'repeat' | 'replay' | 'dropped'
 
-/** Alerts by alert_id, ordered newest first by timestamp, bounded to `cap`. Mutated per event, not reactive. */
+/**
+ * Similar alerts: same category, severity and symbol. Without a symbol, the message stands in for it,
+ * so two unrelated system alerts are not folded together only because they share a category.
+ */
+export function contentKey(alert: RiskAlert): string {
+  const what = alert.symbol ?? `msg:${alert.message}`
+  return `${alert.category}|${alert.severity}|${what}`
+}
+
+/** Rows by key, ordered newest first by first sighting, bounded to `cap`. Mutated per event, not reactive. */
 export class AlertBook {
-  private readonly byId = new Map<string, Entry>()
-  private order: Entry[] = []
+  private readonly rows = new Map<string, RowState>()
+  private readonly byAlertId = new Map<string, { key: string; at: number }>()
+  private readonly byContent = new Map<string, string>()
+  private order: RowState[] = []
+  private readonly snapshots = new Map<string, AlertRow>()
+  private readonly changed = new Set<string>()
 
   constructor(readonly cap = ALERTS_CAP) {}
 
@@ -27,51 +64,146 @@ export class AlertBook {
     return this.order.length
   }
 
-  get(id: string): RiskAlert | undefined {
-    return this.byId.get(id)?.alert
+  get(key: string): AlertRow | undefined {
+    const row = this.rows.get(key)
+    return row ? this.publish(row) : undefined
   }
 
-  upsert(alert: RiskAlert): UpsertResult {
-    const existing = this.byId.get(alert.alert_id)
-    if (existing) {
-      existing.alert = alert
-      return 'updated'
+  /** The key of the row an alert_id was folded into. */
+  rowOf(alertId: string): string | undefined {
+    return this.byAlertId.get(alertId)?.key
+  }
+
+  upsert(alert: RiskAlert, receivedAt = Date.now()): { result: UpsertResult; key: string | null } {
+    const at = parseTimestamp(alert.timestamp) ?? receivedAt
+    const seen = this.byAlertId.get(alert.alert_id)
+    if (seen) {
+      const row = this.rows.get(seen.key)
+      if (row) {
+        // The same copy again (a replay after a reconnect): nothing new happened.
+        if (at <= seen.at) return { result: 'replay', key: row.key }
+        seen.at = at
+        this.fold(row, alert, at)
+        return { result: 'repeat', key: row.key }
+      }
     }
-    const entry: Entry = { alert, at: parseTimestamp(alert.timestamp) ?? Date.now() }
-    // Descending by time; a new alert goes before others with the same time.
+    const content = contentKey(alert)
+    const similarKey = this.byContent.get(content)
+    const similar = similarKey === undefined ? undefined : this.rows.get(similarKey)
+    if (similar && Math.abs(at - similar.lastSeen) <= DEDUP_WINDOW_MS) {
+      this.remember(similar, alert.alert_id, at)
+      this.fold(similar, alert, at)
+      return { result: 'repeat', key: similar.key }
+    }
+    const row: RowState = {
+      key: alert.alert_id,
+      alert,
+      count: 1,
+      firstSeen: at,
+      lastSeen: at,
+      ids: [],
+    }
+    // Descending by first sighting; a new row goes before others with the same time.
     let lo = 0
     let hi = this.order.length
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      if ((this.order[mid] as Entry).at > entry.at) lo = mid + 1
+      if ((this.order[mid] as RowState).firstSeen > at) lo = mid + 1
       else hi = mid
     }
-    this.order.splice(lo, 0, entry)
-    this.byId.set(alert.alert_id, entry)
+    this.order.splice(lo, 0, row)
+    this.rows.set(row.key, row)
+    this.remember(row, alert.alert_id, at)
+    this.byContent.set(content, row.key)
+    this.changed.add(row.key)
     if (this.order.length > this.cap) {
-      const oldest = this.order.pop() as Entry
-      this.byId.delete(oldest.alert.alert_id)
-      if (oldest === entry) return 'dropped'
+      const oldest = this.order.pop() as RowState
+      this.forget(oldest)
+      if (oldest === row) return { result: 'dropped', key: null }
     }
-    return 'new'
+    return { result: 'new', key: row.key }
   }
 
-  /** Alerts newest first; a fresh array. */
-  list(): RiskAlert[] {
-    return this.order.map((entry) => entry.alert)
+  private fold(row: RowState, alert: RiskAlert, at: number): void {
+    row.count += 1
+    if (at >= row.lastSeen) {
+      row.lastSeen = at
+      row.alert = alert
+      this.byContent.set(contentKey(alert), row.key)
+    }
+    if (at < row.firstSeen) row.firstSeen = at
+    this.changed.add(row.key)
+  }
+
+  private remember(row: RowState, alertId: string, at: number): void {
+    if (!this.byAlertId.has(alertId)) {
+      row.ids.push(alertId)
+      if (row.ids.length > IDS_PER_ROW) this.byAlertId.delete(row.ids.shift() as string)
+    }
+    this.byAlertId.set(alertId, { key: row.key, at })
+  }
+
+  private forget(row: RowState): void {
+    this.rows.delete(row.key)
+    this.snapshots.delete(row.key)
+    this.changed.delete(row.key)
+    for (const id of row.ids) this.byAlertId.delete(id)
+    const content = contentKey(row.alert)
+    if (this.byContent.get(content) === row.key) this.byContent.delete(content)
+  }
+
+  private publish(row: RowState): AlertRow {
+    let snap = this.snapshots.get(row.key)
+    if (!snap || this.changed.has(row.key)) {
+      snap = {
+        key: row.key,
+        alert: row.alert,
+        count: row.count,
+        firstSeen: row.firstSeen,
+        lastSeen: row.lastSeen,
+      }
+      this.snapshots.set(row.key, snap)
+      this.changed.delete(row.key)
+    }
+    return snap
+  }
+
+  /** Rows newest first; unchanged rows keep their previous object. */
+  list(): AlertRow[] {
+    return this.order.map((row) => this.publish(row))
   }
 
   clear(): void {
-    this.byId.clear()
+    this.rows.clear()
+    this.byAlertId.clear()
+    this.byContent.clear()
+    this.snapshots.clear()
+    this.changed.clear()
     this.order = []
   }
 }
 
-/** One row of the alert list. */
-export interface AlertView {
-  alert: RiskAlert
+/** One row as the list shows it. */
+export interface AlertView extends AlertRow {
   acknowledged: boolean
 }
+
+/** A storm: many rows of one category close together, shown as one expandable line. */
+export interface StormGroup {
+  id: string
+  category: AlertCategory
+  rows: AlertView[]
+  /** Time from the first to the last row's first sighting, ms. */
+  spanMs: number
+  firstSeen: number
+  lastSeen: number
+  bySeverity: Record<Severity, number>
+  unacknowledged: number
+}
+
+export type ListEntry =
+  | { kind: 'row'; id: string; view: AlertView; nested: boolean }
+  | { kind: 'group'; id: string; group: StormGroup; expanded: boolean }
 
 export interface AlertFilters {
   /** Empty means every severity. */
@@ -83,7 +215,7 @@ export interface AlertFilters {
 export interface VisibilityContext extends AlertFilters {
   workflow: ReadonlyMap<string, AlertWorkflow>
   now: number
-  /** While new alerts are held back: the ids the list shows; null when not holding. */
+  /** While new rows are held back: the row keys the list shows; null when not holding. */
   frozenIds: ReadonlySet<string> | null
 }
 
@@ -95,6 +227,20 @@ export function isAcknowledged(workflow: AlertWorkflow | undefined): boolean {
   return workflow?.ackedAt != null
 }
 
+/** A snooze that has run out on a row that fired again meanwhile: the row comes back unread. */
+export function firedDuringSnooze(
+  row: AlertRow,
+  workflow: AlertWorkflow | undefined,
+  now: number,
+): boolean {
+  return (
+    workflow?.snoozedUntil != null &&
+    workflow.snoozedUntil <= now &&
+    workflow.snoozedCount != null &&
+    row.count > workflow.snoozedCount
+  )
+}
+
 export function passesFilters(alert: RiskAlert, filters: AlertFilters): boolean {
   return (
     (filters.severities.size === 0 || filters.severities.has(alert.severity)) &&
@@ -102,44 +248,181 @@ export function passesFilters(alert: RiskAlert, filters: AlertFilters): boolean 
   )
 }
 
-function shownIfReleased(alert: RiskAlert, ctx: VisibilityContext): boolean {
-  return passesFilters(alert, ctx) && !isSnoozed(ctx.workflow.get(alert.alert_id), ctx.now)
+function shownIfReleased(row: AlertRow, ctx: VisibilityContext): boolean {
+  return passesFilters(row.alert, ctx) && !isSnoozed(ctx.workflow.get(row.key), ctx.now)
 }
 
-/** The rows the list shows: filtered, snoozed ones hidden, held-back arrivals left out. */
-export function selectVisible(alerts: readonly RiskAlert[], ctx: VisibilityContext): AlertView[] {
+function viewOf(row: AlertRow, ctx: VisibilityContext): AlertView {
+  const state = ctx.workflow.get(row.key)
+  const acknowledged = isAcknowledged(state) && !firedDuringSnooze(row, state, ctx.now)
+  return { ...row, acknowledged }
+}
+
+/** The rows the list shows: filtered, snoozed ones hidden, held-back arrivals left out; newest first. */
+export function selectVisible(rows: readonly AlertRow[], ctx: VisibilityContext): AlertView[] {
   const out: AlertView[] = []
-  for (const alert of alerts) {
-    if (ctx.frozenIds && !ctx.frozenIds.has(alert.alert_id)) continue
-    if (!shownIfReleased(alert, ctx)) continue
-    out.push({ alert, acknowledged: isAcknowledged(ctx.workflow.get(alert.alert_id)) })
+  for (const row of rows) {
+    if (ctx.frozenIds && !ctx.frozenIds.has(row.key)) continue
+    if (!shownIfReleased(row, ctx)) continue
+    out.push(viewOf(row, ctx))
   }
   return out
 }
 
-/** How many held-back arrivals the list would show once released ("N new"). */
-export function countPending(alerts: readonly RiskAlert[], ctx: VisibilityContext): number {
+/** How many held-back rows the list would show once released ("N new"). */
+export function countPending(rows: readonly AlertRow[], ctx: VisibilityContext): number {
   if (!ctx.frozenIds) return 0
   let count = 0
-  for (const alert of alerts) {
-    if (!ctx.frozenIds.has(alert.alert_id) && shownIfReleased(alert, ctx)) count += 1
+  for (const row of rows) {
+    if (!ctx.frozenIds.has(row.key) && shownIfReleased(row, ctx)) count += 1
   }
   return count
 }
 
-/** Critical alerts neither acknowledged nor snoozed, whatever the filters or the hold. */
+function emptyBySeverity(): Record<Severity, number> {
+  return { info: 0, warning: 0, critical: 0 }
+}
+
+/** Storms among `views` (newest first): runs of at least STORM_MIN rows of a category, each close to the previous. */
+export function findStorms(views: readonly AlertView[]): StormGroup[] {
+  const byCategory = new Map<AlertCategory, AlertView[]>()
+  for (const view of views) {
+    const list = byCategory.get(view.alert.category)
+    if (list) list.push(view)
+    else byCategory.set(view.alert.category, [view])
+  }
+  const storms: StormGroup[] = []
+  for (const [category, list] of byCategory) {
+    if (list.length < STORM_MIN) continue
+    // `list` is newest first; walk oldest first so a storm's id (its first row) does not change as it grows.
+    let run: AlertView[] = []
+    const flush = () => {
+      if (run.length >= STORM_MIN) storms.push(stormOf(category, run))
+      run = []
+    }
+    for (let i = list.length - 1; i >= 0; i -= 1) {
+      const view = list[i] as AlertView
+      const last = run[run.length - 1]
+      if (last && view.firstSeen - last.firstSeen > STORM_GAP_MS) flush()
+      run.push(view)
+    }
+    flush()
+  }
+  return storms
+}
+
+function stormOf(category: AlertCategory, oldestFirst: AlertView[]): StormGroup {
+  const rows = oldestFirst.slice().reverse()
+  const first = oldestFirst[0] as AlertView
+  const last = rows[0] as AlertView
+  const bySeverity = emptyBySeverity()
+  let unacknowledged = 0
+  let lastSeen = 0
+  for (const row of rows) {
+    bySeverity[row.alert.severity] += 1
+    if (!row.acknowledged) unacknowledged += 1
+    lastSeen = Math.max(lastSeen, row.lastSeen)
+  }
+  return {
+    id: `storm:${category}:${first.key}`,
+    category,
+    rows,
+    spanMs: last.firstSeen - first.firstSeen,
+    firstSeen: first.firstSeen,
+    lastSeen,
+    bySeverity,
+    unacknowledged,
+  }
+}
+
+function pinned(entry: { critical: boolean }): number {
+  return entry.critical ? 0 : 1
+}
+
+/**
+ * The list as drawn: unacknowledged criticals first (a storm of one category never buries a lone
+ * critical of another), then newest first by first sighting; storms as one line each, their rows
+ * under them when expanded.
+ */
+export function buildEntries(
+  views: readonly AlertView[],
+  expanded: ReadonlySet<string>,
+): ListEntry[] {
+  const storms = findStorms(views)
+  const inStorm = new Set<string>()
+  for (const storm of storms) for (const row of storm.rows) inStorm.add(row.key)
+  type Top = { at: number; critical: boolean; entries: ListEntry[] }
+  const tops: Top[] = []
+  for (const view of views) {
+    if (inStorm.has(view.key)) continue
+    tops.push({
+      at: view.firstSeen,
+      critical: view.alert.severity === 'critical' && !view.acknowledged,
+      entries: [{ kind: 'row', id: view.key, view, nested: false }],
+    })
+  }
+  for (const group of storms) {
+    const open = expanded.has(group.id)
+    const entries: ListEntry[] = [{ kind: 'group', id: group.id, group, expanded: open }]
+    if (open) {
+      for (const view of group.rows) entries.push({ kind: 'row', id: view.key, view, nested: true })
+    }
+    const critical = group.rows.some((r) => r.alert.severity === 'critical' && !r.acknowledged)
+    tops.push({ at: group.firstSeen, critical, entries })
+  }
+  tops.sort((a, b) => pinned(a) - pinned(b) || b.at - a.at)
+  return tops.flatMap((top) => top.entries)
+}
+
+export interface SeverityCount {
+  severity: Severity
+  total: number
+  unacknowledged: number
+}
+
+/** Rows by severity (snoozed ones left out, filters ignored), most severe first. */
+export function countBySeverity(
+  rows: readonly AlertRow[],
+  workflow: ReadonlyMap<string, AlertWorkflow>,
+  now: number,
+): SeverityCount[] {
+  const total = emptyBySeverity()
+  const unacked = emptyBySeverity()
+  for (const row of rows) {
+    const state = workflow.get(row.key)
+    if (isSnoozed(state, now)) continue
+    total[row.alert.severity] += 1
+    if (!isAcknowledged(state) || firedDuringSnooze(row, state, now))
+      unacked[row.alert.severity] += 1
+  }
+  return [...SEVERITIES]
+    .reverse()
+    .map((severity) => ({ severity, total: total[severity], unacknowledged: unacked[severity] }))
+}
+
+/** Critical rows neither acknowledged nor snoozed, whatever the filters or the hold. */
 export function countUnreadCritical(
-  alerts: readonly RiskAlert[],
+  rows: readonly AlertRow[],
   workflow: ReadonlyMap<string, AlertWorkflow>,
   now: number,
 ): number {
   let count = 0
-  for (const alert of alerts) {
-    if (alert.severity !== 'critical') continue
-    const state = workflow.get(alert.alert_id)
-    if (!isAcknowledged(state) && !isSnoozed(state, now)) count += 1
+  for (const row of rows) {
+    if (row.alert.severity !== 'critical') continue
+    const state = workflow.get(row.key)
+    if (isSnoozed(state, now)) continue
+    if (!isAcknowledged(state) || firedDuringSnooze(row, state, now)) count += 1
   }
   return count
+}
+
+/** Rows whose snooze ran out after they fired again: to be made unread (and announced if critical). */
+export function expiredRealerts(
+  rows: readonly AlertRow[],
+  workflow: ReadonlyMap<string, AlertWorkflow>,
+  now: number,
+): AlertRow[] {
+  return rows.filter((row) => firedDuringSnooze(row, workflow.get(row.key), now))
 }
 
 /** Longest alert text read out by the live region. */
@@ -152,4 +435,11 @@ export function criticalAnnouncement(arrived: readonly RiskAlert[]): string | nu
   const more = arrived.length - 1
   const message = clip(first.message, ANNOUNCED_CHARS)
   return more > 0 ? `Critical alert: ${message} (and ${more} more)` : `Critical alert: ${message}`
+}
+
+/** "23 volatility alerts in 5 s". */
+export function stormTitle(group: StormGroup, categoryLabel: string): string {
+  const seconds = Math.max(1, Math.round(group.spanMs / 1000))
+  const span = seconds < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`
+  return `${group.rows.length} ${categoryLabel.toLowerCase()} alerts in ${span}`
 }

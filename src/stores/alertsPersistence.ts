@@ -15,6 +15,8 @@ export interface AlertSettings {
   categories: AlertCategory[]
   notifyDesktop: boolean
   soundCritical: boolean
+  /** Repeat the sound at a gentle interval while a critical stays unacknowledged (opt-in). */
+  repeatSound: boolean
 }
 
 /** What the analyst did with one alert. */
@@ -22,10 +24,18 @@ export interface AlertWorkflow {
   id: string
   ackedAt: number | null
   snoozedUntil: number | null
+  /** The row's count when it was snoozed: a higher count at expiry means it fired again meanwhile. */
+  snoozedCount: number | null
 }
 
 export function defaultSettings(): AlertSettings {
-  return { severities: [], categories: [], notifyDesktop: false, soundCritical: false }
+  return {
+    severities: [],
+    categories: [],
+    notifyDesktop: false,
+    soundCritical: false,
+    repeatSound: false,
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -63,6 +73,7 @@ export function readSettings(raw: string): AlertSettings {
     categories: pickList(parsed.categories, ALERT_CATEGORIES),
     notifyDesktop: typeof parsed.notifyDesktop === 'boolean' ? parsed.notifyDesktop : false,
     soundCritical: typeof parsed.soundCritical === 'boolean' ? parsed.soundCritical : false,
+    repeatSound: typeof parsed.repeatSound === 'boolean' ? parsed.repeatSound : false,
   }
 }
 
@@ -77,6 +88,7 @@ export function readWorkflow(raw: string): AlertWorkflow[] {
       id: item.id,
       ackedAt: finiteOrNull(item.ackedAt),
       snoozedUntil: finiteOrNull(item.snoozedUntil),
+      snoozedCount: finiteOrNull(item.snoozedCount),
     })
   }
   return out.slice(-WORKFLOW_CAP)
@@ -107,6 +119,7 @@ export function patchWorkflow(
     id,
     ackedAt: previous?.ackedAt ?? null,
     snoozedUntil: previous?.snoozedUntil ?? null,
+    snoozedCount: previous?.snoozedCount ?? null,
     ...patch,
   }
   const out = list.filter((entry) => entry.id !== id)
@@ -126,7 +139,12 @@ export function acknowledgeMany(
     const previous = byId.get(id)
     if (previous?.ackedAt != null) continue
     byId.delete(id)
-    byId.set(id, { id, ackedAt: at, snoozedUntil: previous?.snoozedUntil ?? null })
+    byId.set(id, {
+      id,
+      ackedAt: at,
+      snoozedUntil: previous?.snoozedUntil ?? null,
+      snoozedCount: previous?.snoozedCount ?? null,
+    })
   }
   const out = [...byId.values()]
   return out.length > cap ? out.slice(out.length - cap) : out

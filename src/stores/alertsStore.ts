@@ -1,10 +1,12 @@
-// Alerts channel state: the de-duplicated alert list, the analyst's workflow (ack, snooze), filters and settings.
+// Alerts channel state: rows of repeats, storms, the analyst's workflow (ack, snooze), filters and settings.
 import { useIntervalFn, useLocalStorage } from '@vueuse/core'
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, shallowRef } from 'vue'
 import type { AlertCategory, EventOf, RiskAlert, Severity } from '../protocol/contract'
 import {
   AlertBook,
+  buildEntries,
+  countBySeverity,
   countPending,
   countUnreadCritical,
   criticalAnnouncement,
@@ -12,7 +14,7 @@ import {
   isSnoozed,
   selectVisible,
 } from './alertsModel'
-import type { VisibilityContext } from './alertsModel'
+import type { AlertRow, VisibilityContext } from './alertsModel'
 import {
   SETTINGS_KEY,
   WORKFLOW_KEY,
@@ -24,33 +26,40 @@ import {
 } from './alertsPersistence'
 import type { AlertSettings, AlertWorkflow } from './alertsPersistence'
 
-export const SNOOZE_MINUTES = [15, 60] as const
+export const SNOOZE_MINUTES = [15, 60, 240] as const
 export type SnoozeMinutes = (typeof SNOOZE_MINUTES)[number]
 /** How often `now` advances, so snoozes expire without any event arriving. */
-export const NOW_TICK_MS = 15_000
+export const NOW_TICK_MS = 5_000
+
+interface Arrival {
+  alert: RiskAlert
+  signature: string
+}
 
 export interface SnoozedAlert {
-  alert: RiskAlert
+  row: AlertRow
   until: number
 }
 
 export const useAlertsStore = defineStore('alerts', () => {
-  // Mutated per event outside reactivity; `alerts` is the copy published at commit.
+  // Mutated per event outside reactivity; `rows` is the copy published at commit.
   const book = new AlertBook()
-  const alerts = shallowRef<readonly RiskAlert[]>([])
+  const rows = shallowRef<readonly AlertRow[]>([])
+  /** The latest copy of each row, newest first (for views that only need the alerts). */
+  const alerts = computed<readonly RiskAlert[]>(() => rows.value.map((row) => row.alert))
   const version = shallowRef(0)
   const lastCriticalAnnouncement = shallowRef<string | null>(null)
   /** Bumped with every announcement: two alerts with the same text must be announced twice. */
   const criticalSeq = shallowRef(0)
+  /** What the last announcement was about, the same in every tab ("row#new"…): tabs voice each once. */
+  const lastCriticalSignatures = shallowRef<readonly string[]>([])
   const now = shallowRef(Date.now())
-  useIntervalFn(() => {
-    now.value = Date.now()
-  }, NOW_TICK_MS)
 
   const settings = useLocalStorage<AlertSettings>(SETTINGS_KEY, defaultSettings(), {
     serializer: settingsSerializer,
     shallow: true,
   })
+  // Other tabs' acks and snoozes arrive through the storage event (same origin, same key).
   const workflowList = useLocalStorage<AlertWorkflow[]>(WORKFLOW_KEY, [], {
     serializer: workflowSerializer,
     shallow: true,
@@ -77,6 +86,10 @@ export const useAlertsStore = defineStore('alerts', () => {
     get: () => settings.value.soundCritical,
     set: (value) => updateSettings({ soundCritical: value }),
   })
+  const repeatSound = computed<boolean>({
+    get: () => settings.value.repeatSound,
+    set: (value) => updateSettings({ repeatSound: value }),
+  })
 
   function toggleSeverity(severity: Severity): void {
     const next = new Set(severityFilter.value)
@@ -90,8 +103,10 @@ export const useAlertsStore = defineStore('alerts', () => {
     categoryFilter.value = next
   }
 
-  /** Ids the list shows while new arrivals are held back; null when not holding. */
+  /** Row keys the list shows while new rows are held back; null when not holding. */
   const frozenIds = shallowRef<ReadonlySet<string> | null>(null)
+  /** Storm groups the analyst opened. */
+  const expandedGroups = shallowRef<ReadonlySet<string>>(new Set())
 
   const context = computed<VisibilityContext>(() => ({
     severities: severityFilter.value,
@@ -100,84 +115,143 @@ export const useAlertsStore = defineStore('alerts', () => {
     now: now.value,
     frozenIds: frozenIds.value,
   }))
-  const visible = computed(() => selectVisible(alerts.value, context.value))
-  const pendingCount = computed(() => countPending(alerts.value, context.value))
-  const unreadCritical = computed(() =>
-    countUnreadCritical(alerts.value, workflow.value, now.value),
-  )
+  const visible = computed(() => selectVisible(rows.value, context.value))
+  const entries = computed(() => buildEntries(visible.value, expandedGroups.value))
+  const pendingCount = computed(() => countPending(rows.value, context.value))
+  const unreadCritical = computed(() => countUnreadCritical(rows.value, workflow.value, now.value))
+  const severityCounts = computed(() => countBySeverity(rows.value, workflow.value, now.value))
   const snoozedAlerts = computed<SnoozedAlert[]>(() =>
-    alerts.value.flatMap((alert) => {
-      const state = workflow.value.get(alert.alert_id)
+    rows.value.flatMap((row) => {
+      const state = workflow.value.get(row.key)
       return state && isSnoozed(state, now.value)
-        ? [{ alert, until: state.snoozedUntil as number }]
+        ? [{ row, until: state.snoozedUntil as number }]
         : []
     }),
   )
 
-  /** While held, alerts that arrive stay out of `visible` and are counted in `pendingCount`. */
+  function toggleGroup(id: string): void {
+    const next = new Set(expandedGroups.value)
+    if (!next.delete(id)) next.add(id)
+    expandedGroups.value = next
+  }
+
+  /** While held, rows that arrive stay out of `visible` and are counted in `pendingCount`. */
   function holdNew(hold: boolean): void {
     if (!hold) frozenIds.value = null
-    else if (!frozenIds.value) frozenIds.value = new Set(alerts.value.map((a) => a.alert_id))
+    else if (!frozenIds.value) frozenIds.value = new Set(rows.value.map((r) => r.key))
   }
 
-  /** Shows the held-back alerts; keeps holding if the list was held. */
+  /** Shows the held-back rows; keeps holding if the list was held. */
   function releaseNew(): void {
-    if (frozenIds.value) frozenIds.value = new Set(alerts.value.map((a) => a.alert_id))
+    if (frozenIds.value) frozenIds.value = new Set(rows.value.map((r) => r.key))
   }
 
-  function acknowledge(id: string): void {
-    if (isAcknowledged(workflow.value.get(id))) return
-    workflowList.value = patchWorkflow(workflowList.value, id, { ackedAt: Date.now() })
+  function acknowledge(key: string): void {
+    const state = workflow.value.get(key)
+    if (isAcknowledged(state) && state?.snoozedCount == null) return
+    workflowList.value = patchWorkflow(workflowList.value, key, {
+      ackedAt: Date.now(),
+      snoozedCount: null,
+    })
+  }
+
+  function acknowledgeKeys(keys: readonly string[]): void {
+    if (keys.length > 0) workflowList.value = acknowledgeMany(workflowList.value, keys, Date.now())
   }
 
   /** Acknowledges what the analyst can see: the visible rows, not filtered-out or held-back ones. */
   function acknowledgeAll(): void {
-    const ids = visible.value.filter((row) => !row.acknowledged).map((row) => row.alert.alert_id)
-    if (ids.length > 0) workflowList.value = acknowledgeMany(workflowList.value, ids, Date.now())
+    acknowledgeKeys(visible.value.filter((row) => !row.acknowledged).map((row) => row.key))
   }
 
-  function snooze(id: string, minutes: SnoozeMinutes): void {
+  function snooze(key: string, minutes: SnoozeMinutes): void {
     now.value = Date.now()
     const snoozedUntil = now.value + minutes * 60_000
-    workflowList.value = patchWorkflow(workflowList.value, id, { snoozedUntil })
+    const count = book.get(key)?.count ?? 0
+    workflowList.value = patchWorkflow(workflowList.value, key, {
+      snoozedUntil,
+      snoozedCount: count,
+    })
   }
 
-  function unsnooze(id: string): void {
+  function unsnooze(key: string): void {
     now.value = Date.now()
-    workflowList.value = patchWorkflow(workflowList.value, id, { snoozedUntil: null })
+    workflowList.value = patchWorkflow(workflowList.value, key, {
+      snoozedUntil: null,
+      snoozedCount: null,
+    })
   }
+
+  function announce(arrived: readonly Arrival[]): void {
+    const text = criticalAnnouncement(arrived.map((a) => a.alert))
+    if (text === null) return
+    lastCriticalAnnouncement.value = text
+    lastCriticalSignatures.value = arrived.map((a) => a.signature)
+    criticalSeq.value += 1
+  }
+
+  /**
+   * Ends snoozes that ran out: a row that fired again meanwhile comes back unread (its ack is
+   * dropped) and, when critical, is announced again; one that stayed quiet just comes back.
+   */
+  function expireSnoozes(): void {
+    let list = workflowList.value
+    const realerted: Arrival[] = []
+    for (const state of list) {
+      if (state.snoozedUntil === null || state.snoozedUntil > now.value) continue
+      const row = book.get(state.id)
+      const fired =
+        row !== undefined && state.snoozedCount !== null && row.count > state.snoozedCount
+      list = patchWorkflow(list, state.id, {
+        snoozedUntil: null,
+        snoozedCount: null,
+        ...(fired ? { ackedAt: null } : {}),
+      })
+      if (fired && row.alert.severity === 'critical') {
+        realerted.push({ alert: row.alert, signature: `${row.key}#snooze@${state.snoozedUntil}` })
+      }
+    }
+    if (list !== workflowList.value) workflowList.value = list
+    announce(realerted)
+  }
+
+  useIntervalFn(() => {
+    now.value = Date.now()
+    expireSnoozes()
+  }, NOW_TICK_MS)
 
   let dirty = false
   // Critical arrivals since the last commit, newest first.
-  const arrivedCritical: RiskAlert[] = []
+  const arrivedCritical: Arrival[] = []
 
   function apply(event: EventOf<'alerts'>): void {
     const alert = event.data
-    const previous = book.get(alert.alert_id)
-    if (book.upsert(alert) === 'dropped') return
+    const knownKey = book.rowOf(alert.alert_id)
+    const before = knownKey === undefined ? undefined : book.get(knownKey)?.alert.severity
+    const { result, key } = book.upsert(alert)
+    if (result === 'dropped' || result === 'replay') return
     dirty = true
-    if (alert.severity === 'critical' && previous?.severity !== 'critical') {
-      arrivedCritical.unshift(alert)
+    // A new row, or a row that turned critical; repeats of a critical row do not announce again.
+    const turnedCritical = result === 'repeat' && knownKey !== undefined && before !== 'critical'
+    if (alert.severity === 'critical' && (result === 'new' || turnedCritical)) {
+      const signature = result === 'new' ? `${key}#new` : `${key}#critical@${alert.timestamp}`
+      arrivedCritical.unshift({ alert, signature })
     }
   }
 
   function commit(): void {
     if (!dirty) return
-    alerts.value = book.list()
-    const announcement = criticalAnnouncement(arrivedCritical)
-    if (announcement !== null) {
-      lastCriticalAnnouncement.value = announcement
-      criticalSeq.value += 1
-    }
+    rows.value = book.list()
+    announce(arrivedCritical)
     arrivedCritical.length = 0
     dirty = false
     version.value += 1
   }
 
-  /** Drops the alerts (not the settings or the workflow, which are keyed by alert_id). */
+  /** Drops the rows (not the settings or the workflow, which are keyed by row). */
   function clear(): void {
     book.clear()
-    alerts.value = []
+    rows.value = []
     arrivedCritical.length = 0
     dirty = false
     lastCriticalAnnouncement.value = null
@@ -186,6 +260,7 @@ export const useAlertsStore = defineStore('alerts', () => {
   }
 
   return {
+    rows,
     alerts,
     version,
     now,
@@ -196,21 +271,29 @@ export const useAlertsStore = defineStore('alerts', () => {
     categoryFilter,
     notifyDesktop,
     soundCritical,
+    repeatSound,
     frozenIds,
+    expandedGroups,
     visible,
+    entries,
     pendingCount,
     unreadCritical,
+    severityCounts,
     snoozedAlerts,
     lastCriticalAnnouncement,
     criticalSeq,
+    lastCriticalSignatures,
     toggleSeverity,
     toggleCategory,
+    toggleGroup,
     holdNew,
     releaseNew,
     acknowledge,
+    acknowledgeKeys,
     acknowledgeAll,
     snooze,
     unsnooze,
+    expireSnoozes,
     apply,
     commit,
     clear,

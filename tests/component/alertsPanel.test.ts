@@ -1,4 +1,4 @@
-import { flushPromises } from '@vue/test-utils'
+import { enableAutoUnmount, flushPromises } from '@vue/test-utils'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import AlertsPanel from '@/components/AlertsPanel.vue'
 import { useAlertsStore } from '@/stores/alertsStore'
@@ -7,6 +7,8 @@ import { alertEvent, channelStatus, OPEN } from './factories'
 import { freshPinia, mountWith } from './mountPage'
 
 let pinia: ReturnType<typeof freshPinia>
+// Each mounted panel holds a BroadcastChannel and timers: unmount it, or it hears the next test.
+enableAutoUnmount(afterEach)
 beforeEach(() => {
   pinia = freshPinia()
   useConnectionStore().setStatus('alerts', channelStatus('alerts', OPEN))
@@ -21,6 +23,13 @@ function add(...events: ReturnType<typeof alertEvent>[]) {
   store.commit()
 }
 
+/** Mounts the panel and lets the virtual list measure and draw its first window. */
+async function mountPanel() {
+  const wrapper = mountWith(AlertsPanel, pinia)
+  await flushPromises()
+  return wrapper
+}
+
 function rows(wrapper: ReturnType<typeof mountWith>) {
   return wrapper.findAll('li.alert')
 }
@@ -28,25 +37,25 @@ function rows(wrapper: ReturnType<typeof mountWith>) {
 /** Scrolls the alert list as a reader would (jsdom keeps no layout, so scrollTop is set by hand). */
 async function scrollList(wrapper: ReturnType<typeof mountWith>, top: number) {
   await flushPromises() // the scroll listener attaches after the first render
-  const list = wrapper.get('ul.alerts').element as HTMLElement
+  const list = wrapper.get('.alerts-scroll').element as HTMLElement
   Object.defineProperty(list, 'scrollTop', { configurable: true, writable: true, value: top })
   list.dispatchEvent(new Event('scroll'))
   await flushPromises()
 }
 
 describe('AlertsPanel', () => {
-  it('says that no alerts have arrived yet', () => {
-    const wrapper = mountWith(AlertsPanel, pinia)
+  it('says that no alerts have arrived yet', async () => {
+    const wrapper = await mountPanel()
     expect(wrapper.text()).toContain('No alerts yet')
   })
 
-  it('lists alerts newest first with severity icon and word', () => {
+  it('lists alerts newest first with severity icon and word', async () => {
     add(
       alertEvent('a-1', 1, { severity: 'info', message: 'older' }),
       alertEvent('a-2', 5, { severity: 'critical', message: 'newest' }),
       alertEvent('a-3', 3, { severity: 'warning', message: 'middle' }),
     )
-    const wrapper = mountWith(AlertsPanel, pinia)
+    const wrapper = await mountPanel()
     const shown = rows(wrapper)
     expect(shown.map((row) => row.get('.alert__message').text())).toEqual([
       'newest',
@@ -58,9 +67,9 @@ describe('AlertsPanel', () => {
     expect(shown[2]?.get('.alert__sev').text()).toMatch(/^ℹ\s*Info$/)
   })
 
-  it('renders a message holding HTML as text', () => {
+  it('renders a message holding HTML as text', async () => {
     add(alertEvent('x', 1, { message: '<img src=x onerror=alert(1)>' }))
-    const wrapper = mountWith(AlertsPanel, pinia)
+    const wrapper = await mountPanel()
     expect(wrapper.find('img').exists()).toBe(false)
     expect(document.querySelector('img')).toBeNull()
     expect(wrapper.get('.alert__message').text()).toBe('<img src=x onerror=alert(1)>')
@@ -68,10 +77,12 @@ describe('AlertsPanel', () => {
 
   it('acknowledging marks the alert and drops it from the unread critical count and the title', async () => {
     add(alertEvent('c-1', 1, { severity: 'critical', message: 'limit breached' }))
-    const wrapper = mountWith(AlertsPanel, pinia)
-    expect(wrapper.get('[data-testid="unread-critical"]').text()).toContain('1 unread critical')
+    const wrapper = await mountPanel()
+    expect(wrapper.get('[data-testid="count-critical"]').text()).toMatch(
+      /1\s*unacked \/ 1\s*critical/,
+    )
     expect(document.title).toBe('(1) critical · Realtime Monitor')
-    await wrapper.get('li.alert').get('button').trigger('click')
+    await wrapper.get('li.alert').get('button[data-testid="ack"]').trigger('click')
     expect(wrapper.get('li.alert').text()).toContain('✓ acknowledged')
     expect(
       wrapper
@@ -79,17 +90,19 @@ describe('AlertsPanel', () => {
         .findAll('button')
         .map((b) => b.text()),
     ).not.toContain('Ack')
-    expect(wrapper.find('[data-testid="unread-critical"]').exists()).toBe(false)
+    expect(wrapper.get('[data-testid="count-critical"]').text()).toMatch(
+      /0\s*unacked \/ 1\s*critical/,
+    )
     expect(document.title).toBe('Realtime Monitor')
   })
 
   it('snoozing hides the alert and lists it under "snoozed"', async () => {
     add(alertEvent('a-1', 1, { message: 'first' }), alertEvent('a-2', 2, { message: 'second' }))
-    const wrapper = mountWith(AlertsPanel, pinia)
-    await wrapper.get('button[aria-label="Snooze 15 minutes: second"]').trigger('click')
+    const wrapper = await mountPanel()
+    await wrapper.get('button[aria-label="15 min snooze: second"]').trigger('click')
     expect(rows(wrapper).map((row) => row.get('.alert__message').text())).toEqual(['first'])
     expect(wrapper.text()).toContain('1 snoozed')
-    await wrapper.get('button[aria-label="Snooze 1 hour: first"]').trigger('click')
+    await wrapper.get('button[aria-label="1 h snooze: first"]').trigger('click')
     expect(rows(wrapper)).toHaveLength(0)
     expect(wrapper.text()).toContain('2 snoozed')
   })
@@ -108,7 +121,7 @@ describe('AlertsPanel', () => {
         message: 'critical drawdown',
       }),
     )
-    const wrapper = mountWith(AlertsPanel, pinia)
+    const wrapper = await mountPanel()
     const severity = wrapper.get('[aria-label="Filter by severity"]')
     const critical = severity.findAll('button').find((b) => b.text().includes('Critical'))
     await critical?.trigger('click')
@@ -128,7 +141,7 @@ describe('AlertsPanel', () => {
 
   it('holds new alerts behind "N new" while scrolled down; the marker shows them', async () => {
     add(alertEvent('a-1', 1, { message: 'first' }))
-    const wrapper = mountWith(AlertsPanel, pinia)
+    const wrapper = await mountPanel()
     await scrollList(wrapper, 200)
     add(alertEvent('a-2', 2, { message: 'second' }), alertEvent('a-3', 3, { message: 'third' }))
     await flushPromises()
@@ -146,7 +159,7 @@ describe('AlertsPanel', () => {
 
   it('flows new alerts in again once back at the top', async () => {
     add(alertEvent('a-1', 1, { message: 'first' }))
-    const wrapper = mountWith(AlertsPanel, pinia)
+    const wrapper = await mountPanel()
     await scrollList(wrapper, 200)
     add(alertEvent('a-2', 2, { message: 'second' }))
     await flushPromises()
@@ -155,9 +168,9 @@ describe('AlertsPanel', () => {
     expect(rows(wrapper)).toHaveLength(2)
   })
 
-  it('announces critical alerts in an aria-live region', () => {
+  it('announces critical alerts in an aria-live region', async () => {
     add(alertEvent('c-9', 1, { severity: 'critical', message: 'Margin call' }))
-    const wrapper = mountWith(AlertsPanel, pinia)
+    const wrapper = await mountPanel()
     const live = wrapper.get('[data-testid="critical-live"]')
     expect(live.attributes('aria-live')).toBe('assertive')
     expect(live.text()).toBe('Critical alert: Margin call')
@@ -175,7 +188,7 @@ describe('AlertsPanel', () => {
     try {
       const store = useAlertsStore()
       store.notifyDesktop = true
-      const wrapper = mountWith(AlertsPanel, pinia)
+      const wrapper = await mountPanel()
       const live = () => wrapper.get('[data-testid="critical-live"] span')
       add(alertEvent('c-1', 1, { severity: 'critical', message: 'Margin call' }))
       await flushPromises()
@@ -195,21 +208,165 @@ describe('AlertsPanel', () => {
     }
   })
 
-  it('is dimmed with "as of" when the alerts channel is offline', () => {
+  it('is dimmed with "as of" when the alerts channel is offline', async () => {
     add(alertEvent('a-1', 1))
     useConnectionStore().setStatus(
       'alerts',
       channelStatus('alerts', { phase: 'offline' }, { lastEventAt: Date.now() - 30_000 }),
     )
-    const wrapper = mountWith(AlertsPanel, pinia)
+    const wrapper = await mountPanel()
     expect(wrapper.find('.panel--dimmed').exists()).toBe(true)
     expect(wrapper.get('[data-testid="as-of"]').text()).toMatch(/^as of \d\d:\d\d:\d\d$/)
     expect(wrapper.text()).toContain('offline')
   })
 
   it('keeps the sound and notification settings in localStorage', async () => {
-    const wrapper = mountWith(AlertsPanel, pinia)
+    const wrapper = await mountPanel()
     await wrapper.findAll('input[type="checkbox"]')[0]?.setValue(true)
     expect(JSON.parse(localStorage.getItem('rtm:alerts:settings') ?? '{}').soundCritical).toBe(true)
+  })
+
+  it('shows a repeat as one row with its count, first and last seen, and the latest value', async () => {
+    add(
+      alertEvent('a-1', 1, { symbol: 'X', value: 0.2 }),
+      alertEvent('a-2', 30, { symbol: 'X', value: 0.3 }),
+      alertEvent('a-1', 40, { symbol: 'X', value: 0.35 }),
+    )
+    const wrapper = await mountPanel()
+    expect(rows(wrapper)).toHaveLength(1)
+    const row = rows(wrapper)[0]!
+    expect(row.get('[data-testid="alert-count"]').text()).toBe('×3')
+    expect(row.text()).toMatch(/value 35\.0 %/)
+    expect(row.text()).toMatch(/first \d\d:\d\d:\d\d · last \d\d:\d\d:\d\d/)
+  })
+
+  it('folds a storm into one expandable line and keeps a lone critical of another category on top', async () => {
+    const events = [
+      alertEvent('crit', 0, { severity: 'critical', category: 'drawdown', message: 'Margin call' }),
+    ]
+    for (let i = 0; i < 23; i += 1) {
+      events.push(alertEvent(`v${i}`, 1 + i * 0.2, { category: 'volatility', severity: 'warning' }))
+    }
+    add(...events)
+    const wrapper = await mountPanel()
+    const items = wrapper.findAll('ul.alerts > li')
+    expect(items[0]?.get('.alert__message').text()).toBe('Margin call')
+    const storm = wrapper.get('[data-testid="storm"]')
+    expect(storm.text()).toContain('23 volatility alerts in 4 s')
+    const toggle = storm.get('button[aria-expanded]')
+    expect(toggle.attributes('aria-expanded')).toBe('false')
+    await toggle.trigger('click')
+    await flushPromises()
+    expect(
+      wrapper.get('[data-testid="storm"] button[aria-expanded]').attributes('aria-expanded'),
+    ).toBe('true')
+    expect(wrapper.findAll('li.alert--nested').length).toBeGreaterThan(0)
+    // One click acknowledges the whole storm.
+    await wrapper
+      .get('[data-testid="storm"]')
+      .findAll('button')
+      .find((b) => b.text() === 'Ack 23')
+      ?.trigger('click')
+    expect(wrapper.get('[data-testid="count-warning"]').text()).toMatch(/0\s*unacked \/ 23/)
+  })
+
+  it('always shows counts by severity in the header, unacknowledged first', async () => {
+    add(
+      alertEvent('c', 1, { severity: 'critical' }),
+      alertEvent('w', 2, { severity: 'warning' }),
+      alertEvent('i', 3, { severity: 'info' }),
+    )
+    useAlertsStore().severityFilter = new Set(['info'])
+    const wrapper = await mountPanel()
+    const counts = wrapper.get('[data-testid="severity-counts"]')
+    expect(counts.findAll('.sevcount').map((c) => c.text().replace(/\s+/g, ''))).toEqual([
+      '✖1unacked/1critical',
+      '⚠1unacked/1warning',
+      'ℹ1unacked/1info',
+    ])
+  })
+
+  it('draws only the rows in view: 500 alerts put a few dozen rows in the page', async () => {
+    const events = []
+    for (let i = 0; i < 500; i += 1) {
+      events.push(alertEvent(`a${i}`, i * 30, { category: i % 2 ? 'exposure' : 'liquidity' }))
+    }
+    add(...events)
+    const wrapper = await mountPanel()
+    const scroller = wrapper.get('.alerts-scroll').element as HTMLElement
+    // jsdom has no layout: give the list the height a browser would.
+    Object.defineProperty(scroller, 'clientHeight', { configurable: true, value: 512 })
+    scroller.dispatchEvent(new Event('scroll'))
+    await flushPromises()
+    const drawn = rows(wrapper)
+    expect(drawn.length).toBeGreaterThan(5)
+    expect(drawn.length).toBeLessThan(30)
+    expect(drawn[0]?.attributes('aria-setsize')).toBe('500')
+  })
+
+  it('snoozes for 15 min, 1 h or 4 h', async () => {
+    add(alertEvent('a-1', 1, { message: 'first' }))
+    const wrapper = await mountPanel()
+    const labels = rows(wrapper)[0]!
+      .findAll('button')
+      .map((b) => b.text())
+    expect(labels).toEqual(['Ack', '15 min', '1 h', '4 h'])
+    await wrapper.get('button[aria-label="4 h snooze: first"]').trigger('click')
+    expect(rows(wrapper)).toHaveLength(0)
+    expect(wrapper.text()).toContain('1 snoozed')
+  })
+
+  it('every button’s accessible name contains its visible text', async () => {
+    add(alertEvent('a-1', 1, { message: 'first' }))
+    const wrapper = await mountPanel()
+    for (const button of wrapper.findAll('button')) {
+      const label = button.attributes('aria-label')
+      const text = button.text().replace(/\s+/g, ' ').trim()
+      if (label)
+        expect(label.toLowerCase()).toContain(text.replace(/^[^A-Za-z0-9]+/, '').toLowerCase())
+    }
+  })
+
+  it('exports the rows with counts and ack state as CSV named with the channel and time', async () => {
+    const blobs: Blob[] = []
+    const names: string[] = []
+    vi.stubGlobal(
+      'URL',
+      Object.assign(URL, {
+        createObjectURL: (b: Blob) => (blobs.push(b), 'blob:x'),
+        revokeObjectURL: () => undefined,
+      }),
+    )
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (
+      this: HTMLAnchorElement,
+    ) {
+      names.push(this.download)
+    })
+    try {
+      add(
+        alertEvent('a-1', 1, { symbol: 'X' }),
+        alertEvent('a-2', 2, { symbol: 'X', message: 'say "hi", ok' }),
+      )
+      useAlertsStore().acknowledge('a-1')
+      const wrapper = await mountPanel()
+      await wrapper
+        .findAll('button')
+        .find((b) => b.text() === 'Export CSV')
+        ?.trigger('click')
+      expect(names[0]).toMatch(/^alerts-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.csv$/)
+      // jsdom's Blob has no text(): read it as a browser would with FileReader.
+      const text = await new Promise<string>((resolve) => {
+        const reader = new FileReader()
+        reader.onload = () => resolve(String(reader.result))
+        reader.readAsText(blobs[0]!)
+      })
+      const lines = text.trim().split('\r\n')
+      expect(lines[0]).toContain('count')
+      expect(lines[1]).toContain('"say ""hi"", ok"')
+      expect(lines[1]).toMatch(/,2,.*,acknowledged,/)
+    } finally {
+      click.mockRestore()
+      vi.unstubAllGlobals()
+    }
   })
 })

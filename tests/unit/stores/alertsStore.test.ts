@@ -6,7 +6,7 @@ import { useAlertsStore } from '@/stores/alertsStore'
 import { T0, alertEvent } from './factories'
 
 function ids(store: ReturnType<typeof useAlertsStore>): string[] {
-  return store.visible.map((row) => row.alert.alert_id)
+  return store.visible.map((row) => row.key)
 }
 
 describe('alerts store', () => {
@@ -74,7 +74,7 @@ describe('alerts store', () => {
     store.snooze('a', 15)
     expect(ids(store)).toEqual(['b'])
     expect(store.unreadCritical).toBe(0)
-    expect(store.snoozedAlerts.map((s) => s.alert.alert_id)).toEqual(['a'])
+    expect(store.snoozedAlerts.map((s) => s.row.key)).toEqual(['a'])
     vi.advanceTimersByTime(14 * 60_000)
     expect(ids(store)).toEqual(['b'])
     vi.advanceTimersByTime(60_000 + 15_000)
@@ -229,5 +229,85 @@ describe('alerts store', () => {
     expect(store.alerts).toEqual([])
     expect(store.visible).toEqual([])
     expect(store.workflow.has('a')).toBe(true)
+  })
+
+  it('counts rows, not events: repeats raise the row count, not "N new" or the critical count', () => {
+    const store = useAlertsStore()
+    store.apply(alertEvent('c', 1, { severity: 'critical', symbol: 'X' }))
+    store.commit()
+    store.holdNew(true)
+    for (let i = 2; i < 12; i += 1)
+      store.apply(alertEvent(`c${i}`, i, { severity: 'critical', symbol: 'X' }))
+    store.commit()
+    expect(store.pendingCount).toBe(0)
+    expect(store.visible).toHaveLength(1)
+    expect(store.visible[0]?.count).toBe(11)
+    expect(store.unreadCritical).toBe(1)
+    expect(store.criticalSeq).toBe(1)
+  })
+
+  it('offers 15 min, 1 h and 4 h snoozes; a row that fired again comes back unread with its new count', () => {
+    const store = useAlertsStore()
+    store.apply(alertEvent('c', 1, { severity: 'critical', symbol: 'X' }))
+    store.commit()
+    store.acknowledge('c')
+    store.snooze('c', 240)
+    expect(store.visible).toHaveLength(0)
+    store.apply(alertEvent('c2', 100, { severity: 'critical', symbol: 'X' }))
+    store.apply(alertEvent('c3', 200, { severity: 'critical', symbol: 'X' }))
+    store.commit()
+    // Still snoozed: hidden and not counted.
+    expect(store.visible).toHaveLength(0)
+    expect(store.unreadCritical).toBe(0)
+    const before = store.criticalSeq
+    vi.advanceTimersByTime(4 * 3_600_000 + 10_000)
+    expect(store.visible.map((v) => [v.key, v.count, v.acknowledged])).toEqual([['c', 3, false]])
+    expect(store.unreadCritical).toBe(1)
+    expect(store.criticalSeq).toBe(before + 1)
+    expect(store.workflow.get('c')).toBeUndefined()
+  })
+
+  it('a snoozed row that stayed quiet comes back as it was', () => {
+    const store = useAlertsStore()
+    store.apply(alertEvent('c', 1, { severity: 'critical' }))
+    store.commit()
+    store.acknowledge('c')
+    store.snooze('c', 15)
+    vi.advanceTimersByTime(16 * 60_000)
+    expect(store.visible[0]?.acknowledged).toBe(true)
+    expect(store.unreadCritical).toBe(0)
+  })
+
+  it('shows a storm as one group with the lone critical of another category on top', () => {
+    const store = useAlertsStore()
+    store.apply(alertEvent('crit', 0, { severity: 'critical', category: 'drawdown' }))
+    for (let i = 0; i < 200; i += 1) {
+      store.apply(
+        alertEvent(`v${i}`, 1 + i * 0.02, { category: 'volatility', severity: 'warning' }),
+      )
+    }
+    store.commit()
+    expect(store.entries.map((e) => e.kind)).toEqual(['row', 'group'])
+    expect(store.entries[0]?.id).toBe('crit')
+    const group = store.entries[1]
+    store.toggleGroup(group?.id ?? '')
+    expect(store.entries).toHaveLength(202)
+  })
+
+  it('takes another tab’s ack from storage', async () => {
+    const store = useAlertsStore()
+    store.apply(alertEvent('c', 1, { severity: 'critical' }))
+    store.commit()
+    const value = JSON.stringify([{ id: 'c', ackedAt: 5, snoozedUntil: null, snoozedCount: null }])
+    localStorage.setItem(WORKFLOW_KEY, value)
+    window.dispatchEvent(
+      new StorageEvent('storage', {
+        key: WORKFLOW_KEY,
+        newValue: value,
+        storageArea: localStorage,
+      }),
+    )
+    await nextTick()
+    expect(store.unreadCritical).toBe(0)
   })
 })
