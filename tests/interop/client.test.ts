@@ -43,14 +43,17 @@ function range(from: number, to: number): number[] {
   return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i)
 }
 
+/** No watchdog reconnects on a busy machine: a lost connection would lose markers legitimately. */
+const CALM: Partial<TransportOptions> = { heartbeatSeconds: 5 }
+
 /** Strict JSON: the transport option that turns Python-literal decoding off. */
-const STRICT_JSON: Partial<TransportOptions> & Record<string, unknown> = { pythonLiterals: false }
+const STRICT_JSON: Partial<TransportOptions> & Record<string, unknown> = { ...CALM, pythonLiterals: false }
 
 // enabled once the client decodes Python-literal payloads and tracks id epochs
 describe.skip.each(['json', 'dict'] as const)('%s payloads from sse-starlette', { timeout: 60_000 }, (style) => {
   it('fills all four channels, each event applied once and counted in the diagnostics', async () => {
     backend = await startPythonBackend({ style, rate: RATE })
-    harness = createHarness(backend.url)
+    harness = createHarness(backend.url, { transport: CALM })
     const h = harness
     h.subscribe(...CHANNELS)
     await h.until(() => CHANNELS.every((c) => h.events[c].length >= 10), 15_000, 'ten events on every channel')
@@ -83,7 +86,7 @@ describe.skip.each(['json', 'dict'] as const)('%s payloads from sse-starlette', 
   it('applies every event of a restarted backend once, although its ids start again at 1', async () => {
     backend = await startPythonBackend({ style, rate: RATE })
     const server = backend
-    harness = createHarness(server.url)
+    harness = createHarness(server.url, { transport: CALM })
     const h = harness
     h.subscribe(...CHANNELS)
     await h.until(() => CHANNELS.every((c) => h.events[c].length >= 10), 15_000, 'events before the restart')
@@ -128,7 +131,7 @@ describe.skip.each(['json', 'dict'] as const)('%s payloads from sse-starlette', 
 
   it('rides out HTTP 500s on the first stream requests and then fills every channel', async () => {
     backend = await startPythonBackend({ style, rate: RATE, failFirst: 6 })
-    harness = createHarness(backend.url)
+    harness = createHarness(backend.url, { transport: CALM })
     const h = harness
     h.subscribe(...CHANNELS)
     await h.until(() => CHANNELS.every((c) => h.events[c].length >= 5), 20_000, 'events after the 500s')
