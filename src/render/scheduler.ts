@@ -24,6 +24,8 @@ export interface RenderTaskOptions {
   heavy?: boolean
   /** Least time between two draws of this task, ms, whatever the load (default 0). */
   minIntervalMs?: number
+  /** Whether the task starts out needing a draw (default true). */
+  dirty?: boolean
 }
 
 export interface RenderTask {
@@ -104,7 +106,7 @@ export class RenderScheduler {
     if (!this.stopVisibility) this.stopVisibility = this.env.onVisibilityChange(() => this.wake())
     const state: TaskState = {
       options,
-      dirty: true,
+      dirty: options.dirty ?? true,
       visible: true,
       lastDraw: -Infinity,
       dirtySince: this.env.now(),

@@ -1,0 +1,41 @@
+// The page's drawing health for the header and the diagnostics drawer: the scheduler's redraw
+// interval, whether the page is behind, and its long animation frames over the last minute.
+import { createSharedComposable, tryOnScopeDispose } from '@vueuse/core'
+import { shallowRef, type ShallowRef } from 'vue'
+import { createLongFrameCounter, type LongFrameCounter } from './longFrames'
+import { renderScheduler, type RenderScheduler, type RenderStats } from './scheduler'
+
+export interface RenderHealth {
+  stats: Readonly<ShallowRef<RenderStats>>
+  longFrames: LongFrameCounter
+}
+
+/** Health of `scheduler` (the page's by default); released with the calling scope. */
+export function useRenderHealthOf(scheduler: RenderScheduler = renderScheduler): RenderHealth {
+  const stats = shallowRef(scheduler.stats())
+  const stop = scheduler.onStats((next) => {
+    const prev = stats.value
+    // Only what the header shows moves the ref: a new object per window would re-render it every
+    // second (the drawer reads the scheduler's fresh stats on its own clock).
+    if (next.behind !== prev.behind || (next.behind && next.intervalMs !== prev.intervalMs))
+      stats.value = next
+  })
+  const longFrames = createLongFrameCounter()
+  tryOnScopeDispose(() => {
+    stop()
+    longFrames.dispose()
+  })
+  return { stats, longFrames }
+}
+
+/** One for the page: the header and the drawer read the same counters. */
+export const useRenderHealth = createSharedComposable(() => useRenderHealthOf())
+
+/** "drawing every 500 ms": the interval rounded to what a person reads at a glance. */
+export function drawingEveryText(intervalMs: number): string {
+  const rounded =
+    intervalMs >= 1000 ? Math.round(intervalMs / 500) * 500 : Math.round(intervalMs / 50) * 50
+  return rounded >= 1000 && rounded % 1000 === 0
+    ? `drawing every ${rounded / 1000} s`
+    : `drawing every ${rounded} ms`
+}

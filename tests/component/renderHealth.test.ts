@@ -1,0 +1,66 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { shallowRef } from 'vue'
+import ConnectionStrip from '@/components/ConnectionStrip.vue'
+import DiagnosticsDrawer from '@/components/DiagnosticsDrawer.vue'
+import type { RenderStats } from '@/render/scheduler'
+import type * as RenderHealthModule from '@/render/useRenderHealth'
+import { useConnectionStore } from '@/stores/connectionStore'
+import { channelStatus, OPEN } from './factories'
+import { freshPinia, mountWith } from './mountPage'
+
+// The page's drawing health as the scheduler would report it for a page that cannot keep up.
+const stats = shallowRef<RenderStats>({
+  intervalMs: 0,
+  behind: false,
+  fps: 60,
+  drawMsPerSecond: 20,
+})
+vi.mock('@/render/useRenderHealth', async (importOriginal) => ({
+  ...(await importOriginal<typeof RenderHealthModule>()),
+  useRenderHealth: () => ({
+    stats,
+    longFrames: {
+      source: 'long-animation-frame',
+      perMinute: () => 7,
+      longestMs: () => 182.4,
+      record: () => {},
+      dispose: () => {},
+    },
+  }),
+}))
+
+let pinia: ReturnType<typeof freshPinia>
+beforeEach(() => {
+  pinia = freshPinia()
+  useConnectionStore().setStatus('dashboard', channelStatus('dashboard', OPEN))
+})
+afterEach(() => {
+  document.body.innerHTML = ''
+  stats.value = { intervalMs: 0, behind: false, fps: 60, drawMsPerSecond: 20 }
+})
+
+describe('drawing health', () => {
+  it('the header says nothing while the page keeps up, and says it is behind when it is not', async () => {
+    const wrapper = mountWith(ConnectionStrip, pinia)
+    expect(wrapper.find('[data-testid="behind"]').exists()).toBe(false)
+    stats.value = { intervalMs: 512, behind: true, fps: 18, drawMsPerSecond: 90 }
+    await wrapper.vm.$nextTick()
+    expect(wrapper.get('[data-testid="behind"]').text()).toContain(
+      'drawing every 500 ms — the page is behind',
+    )
+    // Paused on purpose: the display is frozen, not behind.
+    useConnectionStore().setPaused(true)
+    await wrapper.vm.$nextTick()
+    expect(wrapper.find('[data-testid="behind"]').exists()).toBe(false)
+  })
+
+  it('the diagnostics drawer shows long animation frames in the last minute', () => {
+    const wrapper = mountWith(DiagnosticsDrawer, pinia, {
+      client: { status: vi.fn((channel) => channelStatus(channel, OPEN)) },
+      props: { channels: ['dashboard'] },
+    })
+    const health = wrapper.get('[data-testid="render-health"]')
+    expect(health.text()).toContain('long animation frames, last minute')
+    expect(wrapper.get('[data-testid="long-frames"]').text()).toBe('7 (longest 182 ms)')
+  })
+})
