@@ -1,6 +1,7 @@
 // What a person reads for a connection state: a short label, a tone for the dot, and whether it may look live.
+import type { ChannelStatus } from '@/realtime/channelDiagnostics'
 import type { ConnectionState } from '@/realtime/connectionState'
-import type { OverallConnection } from '@/stores/connectionModel'
+import { isReceiving, rejectingText, type OverallConnection } from '@/stores/connectionModel'
 import { formatDuration, secondsSince, secondsUntil } from './format'
 
 /** `ok` is the only tone drawn green; it is given to live states only. */
@@ -46,6 +47,16 @@ export function channelStateLabel(state: ConnectionState, now: number): StateLab
   }
 }
 
+/** The label of a channel from its whole status: "data rejected" outranks "live". */
+export function channelLabel(status: ChannelStatus | undefined, now: number): StateLabel {
+  const state = status?.state ?? { phase: 'connecting', attempt: 1 }
+  const rejecting = status?.rejecting
+  if (rejecting && isReceiving(state)) {
+    return { text: 'data rejected', tone: 'bad', detail: rejectingText(rejecting) }
+  }
+  return channelStateLabel(state, now)
+}
+
 /** The label of the header's summary of all channels. */
 export function overallLabel(overall: OverallConnection, now: number): StateLabel {
   switch (overall.phase) {
@@ -72,6 +83,8 @@ export function overallLabel(overall: OverallConnection, now: number): StateLabe
       return { text: 'paused', tone: 'idle' }
     case 'failed':
       return { text: 'failed', tone: 'bad', detail: overall.reason }
+    case 'rejecting':
+      return { text: 'data rejected', tone: 'bad', detail: overall.reason }
     case 'closed':
       return { text: 'closed', tone: 'bad', detail: overall.reason }
     case 'idle':

@@ -1,4 +1,4 @@
-// Events per second per channel, from the `received` counters sampled about once a second.
+// Events per second per channel that arrive on the wire (applied or not), sampled about once a second.
 import type { ChannelStatus } from '@/realtime/channelDiagnostics'
 import type { Channel } from '@/protocol/contract'
 
@@ -23,7 +23,8 @@ export class RateMeter {
   update(statuses: readonly ChannelStatus[], at: number): Map<Channel, number | null> {
     const rates = new Map<Channel, number | null>()
     for (const status of statuses) {
-      const sample = { at, received: status.received }
+      // Arrivals, not applied events: a channel whose events are all rejected still shows its rate.
+      const sample = { at, received: status.arrived }
       rates.set(status.channel, eventsPerSecond(this.last.get(status.channel), sample))
       this.last.set(status.channel, sample)
     }

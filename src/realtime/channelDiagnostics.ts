@@ -41,6 +41,8 @@ export interface Rejecting {
   /** The newest rejection's reason. */
   reason: string
   since: number
+  /** True when nothing was ever applied on this channel: every event so far was rejected. */
+  all: boolean
 }
 
 /** Rejected events in a row that make a channel "rejecting" once it has applied anything. */
@@ -139,7 +141,12 @@ export class ChannelDiagnostics {
   private rejecting(): Rejecting | null {
     const run = this.rejectedRun
     if (run === 0 || (this.everApplied && run < REJECTING_AFTER)) return null
-    return { rejected: run, reason: this.lastRejectReason, since: this.rejectedSince }
+    return {
+      rejected: run,
+      reason: this.lastRejectReason,
+      since: this.rejectedSince,
+      all: !this.everApplied,
+    }
   }
 
   snapshot(): ChannelStatus {

@@ -1,5 +1,5 @@
 // One summary of all channels' connection states for the header, and merged diagnostics.
-import type { ChannelStatus } from '../realtime/channelDiagnostics'
+import type { ChannelStatus, Rejecting } from '../realtime/channelDiagnostics'
 import type { ConnectionState } from '../realtime/connectionState'
 import type { InvalidEvent } from '../realtime/eventDecoder'
 
@@ -12,6 +12,7 @@ export type OverallPhase =
   | 'offline'
   | 'paused'
   | 'failed'
+  | 'rejecting'
   | 'closed'
   | 'idle'
 
@@ -26,8 +27,9 @@ export type Transport = 'multiplexed' | 'per-channel'
 
 /** Worst first; idle never counts. */
 const SEVERITY: Record<Exclude<OverallPhase, 'idle'>, number> = {
-  failed: 8,
-  offline: 7,
+  failed: 9,
+  offline: 8,
+  rejecting: 7,
   reconnecting: 6,
   stale: 5,
   connecting: 4,
@@ -63,10 +65,53 @@ function summaryOf(state: ConnectionState): OverallConnection {
 
 /** The worst state among subscribed (non-idle) channels; among reconnecting ones, the earliest retry. */
 export function summarize(states: readonly ConnectionState[]): OverallConnection {
+  return worstOf(states.filter((state) => state.phase !== 'idle').map(summaryOf))
+}
+
+/**
+ * Like `summarize`, from whole statuses: a channel whose data arrives but is all rejected counts
+ * as "rejecting", worse than any state but failed and offline, never as live.
+ */
+export function summarizeStatuses(statuses: readonly ChannelStatus[]): OverallConnection {
+  const summaries: OverallConnection[] = []
+  for (const status of statuses) {
+    if (status.state.phase === 'idle') continue
+    const rejecting = status.rejecting
+    summaries.push(
+      rejecting && RECEIVING.has(status.state.phase)
+        ? { phase: 'rejecting', reason: `${status.channel}: ${rejectingText(rejecting)}` }
+        : summaryOf(status.state),
+    )
+  }
+  return worstOf(summaries)
+}
+
+/** "31 of 31 events rejected: data is not JSON (…) — send JSON …": what happens and what to fix. */
+export function rejectingText(rejecting: Rejecting): string {
+  const count = rejecting.all
+    ? `${rejecting.rejected} of ${rejecting.rejected} events rejected`
+    : `the last ${rejecting.rejected} events were rejected`
+  return `${count}: ${rejecting.reason}${fixFor(rejecting.reason)}`
+}
+
+function fixFor(reason: string): string {
+  if (reason.startsWith('data is not JSON'))
+    return ' — the backend must send JSON: `json.dumps(data)` in sse-starlette handlers'
+  if (reason.startsWith('data is not a JSON object') || reason.startsWith('data is a Python literal'))
+    return ' — each event’s data must be one JSON object'
+  return ' — the backend sends payloads that do not match the wire contract'
+}
+
+/** True when bytes arrive in this state (where rejected data matters more than the state). */
+export function isReceiving(state: ConnectionState): boolean {
+  return RECEIVING.has(state.phase)
+}
+
+const RECEIVING: ReadonlySet<ConnectionState['phase']> = new Set(['open', 'stale', 'polling'])
+
+function worstOf(summaries: readonly OverallConnection[]): OverallConnection {
   let worst: OverallConnection = { phase: 'idle' }
-  for (const state of states) {
-    if (state.phase === 'idle') continue
-    const next = summaryOf(state)
+  for (const next of summaries) {
     if (worst.phase === 'idle') {
       worst = next
       continue

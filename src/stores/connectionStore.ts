@@ -4,7 +4,7 @@ import { computed, shallowRef } from 'vue'
 import type { ChannelStatus } from '../realtime/channelDiagnostics'
 import { isLive as isLiveState } from '../realtime/connectionState'
 import type { Channel } from '../protocol/contract'
-import { mergeInvalidEvents, summarize, transportOf } from './connectionModel'
+import { isReceiving, mergeInvalidEvents, summarizeStatuses, transportOf } from './connectionModel'
 
 export const useConnectionStore = defineStore('connection', () => {
   const statuses = shallowRef<Partial<Record<Channel, ChannelStatus>>>({})
@@ -14,7 +14,7 @@ export const useConnectionStore = defineStore('connection', () => {
   const list = computed(() =>
     Object.values(statuses.value).filter((s): s is ChannelStatus => s !== undefined),
   )
-  const overall = computed(() => summarize(list.value.map((status) => status.state)))
+  const overall = computed(() => summarizeStatuses(list.value))
   const transport = computed(() => transportOf(list.value))
   const invalidEvents = computed(() => mergeInvalidEvents(list.value))
 
@@ -22,10 +22,11 @@ export const useConnectionStore = defineStore('connection', () => {
     statuses.value = { ...statuses.value, [channel]: status }
   }
 
-  /** True while the channel's data is flowing (open or polling). */
+  /** True while the channel's data is flowing (open or polling) and is not being rejected. */
   function isLive(channel: Channel): boolean {
     const status = statuses.value[channel]
-    return status !== undefined && isLiveState(status.state)
+    if (status === undefined || !isLiveState(status.state)) return false
+    return !(status.rejecting && isReceiving(status.state))
   }
 
   function setPaused(value: boolean): void {

@@ -15,17 +15,19 @@ afterEach(() => {
   document.body.innerHTML = ''
 })
 
-/** A client whose snapshots say what the test sets in `received` and friends. */
+/** A client whose snapshots say what the test sets in `arrived` and friends. */
 function fakeClient(make: (channel: Channel) => ChannelStatus) {
   return { status: vi.fn(make) }
 }
 
 describe('DiagnosticsDrawer', () => {
-  it('shows events per second from the received counter, age, reconnects and the last error', async () => {
-    let received = 100
+  it('shows events per second of what arrives (applied or rejected), age, reconnects and the last error', async () => {
+    let arrived = 100
     const client = fakeClient((channel) =>
       channelStatus(channel, OPEN, {
-        received,
+        arrived,
+        // Only some of what arrives is applied (the rest was rejected): the rate is of arrivals.
+        received: 40,
         lastEventAt: Date.now() - 3000,
         reconnects: 2,
         lastError: 'HTTP 500 from /api/v1/sse/stream',
@@ -37,9 +39,11 @@ describe('DiagnosticsDrawer', () => {
       props: { channels: ['dashboard'] },
     })
     expect(wrapper.get('[data-testid="rate"]').text()).toBe('…')
-    received = 104
+    arrived = 104
     await vi.advanceTimersByTimeAsync(1000)
     expect(wrapper.get('[data-testid="rate"]').text()).toBe('4.0')
+    expect(wrapper.get('[data-testid="arrived"]').text()).toBe('104')
+    expect(wrapper.get('[data-testid="applied"]').text()).toBe('40')
     expect(wrapper.get('[data-testid="age"]').text()).toBe('3 s ago')
     expect(wrapper.get('[data-testid="reconnects"]').text()).toBe('2')
     expect(wrapper.get('[data-testid="last-error"]').text()).toContain(
