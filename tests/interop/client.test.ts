@@ -7,14 +7,18 @@ import { isLive } from '../../src/realtime/connectionState.ts'
 import type { TransportOptions } from '../../src/realtime/realtimeClient.ts'
 import { CHANNELS, type Channel } from '../../src/protocol/contract.ts'
 import { createHarness, type Harness } from '../support/clientHarness.ts'
+import { startTcpProxy, type TcpProxy } from '../support/tcpProxy.ts'
 import { MARKER_STRIDE, markerOf, startPythonBackend, type PythonBackend } from '../support/pythonBackend.ts'
 
 let backend: PythonBackend | undefined
 let harness: Harness | undefined
+let proxy: TcpProxy | undefined
 
 afterEach(async () => {
   harness?.close()
   harness = undefined
+  await proxy?.close()
+  proxy = undefined
   await backend?.stop()
   backend = undefined
 }, 20_000)
@@ -126,6 +130,46 @@ describe.skip.each(['json', 'dict'] as const)('%s payloads from sse-starlette', 
       // Ids restarting on a backend that cannot resume: the possible gap is shown.
       expect(status.gaps.length, channel).toBeGreaterThan(0)
       expect(status.state.phase, channel).toBe('open')
+    }
+  })
+
+  it('applies every event of a new connection to the same process, although its ids start again at 1', async () => {
+    backend = await startPythonBackend({ style, rate: RATE })
+    const server = backend
+    proxy = await startTcpProxy(server.port)
+    const cut = proxy
+    harness = createHarness(cut.url, { transport: CALM })
+    const h = harness
+    h.subscribe(...CHANNELS)
+    await h.until(() => CHANNELS.every((c) => h.events[c].length >= 10), 15_000, 'events before the cut')
+    // A load balancer drops the streams; the process lives on and numbers the new streams from 1.
+    cut.cut()
+    const before = Object.fromEntries(CHANNELS.map((c) => [c, h.events[c].length])) as Record<Channel, number>
+    const restarts = (c: Channel): number[] =>
+      h.ids(c).flatMap((id, index) => (id === '1' ? [index] : []))
+    await h.until(
+      () => CHANNELS.every((c) => h.events[c].length >= 2 * before[c] + 10),
+      20_000,
+      'more events after the cut than before it',
+    )
+    const sent = (await backendStatus(server)).sent
+    await h.until(
+      () => CHANNELS.every((c) => Math.max(...applied(h, c)) >= sent[c]),
+      10_000,
+      'every event sent so far',
+    )
+    for (const channel of CHANNELS) {
+      const markers = applied(h, channel)
+      // Two streams, each applied from its id 1: none of the second dropped as a repeat of the first.
+      const starts = restarts(channel)
+      expect(starts.length, channel).toBe(2)
+      const second = starts[1] ?? 0
+      expect(h.ids(channel).slice(second), channel).toEqual(range(1, markers.length - second).map(String))
+      // Markers: strictly increasing over both streams, and consecutive within each.
+      expect(markers.slice(0, second), channel).toEqual(range(1, second))
+      expect(markers.slice(second), channel).toEqual(range(markers[second] ?? 0, markers[markers.length - 1] ?? 0))
+      expect(markers[second], channel).toBeGreaterThan(markers[second - 1] ?? 0)
+      expect(h.client.status(channel).duplicates, channel).toBe(0)
     }
   })
 
