@@ -203,6 +203,7 @@ class LiteralReader {
       word.lastIndex = end
       this.fail(`"${match[0]}${word.exec(this.text)?.[0] ?? ''}" is not a JSON number`)
     }
+    if (/^-?0\d+$/.test(match[0])) this.fail(`"${match[0]}": leading zeros are not a Python int`)
     const value = Number(match[0])
     if (!Number.isFinite(value)) this.fail(`"${match[0]}" is out of range for a JSON number`)
     this.at = end
