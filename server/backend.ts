@@ -9,6 +9,7 @@ import {
   hasBearer,
   isAuthorized,
   isHostAllowed,
+  lingerIfUnread,
   sendError,
   trustedProxies,
 } from './http.ts'
@@ -184,6 +185,7 @@ export function createBackend(input: BackendOptions = {}): Backend {
 
   const handle = (req: IncomingMessage, res: ServerResponse, next?: () => void): void => {
     try {
+      lingerIfUnread(req, res)
       let url: URL
       try {
         // Only a path: an absolute or malformed target (`//[`, `http://a:99999/`) is refused.

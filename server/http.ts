@@ -1,7 +1,7 @@
 // Small HTTP helpers of the dev backend: JSON answers, request bodies, CORS and bearer auth.
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { BlockList, isIP } from 'node:net'
+import { BlockList, isIP, type Socket } from 'node:net'
 import { MAX_BODY_BYTES } from '../src/protocol/limits.ts'
 
 /** Error answer body, FastAPI-like: a short `error` code and a human `detail`. */
@@ -49,23 +49,72 @@ export function isJsonContentType(header: string | undefined): boolean {
 const tooLarge = (): BodyError =>
   new BodyError(413, 'body_too_large', `request body over ${MAX_BODY_BYTES} bytes`)
 
+/** How long, and for how many bytes, a connection is drained after its answer (see lingeringClose). */
+const LINGER_MS = 2000
+const LINGER_BYTES = MAX_BODY_BYTES
+
 /**
- * Once a body is refused, bytes already on their way are read and thrown away for a moment (so
- * the client sees the answer instead of a reset), then the connection is cut.
+ * Closes a connection the way nginx's lingering close does when its request was answered before
+ * the body was read (a 413, a 401, a 404 to a POST): the answer is sent, the write side closed,
+ * and what the client is still sending is read and thrown away for a moment (at most LINGER_MS
+ * and LINGER_BYTES), so the client sees the answer instead of a reset that can wipe it.
  */
+export function lingerIfUnread(req: IncomingMessage, res: ServerResponse): void {
+  res.prependOnceListener('finish', () => {
+    if (req.complete) return
+    const socket = req.socket
+    socket.destroySoon = () => {
+      if (socket.destroyed) return
+      socket.end()
+      linger(socket)
+    }
+  })
+}
+
+/** Drains what a client still sends for a moment, then closes (lingering close). */
+function linger(socket: Socket): void {
+  let left = LINGER_BYTES
+  const cut = setTimeout(() => socket.destroy(), LINGER_MS)
+  cut.unref()
+  socket.on('data', (chunk: Buffer) => {
+    left -= chunk.length
+    if (left < 0) socket.destroy()
+  })
+  socket.once('end', () => socket.destroy())
+  socket.once('close', () => clearTimeout(cut))
+  socket.resume()
+}
+
+const CLIENT_ERRORS: Record<string, string> = {
+  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
+  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+  HPE_HEADERS_TIMEOUT: '408 Request Timeout',
+}
+
+/**
+ * A request Node's parser refused (bad method, bad framing, headers too large): a 4xx JSON answer,
+ * then a lingering close, where Node's default would answer and cut at once (a client still
+ * sending could then lose the answer to the reset). For `server.on('clientError', …)`.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable || socket.bytesWritten > 0) {
+    socket.destroy()
+    return
+  }
+  const status = CLIENT_ERRORS[error.code ?? ''] ?? '400 Bad Request'
+  const body = JSON.stringify({ error: 'bad_request', detail: 'malformed HTTP request' })
+  socket.end(
+    `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n` +
+      `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+  )
+  linger(socket)
+}
+
+/** Stops reading a refused body (the connection is then closed, see lingerIfUnread). */
 function discardRest(req: IncomingMessage, res: ServerResponse): void {
   res.setHeader('Connection', 'close')
   req.removeAllListeners('data')
-  let left = MAX_BODY_BYTES
-  req.on('data', (chunk: Buffer) => {
-    left -= chunk.length
-    if (left < 0) req.socket.destroy()
-  })
   req.resume()
-  const cut = setTimeout(() => req.socket.destroy(), 2000)
-  cut.unref()
-  req.once('end', () => clearTimeout(cut))
-  req.socket.once('close', () => clearTimeout(cut))
 }
 
 /**

@@ -2,6 +2,7 @@
 import { createServer } from 'node:http'
 import type { Socket } from 'node:net'
 import { createBackend } from './backend.ts'
+import { answerClientError } from './http.ts'
 import { parseCli, startupNotes, USAGE, UsageError } from './cliOptions.ts'
 
 function configure() {
@@ -28,6 +29,7 @@ server.on('connection', (socket) => {
   socket.on('close', () => sockets.delete(socket))
 })
 // CONNECT is not served; without this listener Node would drop the connection unanswered.
+server.on('clientError', answerClientError)
 server.on('connect', (_req, socket: Socket) => {
   socket.on('error', () => {})
   socket.end('HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')

@@ -2,6 +2,7 @@
 import { createServer, type Server } from 'node:http'
 import type { Socket } from 'node:net'
 import { parseArgs } from 'node:util'
+import { answerClientError } from './http.ts'
 import { createStaticHandler } from './staticServer.ts'
 
 const USAGE = `Usage: npm run preview -- [--port 4173] [--host 127.0.0.1] [--root dist] [--base /]
@@ -60,6 +61,7 @@ createServer((req, res) => {
   })
 })
   // CONNECT is not served; without this listener Node would drop the connection unanswered.
+  .on('clientError', answerClientError)
   .on('connect', (_req, socket: Socket) => {
     socket.on('error', () => {})
     socket.end('HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')

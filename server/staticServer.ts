@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { extname, join, normalize, resolve, sep } from 'node:path'
+import { lingerIfUnread } from './http.ts'
 
 export interface StaticOptions {
   /** The folder to serve (the build output). */
@@ -41,6 +42,7 @@ export function createStaticHandler(options: StaticOptions) {
   const fallback = options.fallback ?? 'index'
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    lingerIfUnread(req, res)
     const headers: Record<string, string> = { 'X-Content-Type-Options': 'nosniff' }
     if (options.csp) headers['Content-Security-Policy'] = options.csp
     if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -18,6 +18,8 @@ export interface ServerProcess {
   waitForLog(check: (log: string) => boolean, timeoutMs?: number): Promise<void>
   /** SIGTERM, then SIGKILL if it has not exited within a few seconds. */
   stop(): Promise<void>
+  /** SIGKILL at once: no chance to save or say goodbye (a crash, an OOM kill). */
+  kill(): Promise<void>
 }
 
 /**
@@ -29,6 +31,8 @@ export function spawnServer(entry: string, args: readonly string[]): Promise<Ser
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: tsx runs the server in a child process, and kill() must reach both.
+    detached: true,
   })
   let log = ''
   const waiters = new Set<() => void>()
@@ -83,6 +87,16 @@ export function spawnServer(entry: string, args: readonly string[]): Promise<Ser
           })
           child.kill('SIGTERM')
         }),
+      kill: () =>
+        new Promise<void>((done) => {
+          if (!alive()) return done()
+          child.once('exit', () => done())
+          try {
+            process.kill(-(child.pid as number), 'SIGKILL')
+          } catch {
+            child.kill('SIGKILL')
+          }
+        }),
     }
   })
 }
@@ -134,7 +148,11 @@ export function rawRequest(
     })
     socket.on('data', (chunk: Buffer) => {
       received += chunk.toString('latin1')
-      if (received.includes('\r\n\r\n')) finish()
+      // An interim answer (100 Continue) is not the answer: wait for the one after it.
+      while (/^HTTP\/1\.[01] 1\d\d /.test(received) && received.includes('\r\n\r\n')) {
+        received = received.slice(received.indexOf('\r\n\r\n') + 4)
+      }
+      if (/^HTTP\/1\.[01] [2-9]\d\d /.test(received) && received.includes('\r\n\r\n')) finish()
     })
     const dropped = (why: string) => () =>
       finish(
@@ -143,8 +161,8 @@ export function rawRequest(
     socket.on('end', dropped('ended'))
     socket.on('close', dropped('closed'))
     socket.on('error', (error) => {
-      // A reset after the answer head is the early-413 case; before it, the connection dropped.
-      if (!received.includes('\r\n\r\n')) dropped(`failed (${error.message})`)()
+      // Before an answer head, a failure is a dropped connection (finish() ignores later ones).
+      dropped(`failed (${error.message})`)()
     })
   })
 }
