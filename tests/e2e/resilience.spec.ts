@@ -23,7 +23,7 @@ test.afterEach(async ({ page }, testInfo) => {
   await testInfo.attach('header states', { body: states.join('\n'), contentType: 'text/plain' })
 })
 
-test('backend killed: reconnecting with a countdown, then resumes with no lost or repeated event', async ({
+test('listener outage (the backend stops listening and keeps its ids and buffer): reconnecting with a countdown, then resumes with no lost or repeated event', async ({
   page,
   monitor,
 }) => {
