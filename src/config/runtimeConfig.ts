@@ -2,7 +2,7 @@
 import * as v from 'valibot'
 import { DEFAULT_TRANSPORT, type TransportOptions } from '@/realtime/realtimeSource'
 import { CHANNELS, describeIssues, type Channel } from '@/protocol/contract'
-import { isAbsoluteUrl } from './resolveUrl'
+import { isApiBaseUrl } from './resolveUrl'
 
 export type AuthConfig =
   | { mode: 'none' }
@@ -32,8 +32,10 @@ export class ConfigError extends Error {
 const baseUrl = v.pipe(
   v.string(),
   v.check(
-    (value) => value === '' || value.startsWith('/') || (isAbsoluteUrl(value) && URL.canParse(value)),
-    'must be empty, a path starting with "/", or an absolute http(s) URL such as "https://api.example.com"',
+    isApiBaseUrl,
+    'must be empty, a path starting with "/", or an absolute http(s) URL such as ' +
+      '"https://api.example.com" (not "//host", "/\\host" or another scheme: the bearer token ' +
+      'is sent to the origin it names)',
   ),
 )
 const positive = v.pipe(v.number(), v.finite(), v.minValue(0))

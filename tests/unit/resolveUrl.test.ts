@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isAbsoluteUrl, resolveEndpoint } from '@/config/resolveUrl'
+import { isAbsoluteUrl, isApiBaseUrl, resolveEndpoint } from '@/config/resolveUrl'
 
 describe('resolveEndpoint', () => {
   it('joins a relative path to the base without a double slash', () => {
@@ -54,5 +54,16 @@ describe('isAbsoluteUrl', () => {
     expect(isAbsoluteUrl('HTTPS://a')).toBe(true)
     expect(isAbsoluteUrl('/api')).toBe(false)
     expect(isAbsoluteUrl('api/x')).toBe(false)
+  })
+})
+
+describe('isApiBaseUrl', () => {
+  it('allows the same origin, single-slash paths and http(s) URLs only', () => {
+    for (const ok of ['', '/', '/backend', 'https://api.example.com', 'HTTP://localhost:8000/x']) {
+      expect(isApiBaseUrl(ok), ok).toBe(true)
+    }
+    for (const bad of ['//evil.example', '/\\evil.example', '/\r/evil', 'javascript:void 0', 'ftp://x', 'api']) {
+      expect(isApiBaseUrl(bad), bad).toBe(false)
+    }
   })
 })

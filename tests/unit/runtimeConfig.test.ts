@@ -46,6 +46,41 @@ describe('loadRuntimeConfig', () => {
   })
 })
 
+describe('apiBaseUrl', () => {
+  it('accepts the same origin, a path with a single "/", and http(s) URLs', () => {
+    for (const value of ['', '/', '/backend', '/monitor/api', 'http://localhost:8000', 'https://risk.example.com/monitor']) {
+      expect(mergeConfig(base, { apiBaseUrl: value }, 'config.json').apiBaseUrl).toBe(value)
+    }
+  })
+
+  it('refuses anything that could send the token to another host, naming the field and the fix', () => {
+    const hostile = [
+      '//evil.example',
+      '//evil.example/api',
+      '/\\evil.example',
+      '\\\\evil.example',
+      '/\t/evil.example',
+      '/\n/evil.example',
+      ' /backend',
+      'javascript:alert(1)',
+      'JavaScript://%0aalert(1)',
+      'data:text/html,x',
+      'ftp://files.example.com',
+      'ws://api.example.com',
+      'file:///etc/passwd',
+      'http://',
+      'https:/evil.example',
+      'evil.example',
+    ]
+    for (const value of hostile) {
+      expect(() => mergeConfig(base, { apiBaseUrl: value }, 'config.json'), value).toThrow(ConfigError)
+      expect(() => mergeConfig(base, { apiBaseUrl: value }, 'config.json'), value).toThrow(
+        /^config\.json: apiBaseUrl: must be empty, a path starting with "\/", or an absolute http\(s\) URL .*the bearer token is sent to the origin it names/,
+      )
+    }
+  })
+})
+
 describe('mergeConfig', () => {
   it('accepts same-origin, path and absolute bases and the auth modes', () => {
     expect(mergeConfig(base, { apiBaseUrl: '' }, 'x').apiBaseUrl).toBe('')
