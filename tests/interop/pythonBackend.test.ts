@@ -55,7 +55,7 @@ describe('json payloads', { timeout: 30_000 }, () => {
   beforeAll(async () => {
     backend = await startPythonBackend({ style: 'json', rate: 20 })
   }, 60_000)
-  afterAll(() => backend.stop(), 20_000)
+  afterAll(() => backend?.stop(), 20_000)
 
   it('opens each stream with `connected`, then numbers its events 1, 2, 3… with valid JSON payloads', async () => {
     for (const channel of CHANNELS) {
@@ -131,7 +131,7 @@ describe('dict payloads', { timeout: 30_000 }, () => {
   beforeAll(async () => {
     backend = await startPythonBackend({ style: 'dict', rate: 20 })
   }, 60_000)
-  afterAll(() => backend.stop(), 20_000)
+  afterAll(() => backend?.stop(), 20_000)
 
   it('sends str(dict): Python literal text, not JSON, on every channel and for `connected`', async () => {
     for (const channel of CHANNELS) {
