@@ -3,6 +3,8 @@ import type { TrainingProgress } from '../protocol/contract'
 import { evictOverCap, hasPoint, isFinished, upsertPoint } from './runSeries'
 import type { Point, RunClock } from './runSeries'
 import { parseTimestamp } from './timestamps'
+import { fractionDone, recordProgress } from './trainingEta'
+import type { ProgressSample } from './trainingEta'
 
 /** Runs kept; the oldest finished ones go first. */
 export const TRAINING_RUNS_CAP = 50
@@ -19,12 +21,17 @@ export interface TrainingRun {
   updatedAt: number
   /** `[epoch, value]`, ascending by epoch. */
   curves: Readonly<Record<CurveKey, readonly Point[]>>
+  /** Payload time (epoch ms) of the newest event applied. */
+  lastAt: number
+  /** Recent advances, oldest first: the ETA and "stalled" are read from them. */
+  progress: readonly ProgressSample[]
 }
 
 interface RunState extends RunClock {
   runId: string
   latest: TrainingProgress
   curves: Record<CurveKey, Point[]>
+  progress: ProgressSample[]
 }
 
 const STATUS_RANK = { running: 0, queued: 1, completed: 2, failed: 2, cancelled: 2 } as const
@@ -70,6 +77,7 @@ export class TrainingBook {
         lastAt: at,
         updatedAt: receivedAt,
         curves: { loss: [], val_loss: [], accuracy: [], val_accuracy: [] },
+        progress: [],
       }
       this.runs.set(data.run_id, run)
     }
@@ -83,6 +91,9 @@ export class TrainingBook {
     run.status = data.status
     run.lastAt = at
     run.updatedAt = receivedAt
+    if (data.status === 'running') {
+      recordProgress(run.progress, { at, receivedAt, done: fractionDone(data) })
+    }
     addPoints(run, data, false)
     for (const id of evictOverCap(this.runs, this.cap)) {
       this.snapshots.delete(id)
@@ -105,6 +116,8 @@ export class TrainingBook {
           accuracy: run.curves.accuracy.slice(),
           val_accuracy: run.curves.val_accuracy.slice(),
         },
+        lastAt: run.lastAt,
+        progress: run.progress.slice(),
       })
     }
     this.changed.clear()

@@ -1,6 +1,7 @@
 import { flushPromises } from '@vue/test-utils'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import PanelFrame from '@/components/PanelFrame.vue'
+import { resetServerClock } from '@/composables/useServerClock'
 import { useConnectionStore } from '@/stores/connectionStore'
 import { channelStatus, OPEN } from './factories'
 import { freshPinia, mountWith } from './mountPage'
@@ -50,5 +51,32 @@ describe('PanelFrame', () => {
     )
     await flushPromises()
     expect(wrapper.find('[data-testid="failure-reason"]').exists()).toBe(false)
+  })
+
+  it('shows "as of" and the age of the newest data while live, and "delayed" past the threshold', async () => {
+    resetServerClock()
+    useConnectionStore().setStatus('dashboard', channelStatus('dashboard', OPEN))
+    const wrapper = mountWith(PanelFrame, pinia, {
+      props: { title: 'Market', channel: 'dashboard', asOf: Date.now() - 3000 },
+    })
+    expect(wrapper.get('[data-testid="as-of"]').text()).toMatch(/^as of \d\d:\d\d:\d\d$/)
+    expect(wrapper.get('[data-testid="data-age"]').text()).toMatch(/^\d s ago\s*\(uncorrected\)$/)
+    expect(wrapper.find('[data-testid="delayed"]').exists()).toBe(false)
+    await wrapper.setProps({ asOf: Date.now() - 60_000 })
+    expect(wrapper.get('[data-testid="delayed"]').text()).toContain('delayed')
+    // A sparse channel that passes no threshold is never "delayed".
+    await wrapper.setProps({ delayedAfterMs: null })
+    expect(wrapper.find('[data-testid="delayed"]').exists()).toBe(false)
+  })
+
+  it('corrects the age with the server clock when it is known', () => {
+    // This computer's clock is 30 s behind the server's.
+    resetServerClock(30_000)
+    useConnectionStore().setStatus('dashboard', channelStatus('dashboard', OPEN))
+    const wrapper = mountWith(PanelFrame, pinia, {
+      props: { title: 'Market', channel: 'dashboard', asOf: Date.now() + 28_000 },
+    })
+    expect(wrapper.get('[data-testid="data-age"]').text()).toMatch(/^[23] s ago$/)
+    resetServerClock()
   })
 })

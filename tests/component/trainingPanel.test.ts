@@ -40,7 +40,8 @@ describe('TrainingPanel', () => {
     expect(card.get('[data-testid="status"]').text()).toContain('running')
     expect(card.text()).toContain('Epoch 7/50')
     expect(card.text()).toContain('Step 120/400')
-    expect(card.text()).toContain('ETA 15 min 30 s')
+    // Two reports are still warm-up: no ETA is guessed yet.
+    expect(card.get('[data-testid="eta"]').text()).toBe('ETA after warm-up')
     expect(card.text()).toContain('0.4120')
     expect(card.text()).toContain('0.4550')
     expect(card.text()).toContain('0.710')
@@ -66,19 +67,91 @@ describe('TrainingPanel', () => {
     expect(card.get('[data-testid="error"]').text()).toContain('CUDA out of memory')
   })
 
-  it('says "no update for N s" when a running run goes quiet', () => {
+  it('calls a running run with no progress for several usual intervals "stalled", with its last progress', () => {
     const realNow = Date.now()
-    vi.spyOn(Date, 'now').mockReturnValue(realNow - 40_000)
-    add(trainingEvent('r-3', 1))
+    const spy = vi.spyOn(Date, 'now')
+    // Progress every 2 s for 10 s, then nothing for 40 s (20 usual intervals).
+    for (let i = 0; i < 6; i += 1) {
+      spy.mockReturnValue(realNow - 50_000 + i * 2000)
+      add(trainingEvent('r-3', i * 2, { epoch: 1, step: 10 + i * 10 }))
+    }
     vi.restoreAllMocks()
     const wrapper = mountWith(TrainingPanel, pinia)
-    expect(wrapper.get('[data-testid="quiet"]').text()).toMatch(/no update for \d+ s/)
+    const card = wrapper.get('[data-run-id="r-3"]')
+    expect(card.get('[data-testid="stalled"]').text()).toContain('stalled')
+    expect(card.find('[data-testid="status"]').exists()).toBe(false)
+    expect(card.get('[data-testid="last-progress"]').text()).toMatch(/^last progress [34]\d s ago$/)
+    expect(card.get('[data-testid="eta"]').text()).toBe('ETA unknown (no progress)')
   })
 
-  it('does not call a recently updated or finished run quiet', () => {
+  it('does not call a recently updated or finished run stalled; finished shows its status', () => {
     add(trainingEvent('r-4', 1), trainingEvent('r-5', 1, { status: 'completed' }))
     const wrapper = mountWith(TrainingPanel, pinia)
-    expect(wrapper.find('[data-testid="quiet"]').exists()).toBe(false)
+    expect(wrapper.find('[data-testid="stalled"]').exists()).toBe(false)
+    expect(wrapper.get('[data-run-id="r-5"] [data-testid="status"]').text()).toContain('completed')
+    expect(wrapper.find('[data-run-id="r-5"] [data-testid="eta"]').exists()).toBe(false)
+  })
+
+  it('shows the backend ETA only when it agrees with the observed rate, else both with the difference', async () => {
+    const realNow = Date.now()
+    const spy = vi.spyOn(Date, 'now')
+    // 1 % of the run every 10 s, steadily: 99 % left is about 990 s observed.
+    const report = (runId: string, eta: number) => {
+      for (let i = 0; i < 6; i += 1) {
+        spy.mockReturnValue(realNow - 50_000 + i * 10_000)
+        add(
+          trainingEvent(runId, i * 10 - 50, {
+            epoch: 1,
+            total_epochs: 1,
+            step: 1 + i,
+            total_steps: 100,
+            eta_seconds: eta,
+          }),
+        )
+      }
+    }
+    report('agree', 950)
+    report('disagree', 3000)
+    spy.mockReturnValue(realNow - 50_000 + 50_000)
+    const wrapper = mountWith(TrainingPanel, pinia)
+    await flushPromises()
+    expect(wrapper.get('[data-run-id="agree"] [data-testid="eta"]').text()).toBe('ETA 15 min 50 s')
+    const disagree = wrapper.get('[data-run-id="disagree"] [data-testid="eta"]').text()
+    expect(disagree).toMatch(
+      /^ETA 15 min \d\d s observed · ⚠ backend says 50 min 00 s \(\+3\d min\)$/,
+    )
+    vi.restoreAllMocks()
+  })
+
+  it('says the ETA is unknown while the step rate is unstable', () => {
+    const realNow = Date.now()
+    const spy = vi.spyOn(Date, 'now')
+    const steps = [1, 2, 10, 11, 30, 31]
+    steps.forEach((step, i) => {
+      spy.mockReturnValue(realNow - 12_000 + i * 2000)
+      add(trainingEvent('r-6', i * 2 - 12, { epoch: 1, total_epochs: 1, step, total_steps: 100 }))
+    })
+    vi.restoreAllMocks()
+    const wrapper = mountWith(TrainingPanel, pinia)
+    expect(wrapper.get('[data-testid="eta"]').text()).toBe('ETA unknown (rate unstable)')
+  })
+
+  it('overlays the loss of two picked runs and keeps a smoothing slider', async () => {
+    add(
+      trainingEvent('a', 1, { epoch: 1 }),
+      trainingEvent('a', 2, { epoch: 2 }),
+      trainingEvent('b', 1, { epoch: 1 }),
+      trainingEvent('b', 2, { epoch: 2 }),
+    )
+    const wrapper = mountWith(TrainingPanel, pinia)
+    await wrapper.get('[data-run-id="a"] [data-testid="compare"]').setValue(true)
+    expect(wrapper.get('[data-testid="compare-hint"]').text()).toContain('one more')
+    await wrapper.get('[data-run-id="b"] [data-testid="compare"]').setValue(true)
+    expect(wrapper.get('[data-testid="compare-chart"]').text()).toContain('Loss by epoch, 2 runs')
+    const slider = wrapper.get('[data-testid="smoothing"]')
+    await slider.setValue('0.9')
+    expect(useTrainingStore().smoothing).toBe(0.9)
+    expect(localStorage.getItem('rtm:training:smoothing')).toBe('0.9')
   })
 
   it('is dimmed with "as of" while its channel is stale', () => {

@@ -119,9 +119,11 @@ describe('trainingChartOption', () => {
     val_accuracy: [] as [number, number][],
   }
 
-  it('draws loss and val_loss per epoch, val_loss dashed, always the same four series', () => {
+  it('draws loss and val_loss per epoch, val_loss dashed, always the same six series', () => {
     const option = trainingChartOption(curves, LIGHT_CHART_THEME)
     expect(seriesOf(option).map((s) => s.id)).toEqual([
+      'loss_raw',
+      'val_loss_raw',
       'loss',
       'val_loss',
       'accuracy',

@@ -1,0 +1,61 @@
+// The server's clock against ours: read from the status endpoint's `server_time`, once per app and
+// again every few minutes, so data ages do not inherit the client's clock error.
+import { effectScope, shallowRef, type ShallowRef } from 'vue'
+import { useIntervalFn } from '@vueuse/core'
+import { tokenProviderFor } from '@/config/authToken'
+import { resolveEndpoint } from '@/config/resolveUrl'
+import type { AppConfig } from '@/config/runtimeConfig'
+import { clockOffset } from '@/stores/timestamps'
+
+/** How often the offset is measured again (clocks drift, laptops sleep). */
+const REFRESH_MS = 5 * 60_000
+const STATUS_PATH = '/api/v1/sse/status'
+
+let shared: { offsetMs: ShallowRef<number | null> } | null = null
+
+async function measure(config: AppConfig): Promise<number | null> {
+  const headers: Record<string, string> = { Accept: 'application/json' }
+  const token = await tokenProviderFor(config.auth)?.()
+  if (token) headers.Authorization = `Bearer ${token}`
+  const sentAt = Date.now()
+  const response = await fetch(resolveEndpoint(config.apiBaseUrl, STATUS_PATH), {
+    headers,
+    cache: 'no-store',
+  })
+  const receivedAt = Date.now()
+  if (!response.ok) return null
+  const body: unknown = await response.json()
+  const serverTime =
+    typeof body === 'object' && body !== null ? (body as Record<string, unknown>).server_time : null
+  return typeof serverTime === 'string' ? clockOffset(serverTime, sentAt, receivedAt) : null
+}
+
+/**
+ * Server minus client clock in ms; null until measured, or when the backend does not send
+ * `server_time` (ages are then shown uncorrected and say so).
+ */
+export function useServerClock(config: AppConfig | null): {
+  offsetMs: Readonly<ShallowRef<number | null>>
+} {
+  if (shared) return shared
+  const offsetMs = shallowRef<number | null>(null)
+  shared = { offsetMs }
+  if (!config || typeof fetch === 'undefined') return shared
+  const run = () =>
+    measure(config)
+      .then((value) => {
+        if (value !== null) offsetMs.value = value
+      })
+      .catch(() => {
+        // A failed status request leaves the last known offset (or none): ages say "uncorrected".
+      })
+  // Detached: the page lives all day; the timer must not die with the first panel that asked.
+  effectScope(true).run(() => useIntervalFn(run, REFRESH_MS, { immediateCallback: true }))
+  return shared
+}
+
+/** Tests: forget the measured clock, or set it as a backend's status would. */
+export function resetServerClock(offsetMs: number | null = null): void {
+  shared = { offsetMs: shallowRef(offsetMs) }
+  if (offsetMs === null) shared = null
+}
