@@ -44,6 +44,10 @@ server.listen(config.port, config.host, () => {
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
   console.log(`Realtime Monitor dev backend on http://${host}:${port} (status: /api/v1/sse/status)`)
   for (const note of startupNotes(config.options)) console.log(note)
+  if (config.options.redisUrl !== undefined) {
+    // Streams opened before this line miss events published meanwhile (the reader is not placed).
+    void backend.ready().then(() => console.log('Redis: connected, reading the channel streams'))
+  }
 })
 
 function shutdown(signal: string): void {

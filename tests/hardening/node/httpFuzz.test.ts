@@ -2,7 +2,7 @@
 // loopback: random targets, methods, headers, content types, framings and bodies, the issue's
 // hostile cases among them. The process must stay up, answer every request with 2xx/4xx (never
 // 5xx, never a dropped connection), and a stream opened first must receive every stored event.
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { seededRng, type Rng } from '../../../server/random.ts'
 import { openSse, requestJson, type SseReader } from '../../support/devBackend.ts'
 import { rawRequest, spawnBackend, type ServerProcess } from './serverProcess.ts'
@@ -280,6 +280,9 @@ const STARTS: Start[] = [
     devRefusals: true,
   },
 ]
+
+// The server process starts slowly on a busy machine: its stop may wait too.
+vi.setConfig({ hookTimeout: 60_000 })
 
 let server: ServerProcess | undefined
 let stream: SseReader | undefined

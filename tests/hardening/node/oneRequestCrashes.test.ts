@@ -27,6 +27,9 @@ import {
   type ServerProcess,
 } from './serverProcess.ts'
 
+// Real processes (and a real redis-server) start slowly on a busy machine: wait for them.
+vi.setConfig({ testTimeout: 30_000, hookTimeout: 60_000 })
+
 const PUBLISH = 'producer-secret'
 const READER = 'reader-secret'
 const DEV = 'dev-secret'
@@ -367,6 +370,7 @@ describe('an event too deep to serialize (Redis)', () => {
       expect(answer.status).toBe(200)
       return (answer.body as { id: string }).id
     }
+    await server.waitForLog((log) => log.includes('Redis: connected, reading the channel streams'))
     const mux = `${server.url}/api/v1/sse/stream?channels=alerts,training`
     const live = await open(mux)
     const first = await publish(1)
