@@ -1,4 +1,5 @@
-// `npm run bench`: ours against two baselines at stepped rates, a soak and cold starts; writes results and docs.
+// `npm run bench`: the app's own page against the bare data path and three baselines at stepped rates,
+// a soak and cold starts; writes the results and docs/benchmarks.md.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, freemem, loadavg, totalmem } from 'node:os'
@@ -28,14 +29,16 @@ const here = dirname(fileURLToPath(import.meta.url))
 const repo = join(here, '..')
 
 const HELP = `npm run bench -- [options]
-  --quick               short smoke run: 2 s steps, 1 s warm-up, 1 min soak, results in bench/.out/
-  --rates LIST          total events/s per step (default 100,1000,5000,10000,20000,50000)
-  --pages LIST          ours,native,vueuse,app (default all; app = the app's own production build)
+  --quick               smoke run of the whole pipeline: rates 1000,20000, 2 s steps, 1 s warm-up,
+                        20 s soak, 1 cold start per page; results in bench/.out/
+  --rates LIST          total events/s per step (default 100,1000,2000,5000,10000,15000,20000,30000,50000)
+  --pages LIST          app,ours,native,vueuseBatched,vueuse (default all; app = the app's own
+                        production build, ours = the bare data path)
   --step-seconds N      measured window per step (default 10; quick 2)
   --warmup-seconds N    warm-up before each window (default 2; quick 1)
-  --soak-minutes N      soak of ours at 1,000 events/s (default 10; quick 1; 0 skips it)
-  --cold-starts N       navigations per page (and of the app's own build) for time to first event
-                        (default 5; quick 2; 0 skips them)
+  --soak-minutes N      soak of the app (ours without it) at 1,000 events/s (default 10; quick 1/3;
+                        0 skips it)
+  --cold-starts N       navigations per page for time to first event (default 5; quick 1; 0 skips)
   --max-other-cores N   a step during which other processes used more CPU than this (in cores) is
                         run again, keeping the least disturbed run (default 0.3)
   --retries N           at most this many extra runs of a disturbed step (default 2)
@@ -180,19 +183,19 @@ async function main(): Promise<void> {
     return
   }
 
-  const rates = listArg('rates', args.rates, null, [
-    '100',
-    '1000',
-    '5000',
-    '10000',
-    '20000',
-    '50000',
-  ]).map(Number)
+  const rates = listArg(
+    'rates',
+    args.rates,
+    null,
+    quick
+      ? ['1000', '20000']
+      : ['100', '1000', '2000', '5000', '10000', '15000', '20000', '30000', '50000'],
+  ).map(Number)
   let pages = listArg<PageName>('pages', args.pages, PAGES, [...PAGES])
   const stepSeconds = numberArg('step-seconds', args['step-seconds'], quick ? 2 : 10)
   const warmupSeconds = numberArg('warmup-seconds', args['warmup-seconds'], quick ? 1 : 2)
-  const soakMinutes = numberArg('soak-minutes', args['soak-minutes'], quick ? 1 : 10)
-  const coldRuns = numberArg('cold-starts', args['cold-starts'], quick ? 2 : 5)
+  const soakMinutes = numberArg('soak-minutes', args['soak-minutes'], quick ? 1 / 3 : 10)
+  const coldRuns = numberArg('cold-starts', args['cold-starts'], quick ? 1 : 5)
   const maxOther = numberArg('max-other-cores', args['max-other-cores'], 0.3)
   const retries = numberArg('retries', args.retries, quick ? 0 : 2)
 
@@ -268,9 +271,15 @@ async function main(): Promise<void> {
       )
     }
     const soaks: SoakResult[] = []
-    if (soakMinutes > 0 && pages.includes('ours')) {
-      log(`soak: ours at 1000/s for ${soakMinutes} min`)
-      soaks.push(await soak(ctx, 'ours', 1000, soakMinutes, quick ? 10 : 30))
+    // The app is the subject; the bare data path stands in when the app is not run.
+    const soakPage: PageName | undefined = pages.includes('app')
+      ? 'app'
+      : pages.includes('ours')
+        ? 'ours'
+        : undefined
+    if (soakMinutes > 0 && soakPage) {
+      log(`soak: ${soakPage} at 1000/s for ${soakMinutes.toFixed(2)} min`)
+      soaks.push(await soak(ctx, soakPage, 1000, soakMinutes, quick ? 10 : 30))
       const last = soaks.at(-1)
       log(
         `soak: heap ${last?.heapStartMB?.toFixed(1)} → ${last?.heapEndMB?.toFixed(1)} MB, loss ${last?.loss}`,
@@ -321,6 +330,9 @@ function describeStep(step: StepResult): string {
     `heap ${ms(step.heap.beforeMB)}→${ms(step.heap.afterMB)} MB,`,
     `streams ${step.streamConnections} (opened ${step.streams.opened}, dropped as slow ${step.streams.droppedSlow})`,
     step.cpu ? `cpu own ${step.cpu.ownCores} / others ${step.cpu.otherCores} cores` : '',
+    step.pause
+      ? `pause click ${step.pause.click?.inputToPaintMs?.toFixed(0) ?? '–'} ms, header: ${step.pause.behindText ?? 'keeping up'}`
+      : '',
     step.sustainable ? 'SUSTAINABLE' : '',
     step.notes.length ? `[${step.notes.join('; ')}]` : '',
   ].join(' ')

@@ -1,4 +1,4 @@
-// Builds the bench pages (ours and the two baselines) from the app's real modules, as production code.
+// Builds the bench pages (the bare data path and the baselines) from the app's real modules, as production code.
 import { fileURLToPath, URL } from 'node:url'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig } from 'vite'
@@ -27,6 +27,7 @@ export default defineConfig({
         ours: `${pages}/ours.html`,
         native: `${pages}/native.html`,
         vueuse: `${pages}/vueuse.html`,
+        vueuseBatched: `${pages}/vueuseBatched.html`,
       },
     },
   },

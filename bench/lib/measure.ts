@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url'
 import type { Browser, CDPSession, Page } from 'playwright-core'
 import type {
+  ClickResult,
   ClockSample,
   RecorderCounters,
   RecorderSnapshot,
@@ -20,14 +21,25 @@ import {
   type Percentiles,
 } from './stats.ts'
 
-export const PAGES = ['ours', 'native', 'vueuse', 'app'] as const
+/** The app's own page is the subject; the others are what it is compared with. */
+export const PAGES = ['app', 'ours', 'native', 'vueuseBatched', 'vueuse'] as const
 export type PageName = (typeof PAGES)[number]
 
 export const PAGE_LABELS: Record<PageName, string> = {
-  ours: 'ours',
-  native: 'baseline (a) EventSource + reactive arrays + setOption per event',
-  vueuse: 'baseline (b) useEventSource → stores',
-  app: 'the app itself (production build, /market/realtime)',
+  app: 'the app (production build, /market/realtime)',
+  ours: '(a) the bare data path: the app’s client and stores, three charts, two lists',
+  native: '(b) naive: EventSource + reactive arrays + setOption per event',
+  vueuseBatched: '(c) useEventSource + the same per-frame batching → stores',
+  vueuse: '(c′) useEventSource → stores, one commit per message (unbatched)',
+}
+
+/** Short names for tables and logs. */
+export const PAGE_SHORT: Record<PageName, string> = {
+  app: 'app',
+  ours: '(a) data path',
+  native: '(b) naive',
+  vueuseBatched: '(c) VueUse batched',
+  vueuse: '(c′) VueUse unbatched',
 }
 
 /** The recorder bundled as one script, injected into the real app before its own scripts. */
@@ -74,11 +86,20 @@ export interface StepResult {
   responsive: boolean
   /** CPU during the measured window: the bench's own and other processes' (the machine is shared). */
   cpu: CpuUse | null
+  /** The app only: its header at the end of the window, and a click on "Pause live" then. */
+  pause?: PauseProbe
   /** Runs of this step: more than 1 when other processes took too much CPU during a window. */
   attempts?: number
   sustainable: boolean
   /** Why a step failed or what was odd about it. */
   notes: string[]
+}
+
+export interface PauseProbe {
+  /** The header's "behind" note when the window ended ("drawing every 500 ms — …"), null if none. */
+  behindText: string | null
+  /** The click's timings; null when the page did not answer within 10 s. */
+  click: ClickResult | null
 }
 
 export interface StepOptions {
@@ -226,6 +247,8 @@ export async function runStep(
     const to = source.latestId
     const endAt = epochNow()
     const cpu = cpuBetween(cpuStart, sampleCpu())
+    // Still under load: does the app say it is behind, and does "Pause live" answer?
+    const pause = page === 'app' ? await pauseProbe(tab) : undefined
     source.stop()
     const sent = Math.max(0, to - from + 1)
     const endMB = await heapMB(cdp, false)
@@ -310,6 +333,7 @@ export async function runStep(
       clock,
       responsive: snapshot !== null,
       cpu,
+      ...(pause ? { pause } : {}),
       sustainable,
       notes,
     }
@@ -317,6 +341,41 @@ export async function runStep(
     source.stop()
     await opened.close()
   }
+}
+
+/** Reads the app's header and clicks "Pause live" while the load still runs; times the answer. */
+async function pauseProbe(tab: Page): Promise<PauseProbe> {
+  const behind = tab.locator('[data-testid="behind"]')
+  const behindText = await within(
+    behind.count().then(async (n) => (n > 0 ? ((await behind.first().textContent()) ?? '') : null)),
+    10_000,
+  )
+  const armed = await within(
+    tab.evaluate(() =>
+      (window.__bench as NonNullable<Window['__bench']>).armClick(
+        '[data-testid="pause"]',
+        'aria-pressed',
+      ),
+    ),
+    10_000,
+  )
+  if (armed === null)
+    return { behindText: behindText?.replace(/\s+/g, ' ').trim() ?? null, click: null }
+  await within(tab.click('[data-testid="pause"]', { timeout: 10_000, noWaitAfter: true }), 12_000)
+  const click = await within(
+    tab
+      .waitForFunction(
+        () => (window.__bench as NonNullable<Window['__bench']>).clickResult(),
+        null,
+        {
+          timeout: 10_000,
+          polling: 50,
+        },
+      )
+      .then((handle) => handle.jsonValue() as Promise<ClickResult>),
+    12_000,
+  )
+  return { behindText: behindText?.replace(/\s+/g, ' ').trim() ?? null, click }
 }
 
 /** The result of a step whose page never applied a live event: it is swamped from the start. */

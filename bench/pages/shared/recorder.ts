@@ -55,8 +55,22 @@ export interface ClockSample {
   rttMs: number
 }
 
+/** How fast the page answered one click: from the input event to the change on screen. */
+export interface ClickResult {
+  /** Input event's timestamp → the first task after the frame that showed the button's new state, ms. */
+  inputToPaintMs: number | null
+  /** Input event's timestamp → the button's new state in the DOM, ms. */
+  inputToDomMs: number | null
+  /** The Event Timing API's duration of the click (input → next paint), ms; null where absent. */
+  eventTimingMs: number | null
+}
+
 export interface BenchApi {
   params: RecorderParams
+  /** Starts watching the next click on `selector` and the change of its `attribute`. */
+  armClick(selector: string, attribute: string): void
+  /** The armed click's result once its change was painted, else null. */
+  clickResult(): ClickResult | null
   /** True once every channel's stream is open. */
   ready(): boolean
   appliedCount(from: number, to: number): number
@@ -260,9 +274,59 @@ export async function calibrateClock(samples: number): Promise<ClockSample> {
   return best ?? { offsetMs: 0, rttMs: 0 }
 }
 
+/** Times one click on `selector`: input event → DOM change of `attribute` → painted. */
+function clickProbe(): Pick<BenchApi, 'armClick' | 'clickResult'> {
+  let result: ClickResult | null = null
+  let eventTiming: number | null = null
+  try {
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        if (entry.name === 'click' || entry.name === 'pointerup' || entry.name === 'mouseup')
+          eventTiming = Math.max(eventTiming ?? 0, entry.duration)
+      }
+    }).observe({ type: 'event', buffered: false, durationThreshold: 16 } as PerformanceObserverInit)
+  } catch {
+    // No Event Timing API: only the DOM and paint times are reported.
+  }
+  return {
+    armClick(selector, attribute) {
+      result = null
+      eventTiming = null
+      let inputAt: number | null = null
+      const target = document.querySelector(selector)
+      if (!target) return
+      document.addEventListener(
+        'click',
+        (event) => {
+          if (event.target instanceof Node && target.contains(event.target))
+            inputAt = event.timeStamp
+        },
+        { capture: true, once: true },
+      )
+      const observer = new MutationObserver(() => {
+        observer.disconnect()
+        const domAt = performance.now()
+        const painted = new MessageChannel()
+        painted.port1.onmessage = () => {
+          const at = performance.now()
+          result = {
+            inputToPaintMs: inputAt === null ? null : at - inputAt,
+            inputToDomMs: inputAt === null ? null : domAt - inputAt,
+            eventTimingMs: eventTiming,
+          }
+        }
+        requestAnimationFrame(() => painted.port2.postMessage(0))
+      })
+      observer.observe(target, { attributes: true, attributeFilter: [attribute] })
+    },
+    clickResult: () => (result ? { ...result, eventTimingMs: eventTiming } : null),
+  }
+}
+
 /** Puts the recorder on `window.__bench` for the runner. */
 export function exposeBench(recorder: Recorder, ready: () => boolean): void {
   window.__bench = {
+    ...clickProbe(),
     params: recorder.params,
     ready,
     appliedCount: (from, to) => recorder.appliedCount(from, to),
