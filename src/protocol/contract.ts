@@ -21,6 +21,14 @@ export const CONTROL_EVENTS = ['connected', 'ping', 'reset'] as const
 export type ControlEventType = (typeof CONTROL_EVENTS)[number]
 
 const num = v.pipe(v.number(), v.finite())
+
+/**
+ * A field marked `?` in the contract: absent, or null as Python backends send `None` for "no
+ * value"; either way the typed payload has it undefined.
+ */
+function optional<T extends v.GenericSchema>(schema: T) {
+  return v.optional(v.pipe(v.nullable(schema), v.transform((value) => value ?? undefined)))
+}
 const fraction = num
 const text = v.string()
 const timestamp = v.pipe(v.string(), v.isoTimestamp('timestamp must be ISO 8601'))
@@ -62,10 +70,10 @@ export const RiskAlertSchema = v.object({
   timestamp,
   severity: v.picklist(SEVERITIES),
   category: v.picklist(ALERT_CATEGORIES),
-  symbol: v.optional(text),
+  symbol: optional(text),
   message: text,
-  value: v.optional(num),
-  threshold: v.optional(num),
+  value: optional(num),
+  threshold: optional(num),
 })
 
 export const TrainingProgressSchema = v.object({
@@ -75,17 +83,17 @@ export const TrainingProgressSchema = v.object({
   status: runStatus,
   epoch: num,
   total_epochs: num,
-  step: v.optional(num),
-  total_steps: v.optional(num),
+  step: optional(num),
+  total_steps: optional(num),
   metrics: v.object({
     loss: num,
-    val_loss: v.optional(num),
-    accuracy: v.optional(num),
-    val_accuracy: v.optional(num),
+    val_loss: optional(num),
+    accuracy: optional(num),
+    val_accuracy: optional(num),
   }),
-  learning_rate: v.optional(num),
-  eta_seconds: v.optional(num),
-  error: v.optional(text),
+  learning_rate: optional(num),
+  eta_seconds: optional(num),
+  error: optional(text),
 })
 
 export const BacktestProgressSchema = v.object({
@@ -96,10 +104,10 @@ export const BacktestProgressSchema = v.object({
   progress: fraction,
   current_date: text,
   equity: num,
-  benchmark_equity: v.optional(num),
+  benchmark_equity: optional(num),
   drawdown: fraction,
   trades: num,
-  metrics: v.optional(
+  metrics: optional(
     v.object({
       total_return: num,
       annual_return: num,
@@ -108,8 +116,23 @@ export const BacktestProgressSchema = v.object({
       win_rate: num,
     }),
   ),
-  error: v.optional(text),
+  error: optional(text),
 })
+
+/**
+ * `GET /api/v1/sse/status`, read leniently: a missing or malformed field means "not supported",
+ * never an error (older backends answer `{"status": "ok"}` plus counters of their own).
+ */
+export const StatusSchema = v.object({
+  multiplex: v.fallback(v.optional(v.boolean(), false), false),
+  history: v.fallback(v.optional(v.pipe(v.number(), v.finite(), v.minValue(0)), 0), 0),
+  heartbeat_seconds: v.fallback(
+    v.optional(v.nullable(v.pipe(v.number(), v.finite(), v.gtValue(0))), null),
+    null,
+  ),
+  server_time: v.fallback(v.optional(v.nullable(timestamp), null), null),
+})
+export type BackendStatusBody = v.InferOutput<typeof StatusSchema>
 
 export const ConnectedSchema = v.object({
   client_id: v.optional(text),

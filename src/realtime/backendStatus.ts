@@ -1,4 +1,6 @@
 // Reads `/api/v1/sse/status` leniently: a failure or a missing field means "not supported", never an error.
+import * as v from 'valibot'
+import { StatusSchema } from '@/protocol/contract'
 import type { FetchLike } from './sseTransport'
 
 export interface BackendCapabilities {
@@ -42,13 +44,13 @@ export async function fetchCapabilities(
 }
 
 export function readCapabilities(body: unknown): BackendCapabilities {
-  if (typeof body !== 'object' || body === null) return UNKNOWN_BACKEND
-  const status = body as Record<string, unknown>
-  const positive = (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value > 0
+  const parsed = v.safeParse(StatusSchema, body)
+  if (!parsed.success) return UNKNOWN_BACKEND
+  const status = parsed.output
   return {
     reachable: true,
-    multiplex: status.multiplex === true,
-    history: positive(status.history) ? (status.history as number) : 0,
-    heartbeatSeconds: positive(status.heartbeat_seconds) ? (status.heartbeat_seconds as number) : null,
+    multiplex: status.multiplex,
+    history: status.history,
+    heartbeatSeconds: status.heartbeat_seconds,
   }
 }

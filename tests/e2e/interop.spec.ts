@@ -42,8 +42,7 @@ async function sentByBackend(backend: PythonBackend): Promise<Record<string, num
   return ((await response.json()) as { sent: Record<string, number> }).sent
 }
 
-// enabled once the client decodes Python-literal payloads and tracks id epochs
-test.describe.skip('a FastAPI + sse-starlette backend that yields dicts', () => {
+test.describe('a FastAPI + sse-starlette backend that yields dicts', () => {
   test('the four panels fill with its data and the header says live', async ({ page }) => {
     const { pageUrl } = await start()
     await page.goto(pageUrl)

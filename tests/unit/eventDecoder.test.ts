@@ -12,6 +12,18 @@ describe('decodeMessage', () => {
     expect(decoded).toMatchObject({ kind: 'event', value: { channel: 'alerts', id: '9', data: { alert_id: 'a-1' } } })
   })
 
+  it('decodes Python dict text (str(dict) from sse-starlette) and says so, unless strict JSON is asked', () => {
+    const text = "{'alert_id': 'a-7', 'timestamp': '2026-01-04T10:00:00.000Z', 'severity': 'critical', 'category': 'system', 'symbol': None, 'message': 'it\\'s \"down\"', 'value': None, 'acknowledged': False}"
+    const decoded = decodeMessage({ id: '1', event: 'risk_alert', data: text }, single)
+    expect(decoded).toMatchObject({ kind: 'event', python: true, value: { data: { alert_id: 'a-7', message: 'it\'s "down"' } } })
+    // None for an optional field is "no value", as absent.
+    if (decoded.kind === 'event') expect(decoded.value.data).not.toHaveProperty('symbol', null)
+    const strict = decodeMessage({ id: '1', event: 'risk_alert', data: text }, { ...single, pythonLiterals: false })
+    expect(strict).toMatchObject({ kind: 'invalid', value: { reason: expect.stringMatching(/^data is not JSON/) } })
+    const call = decodeMessage({ event: 'risk_alert', data: "{'t': datetime.datetime(2026, 1, 4)}" }, single)
+    expect(call).toMatchObject({ kind: 'invalid', value: { reason: expect.stringMatching(/datetime\.datetime\(…\) is a call/) } })
+  })
+
   it('requires the channel field on the multiplexed stream, and the right one', () => {
     const ok = decodeMessage({ id: '1', event: 'risk_alert', data: JSON.stringify({ ...alert, channel: 'alerts' }) }, mux)
     expect(ok.kind).toBe('event')
