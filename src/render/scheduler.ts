@@ -1,6 +1,8 @@
 // The one clock for all drawing: a per-frame budget, charts redrawn round-robin at a bounded rate,
 // only while visible, and a redraw interval that stretches (and says so) when the page falls behind.
 
+import { longFrameSource } from './longFrames'
+
 /** Our drawing work per frame, ms: about half of a 16.7 ms frame, the rest is the browser's. */
 export const FRAME_BUDGET_MS = 8
 /** A task waiting longer than this is drawn even if the frame's budget is spent (one per frame). */
@@ -16,6 +18,8 @@ const ACTIVE_MS = 1000
 /** Frames per second under which a window counts as overloaded, and at or above which as idle. */
 const OVERLOADED_FPS = 40
 const IDLE_FPS = 52
+/** Time spent in long frames beyond their first 50 ms, per window, that counts as overloaded. */
+const OVERLOADED_LONG_MS = 100
 
 export interface RenderTaskOptions {
   /** Draws the task's current state; called inside an animation frame by the scheduler only. */
@@ -58,6 +62,8 @@ export interface SchedulerEnvironment {
   hidden(): boolean
   /** Calls `listener` when `hidden()` may have changed; returns the unsubscribe. */
   onVisibilityChange(listener: () => void): () => void
+  /** Calls `listener` with the duration of each long animation frame (or long task), ms. */
+  onLongFrame?(listener: (durationMs: number) => void): () => void
 }
 
 interface TaskState {
@@ -82,6 +88,19 @@ export const browserEnvironment: SchedulerEnvironment = {
     document.addEventListener('visibilitychange', listener)
     return () => document.removeEventListener('visibilitychange', listener)
   },
+  onLongFrame(listener) {
+    const type = longFrameSource()
+    if (type === null) return () => {}
+    try {
+      const observer = new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) listener(entry.duration)
+      })
+      observer.observe({ type })
+      return () => observer.disconnect()
+    } catch {
+      return () => {}
+    }
+  },
 }
 
 export class RenderScheduler {
@@ -99,11 +118,17 @@ export class RenderScheduler {
   private lastDrawMsPerSecond: number | null = null
   private idleTimer: ReturnType<typeof setTimeout> | undefined
   private lastChange = -Infinity
+  private windowLongMs = 0
+  private stopLongFrames: (() => void) | null = null
 
   constructor(private readonly env: SchedulerEnvironment = browserEnvironment) {}
 
   register(options: RenderTaskOptions): RenderTask {
     if (!this.stopVisibility) this.stopVisibility = this.env.onVisibilityChange(() => this.wake())
+    // Long frames say the page is behind even when frames still come at a fair rate.
+    this.stopLongFrames ??=
+      this.env.onLongFrame?.((duration) => (this.windowLongMs += Math.max(0, duration - 50))) ??
+      null
     const state: TaskState = {
       options,
       dirty: options.dirty ?? true,
@@ -198,6 +223,8 @@ export class RenderScheduler {
     this.idleTimer = undefined
     this.stopVisibility?.()
     this.stopVisibility = null
+    this.stopLongFrames?.()
+    this.stopLongFrames = null
   }
 
   private run(state: TaskState): number {
@@ -253,6 +280,7 @@ export class RenderScheduler {
       this.windowStart = now
       this.windowFrames = 0
       this.windowDrawMs = 0
+      this.windowLongMs = 0
       return
     }
     this.windowFrames += 1
@@ -262,7 +290,7 @@ export class RenderScheduler {
     const drawMsPerSecond = (this.windowDrawMs * 1000) / elapsed
     this.lastFps = Math.round(fps)
     this.lastDrawMsPerSecond = Math.round(drawMsPerSecond)
-    if (fps < OVERLOADED_FPS) {
+    if (fps < OVERLOADED_FPS || this.windowLongMs > OVERLOADED_LONG_MS) {
       // Frames are missed: draw less often, so the thread goes to the data and the input.
       this.intervalMs = Math.min(MAX_INTERVAL_MS, Math.max(100, this.intervalMs * 1.6))
     } else if (fps >= IDLE_FPS) {
@@ -273,6 +301,7 @@ export class RenderScheduler {
     this.windowStart = now
     this.windowFrames = 0
     this.windowDrawMs = 0
+    this.windowLongMs = 0
     this.emit()
   }
 }

@@ -12,6 +12,7 @@ function fakeEnvironment() {
   let hidden = false
   let frames: ((time: number) => void)[] = []
   const visibility = new Set<() => void>()
+  const longFrames = new Set<(duration: number) => void>()
   const env: SchedulerEnvironment = {
     now: () => now,
     requestFrame: (callback) => frames.push(callback),
@@ -22,6 +23,10 @@ function fakeEnvironment() {
     onVisibilityChange: (listener) => {
       visibility.add(listener)
       return () => visibility.delete(listener)
+    },
+    onLongFrame: (listener) => {
+      longFrames.add(listener)
+      return () => longFrames.delete(listener)
     },
   }
   return {
@@ -36,6 +41,9 @@ function fakeEnvironment() {
       for (const callback of due) callback(now)
     },
     pending: () => frames.length,
+    longFrame(duration: number) {
+      for (const listener of longFrames) listener(duration)
+    },
     setHidden(value: boolean) {
       hidden = value
       for (const listener of visibility) listener()
@@ -146,6 +154,22 @@ describe('RenderScheduler', () => {
     expect(scheduler.stats().behind).toBe(false)
     expect(reports).toContain(true)
     expect(reports.at(-1)).toBe(false)
+  })
+
+  it('counts long animation frames as falling behind even at a fair frame rate', () => {
+    const env = fakeEnvironment()
+    const scheduler = new RenderScheduler(env.env)
+    const chart = chartTask(scheduler, env)
+    for (let second = 0; second < 4; second += 1) {
+      for (let i = 0; i < 60; i += 1) {
+        chart.task.invalidate()
+        env.frame()
+      }
+      // Two 200 ms frames a second (reported by the observer, between the frames counted here).
+      env.longFrame(200)
+      env.longFrame(200)
+    }
+    expect(scheduler.stats().behind).toBe(true)
   })
 
   it('honours a task minimum interval whatever the load', () => {
