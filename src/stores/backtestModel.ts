@@ -132,3 +132,66 @@ export class BacktestBook {
     this.changed.clear()
   }
 }
+
+/** Return of equity over the benchmark from the first common date to the last, as fractions; null without a benchmark. */
+export function excessReturn(
+  series: Pick<BacktestRun['series'], 'equity' | 'benchmark'>,
+): { strategy: number; benchmark: number; excess: number } | null {
+  const e0 = series.equity[0]
+  const e1 = series.equity[series.equity.length - 1]
+  const b0 = series.benchmark[0]
+  const b1 = series.benchmark[series.benchmark.length - 1]
+  if (!e0 || !e1 || !b0 || !b1 || e0[1] <= 0 || b0[1] <= 0) return null
+  const strategy = e1[1] / e0[1] - 1
+  const benchmark = b1[1] / b0[1] - 1
+  return { strategy, benchmark, excess: strategy - benchmark }
+}
+
+/** One fall from a peak: when it started (the peak), its lowest point, when equity got back to the peak. */
+export interface DrawdownEpisode {
+  start: number
+  trough: number
+  /** Null while still under water. */
+  recovery: number | null
+  /** Fraction below the peak at the trough (0.12 = 12 %). */
+  depth: number
+}
+
+/** Points needed before episodes are worth listing. */
+export const DRAWDOWN_MIN_POINTS = 20
+
+/** The `count` deepest drawdown episodes of an equity curve, deepest first; [] with too little data. */
+export function deepestDrawdowns(
+  equity: readonly Point[],
+  count = 3,
+  minPoints = DRAWDOWN_MIN_POINTS,
+): DrawdownEpisode[] {
+  if (equity.length < minPoints) return []
+  const episodes: DrawdownEpisode[] = []
+  let peak = equity[0] as Point
+  let open: DrawdownEpisode | null = null
+  let troughValue = Infinity
+  for (const point of equity) {
+    const [t, v] = point
+    if (v >= peak[1]) {
+      if (open) {
+        open.recovery = t
+        episodes.push(open)
+        open = null
+      }
+      peak = point
+      continue
+    }
+    if (!open) {
+      open = { start: peak[0], trough: t, recovery: null, depth: 0 }
+      troughValue = v
+    }
+    if (v <= troughValue) {
+      troughValue = v
+      open.trough = t
+      open.depth = 1 - v / peak[1]
+    }
+  }
+  if (open) episodes.push(open)
+  return episodes.sort((a, b) => b.depth - a.depth).slice(0, count)
+}

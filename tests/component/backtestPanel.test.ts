@@ -94,4 +94,74 @@ describe('BacktestPanel', () => {
     expect(wrapper.get('[data-testid="as-of"]').text()).toMatch(/^as of \d\d:\d\d:\d\d$/)
     expect(wrapper.text()).toContain('failed')
   })
+
+  it('shows the excess return over the benchmark next to the equity curve', () => {
+    add(
+      backtestEvent('b-1', 1, {
+        current_date: '2021-01-04',
+        equity: 1_000_000,
+        benchmark_equity: 1_000_000,
+      }),
+      backtestEvent('b-1', 2, {
+        current_date: '2021-01-05',
+        equity: 1_100_000,
+        benchmark_equity: 1_050_000,
+      }),
+    )
+    const wrapper = mountWith(BacktestPanel, pinia)
+    expect(wrapper.get('[data-testid="excess"]').text()).toMatch(
+      /^\+5\.00 % over the benchmark\s*\(strategy \+10\.00 %, benchmark \+5\.00 %\)$/,
+    )
+  })
+
+  it('lists the three deepest drawdown episodes once enough data exists', () => {
+    // 30 days: falls of 10 %, 20 % (recovered) and 5 %, then a 30 % fall still under water.
+    const values = [
+      100, 90, 100, 101, 81, 90, 101, 102, 97, 102, 103, 103, 103, 103, 103, 103, 103, 103, 103,
+      103, 103, 72, 80,
+    ]
+    const events = values.map((equity, i) =>
+      backtestEvent('b-1', i, {
+        current_date: `2021-02-${String(i + 1).padStart(2, '0')}`,
+        equity,
+      }),
+    )
+    add(...events.slice(0, 10))
+    const early = mountWith(BacktestPanel, pinia)
+    expect(early.find('[data-testid="drawdowns"]').exists()).toBe(false)
+    early.unmount()
+    add(...events.slice(10))
+    const wrapper = mountWith(BacktestPanel, pinia)
+    const rows = wrapper
+      .get('[data-testid="drawdowns"]')
+      .findAll('tbody tr')
+      .map((tr) => tr.findAll('td').map((td) => td.text()))
+    expect(rows).toEqual([
+      ['30.1 %', '2021-02-21', '2021-02-22', 'not yet'],
+      ['19.8 %', '2021-02-04', '2021-02-05', '2021-02-07'],
+      ['10.0 %', '2021-02-01', '2021-02-02', '2021-02-03'],
+    ])
+  })
+
+  it('compares completed backtests side by side in one table', () => {
+    add(
+      backtestEvent('b-1', 1, { status: 'completed', progress: 1, metrics: METRICS }),
+      backtestEvent('b-2', 2, {
+        strategy: 'momentum-60d',
+        status: 'completed',
+        progress: 1,
+        metrics: { ...METRICS, sharpe: 0.8, total_return: 0.25 },
+      }),
+      backtestEvent('b-3', 3),
+    )
+    const wrapper = mountWith(BacktestPanel, pinia)
+    const table = wrapper.get('[data-testid="backtest-compare"]')
+    expect(table.findAll('thead th').map((th) => th.text())).toEqual([
+      'Metric',
+      expect.stringContaining('momentum-60d'),
+      expect.stringContaining('mean-reversion-20d'),
+    ])
+    const sharpe = table.findAll('tbody tr').find((tr) => tr.text().startsWith('Sharpe'))
+    expect(sharpe?.findAll('td').map((td) => td.text())).toEqual(['0.80', '1.21 (best)'])
+  })
 })
