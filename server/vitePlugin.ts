@@ -26,8 +26,10 @@ export function devBackendPlugin(options: DevBackendPluginOptions = {}): Plugin 
     const stateFile =
       fromEnv ?? (options.stateFile === undefined ? DEFAULT_STATE_FILE : options.stateFile)
     const backend = createBackend({
-      // `npm run dev` is a dev start: the dev controls are mounted (same origin as the page).
+      // `npm run dev` is a dev start: the dev controls are mounted, for the page's own origin only
+      // (no other site may drive them from a developer's browser; RTM_CORS opens more).
       dev: true,
+      corsOrigins: [],
       ...options,
       stateFile: stateFile ? resolve(server.config.root, stateFile) : undefined,
       ...dropUndefined(optionsFromEnv(process.env)),

@@ -80,6 +80,21 @@ describe('devBackendPlugin', () => {
     }
   })
 
+  it("mounts the dev controls for the page's own origin only", async () => {
+    const { vite, base } = await startVite({ stateFile: null })
+    try {
+      expect((await emit(base)).status).toBe(200)
+      // No other site may read answers (nor, after its preflight, drive the dev controls).
+      const status = (origin: string) =>
+        fetch(`${base}/api/v1/sse/status`, { headers: { Origin: origin } })
+      const evil = await status('https://evil.example')
+      expect(evil.headers.get('access-control-allow-origin')).toBeNull()
+      expect((await status(base)).status).toBe(200)
+    } finally {
+      await vite.close()
+    }
+  })
+
   it('writes no state file with RTM_STATE_FILE set empty', async () => {
     process.env.RTM_STATE_FILE = ''
     const { vite, root, base } = await startVite({})
