@@ -16,8 +16,8 @@ const WINDOW_MS = 1000
 /** Frames keep being watched this long after the last change, so the load is judged while data flows. */
 const ACTIVE_MS = 1000
 /** Frames per second under which a window counts as overloaded, and at or above which as idle. */
-const OVERLOADED_FPS = 40
-const IDLE_FPS = 52
+const OVERLOADED_FPS = 30
+const IDLE_FPS = 45
 /** Time spent in long frames beyond their first 50 ms, per window, that counts as overloaded. */
 const OVERLOADED_LONG_MS = 100
 
@@ -233,6 +233,9 @@ export class RenderScheduler {
     state.lastDraw = started
     try {
       state.options.draw()
+    } catch (error) {
+      // One chart's failure must not stop the others from drawing.
+      console.error('render task failed', error)
     } finally {
       const cost = this.env.now() - started
       state.costMs = state.costMs * 0.7 + cost * 0.3

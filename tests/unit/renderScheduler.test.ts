@@ -172,6 +172,30 @@ describe('RenderScheduler', () => {
     expect(scheduler.stats().behind).toBe(true)
   })
 
+  it('keeps drawing the other tasks when one of them throws', () => {
+    const env = fakeEnvironment()
+    const scheduler = new RenderScheduler(env.env)
+    const failing = scheduler.register({
+      draw: () => {
+        throw new Error('bad option')
+      },
+    })
+    const errors: unknown[] = []
+    const original = console.error
+    console.error = (...args: unknown[]) => errors.push(args)
+    try {
+      const chart = chartTask(scheduler, env)
+      failing.invalidate()
+      chart.task.invalidate()
+      env.frame()
+      env.frame()
+      expect(chart.drawn).toHaveLength(1)
+      expect(errors).toHaveLength(1)
+    } finally {
+      console.error = original
+    }
+  })
+
   it('honours a task minimum interval whatever the load', () => {
     const env = fakeEnvironment()
     const scheduler = new RenderScheduler(env.env)
