@@ -95,7 +95,13 @@ test.describe('a FastAPI + sse-starlette backend that yields dicts', () => {
     await expect(overallState(page)).toContainText(/rejected/i, { timeout: SLOW })
     for (const title of Object.values(PANEL_TITLES)) {
       await expect(panel(page, title)).toContainText(/rejected/i, { timeout: SLOW })
+      // How many, why, and what to fix.
+      await expect(panel(page, title).getByTestId('rejected')).toContainText(
+        /\d+ of \d+ events rejected: data is not JSON .*json\.dumps\(data\)/,
+      )
     }
+    await expect(page.getByTestId('failure')).toContainText(/Data rejected on \w+: \d+ of \d+ events rejected/)
+    await page.screenshot({ path: test.info().outputPath('rejected.png'), fullPage: true })
     const seen = await sample(async () => {
       const header = (await overallState(page).textContent()) ?? ''
       const panels = await Promise.all(
