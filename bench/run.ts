@@ -239,6 +239,7 @@ async function main(): Promise<void> {
           measureMs: stepSeconds * 1000,
           drainMs: quick ? 3000 : 5000,
           seed: 100 + index,
+          settleMs: quick ? 3000 : 20_000,
         }
         let step = await runStep(ctx, page, options)
         let attempts = 1

@@ -109,6 +109,8 @@ export interface StepOptions {
   /** Longest wait after the window for late events. */
   drainMs: number
   seed: number
+  /** Longest wait for the previous page's processes to go idle (default 20 s). */
+  settleMs?: number
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -210,7 +212,7 @@ export async function runStep(
   const { source, server } = ctx
   const { rate, warmupMs, measureMs, drainMs } = options
   const notes: string[] = []
-  const waited = await settle()
+  const waited = await settle(options.settleMs)
   if (waited > 5000)
     notes.push(`waited ${(waited / 1000).toFixed(0)} s for the previous page to go idle`)
   const base = source.latestId + 1
