@@ -1,0 +1,137 @@
+// Views people share and keep: the view in the URL survives a reload, back/forward step through it,
+// and the keyboard shortcuts work without a mouse.
+import type { RiskAlert } from '../../src/protocol/contract.ts'
+import { samplePayload } from '../support/clientHarness.ts'
+import { expect, test } from './fixtures.ts'
+import { PANEL_TITLES, SLOW, expectLive, panel } from './monitorPage.ts'
+
+test.use({ backendOptions: { simulate: false } })
+
+test('a copied URL reproduces the view after reload; back and forward step through views', async ({
+  page,
+  monitor,
+}) => {
+  const query = 'window=15m&sev=critical&cat=drawdown,liquidity'
+  await page.goto(`${monitor.pageUrl}?${query}`)
+  await expectLive(page)
+  // The dashboard chart (and its window buttons) draws once a snapshot arrives.
+  const snapshot = samplePayload('dashboard', 1)
+  monitor.backend.backend.emit('dashboard', snapshot.type, snapshot.data)
+  const alerts = panel(page, PANEL_TITLES.alerts)
+  const severity = alerts.getByRole('group', { name: 'Filter by severity' })
+  const category = alerts.getByRole('group', { name: 'Filter by category' })
+  const windows = page.getByRole('group', { name: 'Chart window' })
+  const expectView = async () => {
+    await expect(severity.getByRole('button', { name: /Critical/ })).toHaveAttribute(
+      'aria-pressed',
+      'true',
+    )
+    await expect(severity.getByRole('button', { name: /Warning/ })).toHaveAttribute(
+      'aria-pressed',
+      'false',
+    )
+    await expect(category.getByRole('button', { name: 'Drawdown' })).toHaveAttribute(
+      'aria-pressed',
+      'true',
+    )
+    await expect(category.getByRole('button', { name: 'Liquidity' })).toHaveAttribute(
+      'aria-pressed',
+      'true',
+    )
+  }
+  await expect(windows.getByRole('button', { name: '15m' })).toHaveAttribute(
+    'aria-pressed',
+    'true',
+    {
+      timeout: SLOW,
+    },
+  )
+  await expectView()
+
+  // A fresh tab with only the copied link (nothing remembered): the same view.
+  const copied = page.url()
+  const other = await page.context().browser()!.newContext()
+  const fresh = await other.newPage()
+  await fresh.goto(copied)
+  await expect(
+    panel(fresh, PANEL_TITLES.alerts)
+      .getByRole('group', { name: 'Filter by severity' })
+      .getByRole('button', { name: /Critical/ }),
+  ).toHaveAttribute('aria-pressed', 'true')
+  await expect(
+    panel(fresh, PANEL_TITLES.alerts)
+      .getByRole('group', { name: 'Filter by category' })
+      .getByRole('button', { name: 'Liquidity' }),
+  ).toHaveAttribute('aria-pressed', 'true')
+  await other.close()
+
+  await page.reload()
+  await expectView()
+
+  // A change is a new history entry: back undoes it, forward redoes it.
+  await severity.getByRole('button', { name: /Warning/ }).click()
+  await expect(page).toHaveURL(/sev=warning%2Ccritical|sev=warning,critical/)
+  await page.goBack()
+  await expect(severity.getByRole('button', { name: /Warning/ })).toHaveAttribute(
+    'aria-pressed',
+    'false',
+  )
+  await expect(page).toHaveURL(/sev=critical(&|$)/)
+  await page.goForward()
+  await expect(severity.getByRole('button', { name: /Warning/ })).toHaveAttribute(
+    'aria-pressed',
+    'true',
+  )
+})
+
+test('keyboard: p pauses and resumes, d opens diagnostics, a acknowledges the focused alert, ? lists every shortcut', async ({
+  page,
+  monitor,
+}) => {
+  await page.goto(monitor.pageUrl)
+  await expectLive(page)
+  const alert: RiskAlert = {
+    alert_id: 'k-1',
+    timestamp: new Date().toISOString(),
+    severity: 'critical',
+    category: 'exposure',
+    symbol: '600519.SH',
+    message: 'Gross exposure 131% above target 90%',
+  }
+  monitor.backend.backend.emit('alerts', 'risk_alert', alert)
+  const row = panel(page, PANEL_TITLES.alerts)
+    .getByRole('listitem')
+    .filter({ hasText: 'Gross exposure' })
+  await expect(row).toBeVisible({ timeout: SLOW })
+
+  await page.keyboard.press('p')
+  await expect(page.getByTestId('paused-note')).toBeVisible()
+  await expect(page).toHaveURL(/paused=1/)
+  // Paused is part of the view: a reload keeps it.
+  await page.reload()
+  await expect(page.getByTestId('paused-note')).toBeVisible()
+  await page.keyboard.press('p')
+  await expect(page.getByTestId('paused-note')).toBeHidden()
+  await expect(row).toBeVisible({ timeout: SLOW })
+
+  await page.keyboard.press('d')
+  await expect(page.locator('#diagnostics')).toBeVisible()
+  await page.keyboard.press('d')
+  await expect(page.locator('#diagnostics')).toBeHidden()
+
+  // Focus the alert's Ack button as a keyboard user would reach it, then press a.
+  await row.getByRole('button', { name: /^Ack/ }).focus()
+  await expect(row.getByRole('button', { name: /^Ack/ })).toBeFocused()
+  await page.keyboard.press('a')
+  await expect(row).toContainText('✓ acknowledged')
+
+  await page.keyboard.press('?')
+  const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' })
+  await expect(help).toBeVisible()
+  for (const key of ['p', 'd', 'a', '?']) {
+    const exact = new RegExp(`^${key.replace(/[?]/g, '\\$&')}$`)
+    await expect(help.locator('kbd', { hasText: exact })).toHaveCount(1)
+  }
+  await page.keyboard.press('Escape')
+  await expect(help).toBeHidden()
+})
