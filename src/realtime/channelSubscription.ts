@@ -7,7 +7,7 @@
 import type { Channel, ChannelEvent } from '@/protocol/contract'
 import { ChannelDiagnostics, type ChannelStatus } from './channelDiagnostics'
 import type { Gap } from './connectionState'
-import type { DecodedMessage, InvalidEvent } from './eventDecoder'
+import { fingerprintOf, type DecodedMessage, type InvalidEvent } from './eventDecoder'
 import type { HistoryResult } from './historyClient'
 import type { ChannelListener } from './realtimeSource'
 import { RecentIds } from './recentIds'
@@ -42,6 +42,11 @@ export class ChannelSubscription {
   /** Live events held back while history for this channel is being read. */
   private held: { event: ChannelEvent; fingerprint: number | undefined }[] | null = null
   private contextClaimed = false
+  /**
+   * Payload fingerprints are kept only where epochs are expected on every connection (the backend
+   * does not confirm resuming): there a replay of the last epoch must be told from fresh events.
+   */
+  private fingerprinting = false
   /** Called with each applied id where the channel's ids are also its stream's (one channel per stream). */
   private streamCursorHook: ((id: string) => void) | null = null
 
@@ -96,6 +101,11 @@ export class ChannelSubscription {
     this.streamCursorHook = hook
   }
 
+  /** Whether this channel's backend leaves replays to be told apart by payload. */
+  checkReplays(on: boolean): void {
+    this.fingerprinting = on
+  }
+
   /**
    * Ids from now on are not comparable with earlier ones. An event of the new epoch is dropped only
    * when it repeats an event of the last one exactly (same id and same payload: a backend that
@@ -122,7 +132,12 @@ export class ChannelSubscription {
     switch (decoded.kind) {
       case 'event':
         if (decoded.python && this.diagnostics.addNotice(PYTHON_TEXT_NOTICE)) this.notify()
-        this.deliver(decoded.value, source, source === 'history', decoded.fingerprint)
+        this.deliver(
+          decoded.value,
+          source,
+          source === 'history',
+          this.fingerprinting ? fingerprintOf(decoded.raw) : undefined,
+        )
         return
       case 'invalid':
         this.reject(decoded.value, source)

@@ -31,10 +31,10 @@ export interface InvalidEvent {
 
 export type DecodedMessage =
   /**
-   * `fingerprint` is a hash of the raw data, to tell a replay from a fresh event reusing an id in
-   * a new id epoch; `python`: the data was Python literal text (`str(dict)`), decoded.
+   * `raw` is the data text, kept to tell a replay from a fresh event that reuses an id in a new id
+   * epoch; `python`: the data was Python literal text (`str(dict)`), decoded.
    */
-  | { kind: 'event'; value: ChannelEvent; fingerprint: number; python?: boolean }
+  | { kind: 'event'; value: ChannelEvent; raw: string; python?: boolean }
   | { kind: 'connected' }
   | { kind: 'ping' }
   | { kind: 'reset'; channels: Channel[]; reason: string }
@@ -91,8 +91,8 @@ export function decodeMessage(message: EventSourceMessage, context: StreamContex
   if (!payload.ok) return reject(payload.reason)
   // The schema for `type` produced `payload.value`, so the pairing below holds.
   const value = { channel, event: type, id, data: payload.value } as ChannelEvent
-  const fingerprint = fingerprintOf(message.data)
-  return python ? { kind: 'event', value, fingerprint, python } : { kind: 'event', value, fingerprint }
+  const raw = message.data
+  return python ? { kind: 'event', value, raw, python } : { kind: 'event', value, raw }
 }
 
 /** FNV-1a over the UTF-16 code units: cheap, and enough to tell two payloads apart. */

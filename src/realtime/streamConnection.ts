@@ -310,6 +310,7 @@ export class StreamConnection {
     for (const subscription of this.options.subscriptions) {
       // A backend that does not confirm resuming may have restarted its ids (1, 2, 3… per
       // connection): a new epoch, so none of its fresh events is dropped as a repeat.
+      subscription.checkReplays(!resumeConfirmed)
       if (!resumeConfirmed) subscription.startEpoch()
       const firstInPage = history && subscription.claimContext()
       const cursor = subscription.cursor
