@@ -134,11 +134,6 @@ export const StatusSchema = v.object({
 })
 export type BackendStatusBody = v.InferOutput<typeof StatusSchema>
 
-export const ConnectedSchema = v.object({
-  client_id: v.optional(text),
-  channels: v.optional(v.array(text)),
-  timestamp: v.optional(text),
-})
 export const ResetSchema = v.object({
   reason: v.optional(text),
   timestamp: v.optional(text),
