@@ -102,6 +102,8 @@ function bodies(): Buffer[] {
     `{"channel":"alerts","data":{"deep":${deep(100_000)}}}`,
     `{"a":${deep(400_000)}}`,
     `{"indices":[${'{},'.repeat(5000)}{}]}`,
+    // Over 1 MiB: 413, before reading (declared length) or once the count passes it (chunked).
+    `{"message":"${'z'.repeat(1_100_000)}"}`,
     '{"alert_id":',
     '\u0000\u0001\u0002',
     '{"a":"\ud800"}',
@@ -343,6 +345,22 @@ describe('HTTP fuzz of the real server process', () => {
         await live.until(() => received().length >= stored.length, 10_000)
         expect(received()).toEqual(stored)
         expect(live.ended).toBe(false)
+        if (start.devRefusals) {
+          // The dev controls changed nothing: every request that reached them was refused.
+          const dev = { Authorization: `Bearer ${DEV}` }
+          const faults = await requestJson(`${server.url}/api/v1/dev/faults`, { headers: dev })
+          expect(faults.body).toEqual({
+            error500: false,
+            stall: false,
+            status204: false,
+            status401: false,
+            wrongContentType: false,
+            retryAfterSeconds: null,
+            dropAfterEvents: null,
+          })
+          const rates = await requestJson(`${server.url}/api/v1/dev/rates`, { headers: dev })
+          expect(rates.body).toEqual({ dashboard: 2, alerts: 0.3, training: 1, backtest: 1 })
+        }
         console.info(
           `${start.name}: answers by status ${JSON.stringify(Object.fromEntries(statuses))}`,
         )
