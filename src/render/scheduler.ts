@@ -119,6 +119,7 @@ export class RenderScheduler {
   private idleTimer: ReturnType<typeof setTimeout> | undefined
   private lastChange = -Infinity
   private windowLongMs = 0
+  private lastLongFrame = -Infinity
   private stopLongFrames: (() => void) | null = null
 
   constructor(private readonly env: SchedulerEnvironment = browserEnvironment) {}
@@ -126,9 +127,7 @@ export class RenderScheduler {
   register(options: RenderTaskOptions): RenderTask {
     if (!this.stopVisibility) this.stopVisibility = this.env.onVisibilityChange(() => this.wake())
     // Long frames say the page is behind even when frames still come at a fair rate.
-    this.stopLongFrames ??=
-      this.env.onLongFrame?.((duration) => (this.windowLongMs += Math.max(0, duration - 50))) ??
-      null
+    this.stopLongFrames ??= this.env.onLongFrame?.((duration) => this.onLongFrame(duration)) ?? null
     const state: TaskState = {
       options,
       dirty: options.dirty ?? true,
@@ -204,10 +203,32 @@ export class RenderScheduler {
     this.idleTimer = setTimeout(() => {
       this.idleTimer = undefined
       if (this.frame !== null) return
+      // Still janking with nothing to draw (the data path is busy): stay behind a while longer.
+      if (this.env.now() - this.lastLongFrame < MAX_WAIT_MS) return this.idle()
       this.intervalMs = 0
       this.behind = false
       this.emit()
     }, MAX_WAIT_MS)
+  }
+
+  /**
+   * A long frame: counted into the current load window; one far over the limit stretches the
+   * interval at once, even when no chart is waiting (the loop may be idle while the page janks).
+   */
+  private onLongFrame(duration: number): void {
+    const excess = Math.max(0, duration - 50)
+    this.windowLongMs += excess
+    this.lastLongFrame = this.env.now()
+    if (this.windowStart !== null || excess <= OVERLOADED_LONG_MS) return
+    this.intervalMs = Math.min(
+      MAX_INTERVAL_MS,
+      Math.max(2 * BEHIND_INTERVAL_MS, this.intervalMs * 1.6),
+    )
+    if (!this.behind) {
+      this.behind = true
+      this.emit()
+    }
+    this.idle()
   }
 
   private emit(): void {

@@ -196,6 +196,16 @@ describe('RenderScheduler', () => {
     }
   })
 
+  it('says it is behind on a very long frame even when nothing waits to be drawn', () => {
+    const env = fakeEnvironment()
+    const scheduler = new RenderScheduler(env.env)
+    chartTask(scheduler, env).task.drawNow()
+    expect(scheduler.stats().behind).toBe(false)
+    env.longFrame(400)
+    expect(scheduler.stats().behind).toBe(true)
+    expect(scheduler.stats().intervalMs).toBeGreaterThanOrEqual(BEHIND_INTERVAL_MS)
+  })
+
   it('honours a task minimum interval whatever the load', () => {
     const env = fakeEnvironment()
     const scheduler = new RenderScheduler(env.env)
