@@ -64,6 +64,8 @@ export class RedisHub implements EventHub {
   private readonly lastIdKey: string
   private readonly sinceKey: string
   private readonly started: Promise<void>
+  /** True once the reader knows where each stream ends: before that, a stream could miss events. */
+  private placed = false
   private disconnects = 0
   private lastError: string | null = null
   private closed = false
@@ -114,7 +116,10 @@ export class RedisHub implements EventHub {
       this.lastError = (error as Error).message
     })
     this.started = this.reader.start()
-    this.started.catch(() => {})
+    this.started.then(
+      () => (this.placed = true),
+      () => {},
+    )
   }
 
   /** The connection for other users of this Redis (the simulator lease). */
@@ -154,6 +159,11 @@ export class RedisHub implements EventHub {
   }
 
   async plan(channels: readonly Channel[], lastEventId: string | undefined): Promise<ResumePlan> {
+    if (!this.placed) {
+      throw new HubUnavailableError(
+        'this instance is still starting its Redis reader; try again shortly',
+      )
+    }
     if (lastEventId === undefined) return { resets: [], reason: '', replay: [] }
     const unknown = (): ResumePlan => ({
       resets: [...channels],

@@ -149,6 +149,10 @@ describe('Redis restarted during a stream', () => {
       (down.body as { redis: { state: string } }).redis.state,
     )
     expect((await fetch(`${server.url}/api/v1/sse/alerts?last_event_id=1-0`)).status).toBe(503)
+    // Not even a fresh stream before the reader knows where the streams end: it could miss events.
+    const early = await fetch(`${server.url}/api/v1/sse/alerts`)
+    expect(early.status).toBe(503)
+    expect(early.headers.get('retry-after')).toBe('1')
     await redis.restart()
     await server.backend.ready()
     const reader = await openSse(`${server.url}/api/v1/sse/alerts`)
