@@ -49,7 +49,7 @@ export function isJsonContentType(header: string | undefined): boolean {
 const tooLarge = (): BodyError =>
   new BodyError(413, 'body_too_large', `request body over ${MAX_BODY_BYTES} bytes`)
 
-/** How long, and for how many bytes, a connection is drained after its answer (see lingeringClose). */
+/** How long, and for how many bytes, a connection is drained after its answer (lingerIfUnread). */
 const LINGER_MS = 2000
 const LINGER_BYTES = MAX_BODY_BYTES
 
