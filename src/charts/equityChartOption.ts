@@ -17,8 +17,13 @@ export interface EquityChartData {
   /** Name of the index line (the HTML legend shows it); null hides it. */
   indexName: string | null
   windowMs: number
-  /** The live edge: the newest data time (epoch ms); the x axis ends here. */
+  /** The newest data time (epoch ms). */
   end: number | null
+  /**
+   * The clock (epoch ms, server-corrected) while live: the axis ends here, not at the last point,
+   * so a stream that went quiet shows the gap instead of a line that stops. Null or absent: `end`.
+   */
+  now?: number | null
 }
 
 /** The legend: equity, and the index when one is chosen. */
@@ -30,7 +35,9 @@ export function equityLegend(indexName: string | null, theme: ChartTheme): Legen
 
 export function equityChartOption(data: EquityChartData, theme: ChartTheme): ChartOption {
   const axis = axisStyle(theme)
-  const end = data.end ?? undefined
+  const newest = data.end ?? undefined
+  // Without data there is no axis to move; with data, the axis never ends before the clock.
+  const end = newest === undefined ? undefined : Math.max(newest, data.now ?? newest)
   const start = end === undefined ? undefined : end - data.windowMs
   return {
     animation: false,

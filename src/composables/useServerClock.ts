@@ -38,9 +38,10 @@ export function useServerClock(config: AppConfig | null): {
   offsetMs: Readonly<ShallowRef<number | null>>
 } {
   if (shared) return shared
+  // Without a config (a component mounted alone) there is no backend to ask: uncorrected.
+  if (!config || typeof fetch === 'undefined') return { offsetMs: shallowRef(null) }
   const offsetMs = shallowRef<number | null>(null)
   shared = { offsetMs }
-  if (!config || typeof fetch === 'undefined') return shared
   const run = () =>
     measure(config)
       .then((value) => {

@@ -101,6 +101,17 @@ describe('equityChartOption', () => {
     expect(x.min).toBeUndefined()
     expect(x.max).toBeUndefined()
   })
+  it('keeps the time axis moving with the clock when the stream goes quiet, never before the data', () => {
+    const quiet = equityChartOption({ ...data, now: T + 60_000 }, LIGHT_CHART_THEME)
+    const axis = asArray(quiet.xAxis)[0] as { min?: number; max?: number }
+    expect(axis.max).toBe(T + 60_000)
+    expect(axis.min).toBe(T + 60_000 - data.windowMs)
+    // A clock behind the data does not cut the newest points off.
+    const behind = asArray(equityChartOption({ ...data, now: T }, LIGHT_CHART_THEME).xAxis)[0] as {
+      max?: number
+    }
+    expect(behind.max).toBe(T + 9000)
+  })
 })
 
 describe('trainingChartOption', () => {
