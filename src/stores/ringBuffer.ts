@@ -123,6 +123,51 @@ export class TimeSeries {
     return out
   }
 
+  /**
+   * Like `points`, but at most two points per bucket of equal time across the range: each
+   * bucket's lowest and highest value, in time order, plus the first and the newest point. A
+   * chart `buckets` pixels wide gets every spike and the live edge for a fraction of the points.
+   */
+  decimated(sinceMs: number | undefined, buckets: number): [number, number][] {
+    const start = sinceMs === undefined ? this.head : this.lowerBound(sinceMs)
+    const end = this.ts.length
+    const count = Math.max(1, Math.floor(buckets))
+    if (end - start <= count * 2) return this.points(sinceMs)
+    const first = this.ts[start] as number
+    const width = ((this.ts[end - 1] as number) - first) / count || 1
+    const out: [number, number][] = []
+    const emit = (i: number) => {
+      const t = this.ts[i] as number
+      if (out.length > 0 && (out[out.length - 1] as [number, number])[0] === t) return
+      out.push([t, this.vs[i] as number])
+    }
+    let bucket = -1
+    let low = start
+    let high = start
+    const flush = () => {
+      if (bucket < 0) return
+      emit(Math.min(low, high))
+      if (low !== high) emit(Math.max(low, high))
+    }
+    emit(start)
+    for (let i = start; i < end; i += 1) {
+      const b = Math.min(count - 1, Math.floor(((this.ts[i] as number) - first) / width))
+      if (b !== bucket) {
+        flush()
+        bucket = b
+        low = i
+        high = i
+        continue
+      }
+      const v = this.vs[i] as number
+      if (v < (this.vs[low] as number)) low = i
+      if (v > (this.vs[high] as number)) high = i
+    }
+    flush()
+    emit(end - 1)
+    return out
+  }
+
   clear(): void {
     this.ts = []
     this.vs = []

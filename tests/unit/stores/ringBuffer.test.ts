@@ -82,3 +82,37 @@ describe('TimeSeries', () => {
     expect(series.lastTime).toBeNull()
   })
 })
+
+describe('TimeSeries.decimated', () => {
+  function filled(count: number, value: (i: number) => number): TimeSeries {
+    const series = new TimeSeries(10 * 60_000, 100_000)
+    for (let i = 0; i < count; i += 1) series.push(1_000 + i * 10, value(i))
+    return series
+  }
+
+  it('returns every point when there are no more than two per bucket', () => {
+    const series = filled(50, (i) => i)
+    expect(series.decimated(undefined, 40)).toEqual(series.points())
+  })
+
+  it('keeps at most two points per bucket, the first and newest points, and every spike', () => {
+    const series = filled(10_000, (i) => (i === 4321 ? 1e6 : i === 7777 ? -1e6 : Math.sin(i / 50)))
+    const out = series.decimated(undefined, 500)
+    expect(out.length).toBeLessThanOrEqual(2 * 500 + 2)
+    expect(out[0]).toEqual([1_000, 0])
+    expect(out[out.length - 1]).toEqual([1_000 + 9_999 * 10, Math.sin(9_999 / 50)])
+    expect(out.some(([, v]) => v === 1e6)).toBe(true)
+    expect(out.some(([, v]) => v === -1e6)).toBe(true)
+    // In time order, as a line chart needs.
+    for (let i = 1; i < out.length; i += 1)
+      expect((out[i] as [number, number])[0]).toBeGreaterThan((out[i - 1] as [number, number])[0])
+  })
+
+  it('starts at the window asked for', () => {
+    const series = filled(10_000, (i) => i)
+    const since = 1_000 + 5_000 * 10
+    const out = series.decimated(since, 100)
+    expect(out[0]?.[0]).toBe(since)
+    expect(out.every(([t]) => t >= since)).toBe(true)
+  })
+})
