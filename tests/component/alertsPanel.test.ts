@@ -369,4 +369,39 @@ describe('AlertsPanel', () => {
       vi.unstubAllGlobals()
     }
   })
+
+  it('speaks once per browser: only the tab holding the voice lock notifies and beeps', async () => {
+    const shown: string[] = []
+    class FakeNotification {
+      static permission: NotificationPermission = 'granted'
+      constructor(_title: string, options: NotificationOptions) {
+        shown.push(options.body ?? '')
+      }
+    }
+    // A Web Locks stand-in: the first tab to ask holds the lock; the others wait.
+    let held = false
+    const locks = {
+      request: (_name: string, _options: object, grant: () => Promise<void>) => {
+        if (held) return new Promise(() => undefined)
+        held = true
+        return grant()
+      },
+    }
+    vi.stubGlobal('Notification', FakeNotification)
+    vi.stubGlobal('navigator', { ...navigator, locks })
+    try {
+      const store = useAlertsStore()
+      store.notifyDesktop = true
+      // Two "tabs" of one browser (one store here, each panel with its own voice and channel).
+      await mountPanel()
+      await mountPanel()
+      add(alertEvent('c-1', 1, { severity: 'critical', message: 'Margin call' }))
+      await flushPromises()
+      // Asserting that no second voice comes: give the BroadcastChannel a moment to deliver to the other tab.
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(shown).toEqual(['Critical alert: Margin call'])
+    } finally {
+      vi.unstubAllGlobals()
+    }
+  })
 })
