@@ -27,8 +27,6 @@ export interface Gap {
 export type ConnectionReport =
   /** An invalid event of a channel this stream does not carry. */
   | { type: 'invalid'; value: InvalidEvent }
-  /** An unknown event type that names no channel this stream carries. */
-  | { type: 'unknown'; channel: null; event: string }
   | { type: 'error'; message: string }
   | { type: 'reconnect' }
 

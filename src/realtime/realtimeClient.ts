@@ -304,9 +304,6 @@ export class RealtimeClient implements RealtimeSource {
       case 'invalid':
         this.subscription(report.value.channel ?? (channels[0] as Channel)).reject(report.value, 'live')
         return
-      case 'unknown':
-        this.updateDiagnostics(channels, (d) => d.countUnknown())
-        return
       case 'error':
         this.updateDiagnostics(channels, (d) => d.setError(report.message))
         return

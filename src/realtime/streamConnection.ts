@@ -348,9 +348,12 @@ export class StreamConnection {
         return
       }
       case 'unknown': {
-        const subscription = decoded.channel === null ? undefined : this.byChannel.get(decoded.channel)
-        if (subscription) subscription.handle(decoded, source)
-        else this.options.observer.onReport({ type: 'unknown', channel: null, event: decoded.event })
+        // An unknown type names its channel on a per-channel stream; on the multiplexed stream it
+        // concerns every channel the stream carries. Each channel counts it once, by its id, the
+        // same way when history brings it again.
+        const named = decoded.channel === null ? undefined : this.byChannel.get(decoded.channel)
+        const targets = named ? [named] : decoded.channel === null ? this.options.subscriptions : []
+        for (const subscription of targets) subscription.handle({ ...decoded, channel: subscription.channel }, source)
         return
       }
       case 'reset':
