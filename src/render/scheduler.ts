@@ -64,6 +64,28 @@ export interface SchedulerEnvironment {
   onVisibilityChange(listener: () => void): () => void
   /** Calls `listener` with the duration of each long animation frame (or long task), ms. */
   onLongFrame?(listener: (durationMs: number) => void): () => void
+  /**
+   * Runs `callback` in a task of its own right after the current frame is painted; absent where
+   * heavy draws must stay inside the frame callback.
+   */
+  afterFrame?(callback: () => void): void
+}
+
+/**
+ * A task right after the frame (a posted message runs once the frame's rendering task is done).
+ * Only where the browser really renders frames: jsdom (tests) has MessageChannel but no
+ * requestIdleCallback, and draws there stay inside the (stubbed) frame callback.
+ */
+function afterFrameTask(): SchedulerEnvironment['afterFrame'] {
+  if (typeof MessageChannel === 'undefined' || typeof requestIdleCallback !== 'function')
+    return undefined
+  const queue: (() => void)[] = []
+  const channel = new MessageChannel()
+  channel.port1.onmessage = () => queue.shift()?.()
+  return (callback) => {
+    queue.push(callback)
+    channel.port2.postMessage(0)
+  }
 }
 
 interface TaskState {
@@ -88,6 +110,7 @@ export const browserEnvironment: SchedulerEnvironment = {
     document.addEventListener('visibilitychange', listener)
     return () => document.removeEventListener('visibilitychange', listener)
   },
+  afterFrame: afterFrameTask(),
   onLongFrame(listener) {
     const type = longFrameSource()
     if (type === null) return () => {}
@@ -120,6 +143,8 @@ export class RenderScheduler {
   private lastChange = -Infinity
   private windowLongMs = 0
   private lastLongFrame = -Infinity
+  /** A heavy task picked in the last frame, drawn in the task right after it. */
+  private afterFrame: TaskState | null = null
   private stopLongFrames: (() => void) | null = null
 
   constructor(private readonly env: SchedulerEnvironment = browserEnvironment) {}
@@ -265,6 +290,13 @@ export class RenderScheduler {
     return this.env.now() - started
   }
 
+  private drawAfterFrame(): void {
+    const state = this.afterFrame
+    this.afterFrame = null
+    if (!state || state.disposed || !state.visible || this.env.hidden()) return
+    this.run(state)
+  }
+
   private onFrame(_time: number): void {
     this.frame = null
     if (this.env.hidden()) {
@@ -283,14 +315,23 @@ export class RenderScheduler {
       // Round-robin: the task drawn longest ago goes first.
       .sort((a, b) => a.lastDraw - b.lastDraw)
     let spent = 0
-    let heavyDrawn = false
+    // A chart picked last frame and not drawn yet still has this frame's turn.
+    let heavyDrawn = this.afterFrame !== null
     for (const state of due) {
       const heavy = state.options.heavy ?? false
       if (heavy && heavyDrawn) continue
       const starved = start - state.dirtySince >= MAX_WAIT_MS
       // The first task of a frame always draws: a chart costlier than the budget still gets turns.
       if (spent > 0 && spent + state.costMs > FRAME_BUDGET_MS && !starved) continue
-      spent += this.run(state)
+      if (heavy && this.env.afterFrame) {
+        // Drawn in its own task once this frame is painted: the frame's data and DOM updates
+        // are not held up by a chart, and no single task carries both.
+        this.afterFrame = state
+        this.env.afterFrame(() => this.drawAfterFrame())
+        spent += state.costMs
+      } else {
+        spent += this.run(state)
+      }
       if (heavy) heavyDrawn = true
     }
     // Frames go on between changes while data flows: the load window sees every frame.

@@ -206,6 +206,30 @@ describe('RenderScheduler', () => {
     expect(scheduler.stats().intervalMs).toBeGreaterThanOrEqual(BEHIND_INTERVAL_MS)
   })
 
+  it("draws the frame's chart in a task of its own after the frame where the browser allows it", () => {
+    const env = fakeEnvironment()
+    const after: (() => void)[] = []
+    const scheduler = new RenderScheduler({
+      ...env.env,
+      afterFrame: (callback) => after.push(callback),
+    })
+    const chart = chartTask(scheduler, env)
+    let light = 0
+    const panel = scheduler.register({ draw: () => (light += 1) })
+    chart.task.invalidate()
+    panel.invalidate()
+    env.frame()
+    // The panel is drawn in the frame; the chart waits for the task after it.
+    expect(light).toBe(1)
+    expect(chart.drawn).toHaveLength(0)
+    after.shift()?.()
+    expect(chart.drawn).toHaveLength(1)
+    chart.task.dispose()
+    chart.task.invalidate()
+    env.frame()
+    expect(after).toHaveLength(0)
+  })
+
   it('honours a task minimum interval whatever the load', () => {
     const env = fakeEnvironment()
     const scheduler = new RenderScheduler(env.env)
