@@ -27,7 +27,12 @@ const num = v.pipe(v.number(), v.finite())
  * value"; either way the typed payload has it undefined.
  */
 function optional<T extends v.GenericSchema>(schema: T) {
-  return v.optional(v.pipe(v.nullable(schema), v.transform((value) => value ?? undefined)))
+  return v.optional(
+    v.pipe(
+      v.nullable(schema),
+      v.transform((value) => value ?? undefined),
+    ),
+  )
 }
 const fraction = num
 const text = v.string()

@@ -59,7 +59,8 @@ class LiteralReader {
   }
 
   skipSpace(): void {
-    while (this.at < this.text.length && ' \t\r\n'.includes(this.text[this.at] as string)) this.at += 1
+    while (this.at < this.text.length && ' \t\r\n'.includes(this.text[this.at] as string))
+      this.at += 1
   }
 
   value(depth: number): unknown {
@@ -75,7 +76,8 @@ class LiteralReader {
   }
 
   private enter(depth: number): void {
-    if (depth > PYTHON_LITERAL_MAX_DEPTH) this.fail(`nesting deeper than ${PYTHON_LITERAL_MAX_DEPTH}`)
+    if (depth > PYTHON_LITERAL_MAX_DEPTH)
+      this.fail(`nesting deeper than ${PYTHON_LITERAL_MAX_DEPTH}`)
     this.at += 1
   }
 
@@ -219,7 +221,10 @@ class LiteralReader {
       return name === 'True' ? true : name === 'False' ? false : null
     }
     if (name === 'inf' || name === 'nan') this.fail(`${name} is not a JSON number`)
-    if ((name === 'b' || name === 'rb' || name === 'br') && /['"]/.test(this.text[this.at + name.length] ?? ''))
+    if (
+      (name === 'b' || name === 'rb' || name === 'br') &&
+      /['"]/.test(this.text[this.at + name.length] ?? '')
+    )
       this.fail('bytes have no JSON form')
     const after = this.text[this.at + name.length]
     if (after === '(') this.fail(`${name}(…) is a call, not a literal`)

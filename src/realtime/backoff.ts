@@ -28,7 +28,10 @@ export function backoffDelay(
 }
 
 /** Parses an HTTP `Retry-After` header (seconds or an HTTP date) into ms from `now`. */
-export function parseRetryAfter(header: string | null, now: number = Date.now()): number | undefined {
+export function parseRetryAfter(
+  header: string | null,
+  now: number = Date.now(),
+): number | undefined {
   if (header === null || header.trim() === '') return undefined
   const trimmed = header.trim()
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000

@@ -213,7 +213,10 @@ export class ChannelSubscription {
     this.held = held
     try {
       let result = await via.read(after)
-      if (context !== null && !result.messages.some((m) => m.kind === 'event' && m.value.id === context)) {
+      if (
+        context !== null &&
+        !result.messages.some((m) => m.kind === 'event' && m.value.id === context)
+      ) {
         result = await via.read(context)
       }
       if (!via.current()) return
@@ -221,7 +224,8 @@ export class ChannelSubscription {
       if (gapReason !== null && after !== null && !result.truncated) this.reportGap(null)
       // Held events up to the last one history returned are in it already: drop them by position,
       // which holds however many events history read (the repeat filter is bounded).
-      const at = result.cursor === null ? -1 : held.findIndex(({ event }) => event.id === result.cursor)
+      const at =
+        result.cursor === null ? -1 : held.findIndex(({ event }) => event.id === result.cursor)
       if (at >= 0) held.splice(0, at + 1)
     } catch (error) {
       this.reportError(describeError(error))

@@ -112,7 +112,8 @@ function parsePythonDict(
 ): ParseResult<Record<string, unknown>> {
   if (json.ok) return json
   const literal = parsePythonLiteral(raw)
-  if (!literal.ok) return { ok: false, reason: `${json.reason}; nor a Python dict: ${literal.reason}` }
+  if (!literal.ok)
+    return { ok: false, reason: `${json.reason}; nor a Python dict: ${literal.reason}` }
   const value = literal.value
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, reason: 'data is a Python literal but not a dict' }

@@ -44,7 +44,11 @@ export async function fetchHistory(request: HistoryRequest): Promise<HistoryResu
     const body = await getPage(request, cursor)
     if (page === 0) truncated = body.truncated
     for (const entry of body.events) {
-      const message = { event: entry.event, id: entry.id ?? undefined, data: JSON.stringify(entry.data) }
+      const message = {
+        event: entry.event,
+        id: entry.id ?? undefined,
+        data: JSON.stringify(entry.data),
+      }
       messages.push(decodeMessage(message, { channels: [channel], multiplexed: false }))
       if (entry.id) cursor = entry.id
     }
@@ -74,6 +78,7 @@ async function getPage(request: HistoryRequest, after: string | null) {
     throw new Error('history answered with a body that is not JSON')
   }
   const parsed = v.safeParse(HistoryPageSchema, json)
-  if (!parsed.success) throw new Error(`history answer is malformed: ${describeIssues(parsed.issues)}`)
+  if (!parsed.success)
+    throw new Error(`history answer is malformed: ${describeIssues(parsed.issues)}`)
   return parsed.output
 }

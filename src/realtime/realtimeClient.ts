@@ -110,7 +110,9 @@ export class RealtimeClient implements RealtimeSource {
 
   /** The newest invalid events across channels, newest last. */
   invalidEvents(): readonly InvalidEvent[] {
-    return CHANNELS.flatMap((channel) => this.status(channel).invalidEvents).sort((a, b) => a.at - b.at)
+    return CHANNELS.flatMap((channel) => this.status(channel).invalidEvents).sort(
+      (a, b) => a.at - b.at,
+    )
   }
 
   get mode(): TransportMode | null {
@@ -302,7 +304,10 @@ export class RealtimeClient implements RealtimeSource {
   private applyReport(channels: readonly Channel[], report: ConnectionReport): void {
     switch (report.type) {
       case 'invalid':
-        this.subscription(report.value.channel ?? (channels[0] as Channel)).reject(report.value, 'live')
+        this.subscription(report.value.channel ?? (channels[0] as Channel)).reject(
+          report.value,
+          'live',
+        )
         return
       case 'error':
         this.updateDiagnostics(channels, (d) => d.setError(report.message))

@@ -72,9 +72,14 @@ export class SharedRealtimeClient implements RealtimeSource {
       flush: () => local.flush(),
     }
     for (const channel of CHANNELS) {
-      this.subscriptions.set(channel, new ChannelSubscription(channel, this.cursors, () => this.notify(channel)))
+      this.subscriptions.set(
+        channel,
+        new ChannelSubscription(channel, this.cursors, () => this.notify(channel)),
+      )
     }
-    this.bus = new TabChannel(`rtm:${options.baseUrl || 'same-origin'}`, (message) => this.onMessage(message))
+    this.bus = new TabChannel(`rtm:${options.baseUrl || 'same-origin'}`, (message) =>
+      this.onMessage(message),
+    )
     this.timers.push(setInterval(() => this.beat(), LEADER_BEAT_MS))
     this.timers.push(setInterval(() => this.announceWants(), WANT_BEAT_MS))
     this.requestLeadership(false)
@@ -92,7 +97,8 @@ export class SharedRealtimeClient implements RealtimeSource {
   subscribe(channel: Channel, listener: ChannelListener): () => void {
     const subscription = this.subscription(channel)
     const remove = subscription.addListener(listener)
-    if (this.roleNow !== 'leader' && subscription.claimContext()) void this.restoreContext(subscription)
+    if (this.roleNow !== 'leader' && subscription.claimContext())
+      void this.restoreContext(subscription)
     this.wantsChanged()
     return () => {
       remove()
@@ -109,7 +115,9 @@ export class SharedRealtimeClient implements RealtimeSource {
   }
 
   status(channel: Channel): ChannelStatus {
-    const base = this.inner ? this.inner.status(channel) : (this.statuses[channel] ?? waitingStatus(channel))
+    const base = this.inner
+      ? this.inner.status(channel)
+      : (this.statuses[channel] ?? waitingStatus(channel))
     const error = this.localError
     return error && error.channel === channel ? { ...base, lastError: error.message } : base
   }
@@ -291,7 +299,8 @@ export class SharedRealtimeClient implements RealtimeSource {
   private flushOutbox(): void {
     const outbox = this.outbox
     this.outbox = null
-    if (outbox && this.roleNow === 'leader') this.bus.post({ type: 'events', tab: this.tabId, ...outbox })
+    if (outbox && this.roleNow === 'leader')
+      this.bus.post({ type: 'events', tab: this.tabId, ...outbox })
   }
 
   private queueStatusBroadcast(): void {
@@ -328,7 +337,9 @@ export class SharedRealtimeClient implements RealtimeSource {
   /** Among the tabs heard from lately, the one with the smallest id steals; the others wait. */
   private isFirstInLine(): boolean {
     const now = Date.now()
-    const alive = [...this.wants].filter(([, want]) => now - want.at < WANT_BEAT_MS * 3).map(([tab]) => tab)
+    const alive = [...this.wants]
+      .filter(([, want]) => now - want.at < WANT_BEAT_MS * 3)
+      .map(([tab]) => tab)
     return [this.tabId, ...alive].sort()[0] === this.tabId
   }
 
@@ -395,5 +406,8 @@ interface Outbox {
 
 /** What a follower shows before the leader's first status: nothing yet, connecting. */
 function waitingStatus(channel: Channel): ChannelStatus {
-  return { ...new ChannelDiagnostics(channel).snapshot(), state: { phase: 'connecting', attempt: 0 } }
+  return {
+    ...new ChannelDiagnostics(channel).snapshot(),
+    state: { phase: 'connecting', attempt: 0 },
+  }
 }

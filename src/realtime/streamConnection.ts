@@ -80,7 +80,8 @@ export class StreamConnection {
 
   constructor(private readonly options: StreamConnectionOptions) {
     this.lastEventId = options.cursors.get(`stream:${options.key}`)
-    for (const subscription of options.subscriptions) this.byChannel.set(subscription.channel, subscription)
+    for (const subscription of options.subscriptions)
+      this.byChannel.set(subscription.channel, subscription)
     this.context = {
       channels: options.subscriptions.map((subscription) => subscription.channel),
       multiplexed: options.multiplexed,
@@ -353,7 +354,8 @@ export class StreamConnection {
         // same way when history brings it again.
         const named = decoded.channel === null ? undefined : this.byChannel.get(decoded.channel)
         const targets = named ? [named] : decoded.channel === null ? this.options.subscriptions : []
-        for (const subscription of targets) subscription.handle({ ...decoded, channel: subscription.channel }, source)
+        for (const subscription of targets)
+          subscription.handle({ ...decoded, channel: subscription.channel }, source)
         return
       }
       case 'reset':

@@ -19,7 +19,12 @@ export type TabMessage =
       /** The leader's id epoch of each channel in `events`. */
       epochs: Partial<Record<Channel, number>>
     }
-  | { type: 'status'; tab: string; statuses: Partial<Record<Channel, ChannelStatus>>; mode: TransportMode | null }
+  | {
+      type: 'status'
+      tab: string
+      statuses: Partial<Record<Channel, ChannelStatus>>
+      mode: TransportMode | null
+    }
   /** A follower asks the leader to retry now. */
   | { type: 'retry'; tab: string }
 

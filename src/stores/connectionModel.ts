@@ -97,7 +97,10 @@ export function rejectingText(rejecting: Rejecting): string {
 function fixFor(reason: string): string {
   if (reason.startsWith('data is not JSON'))
     return ' — the backend must send JSON: `json.dumps(data)` in sse-starlette handlers'
-  if (reason.startsWith('data is not a JSON object') || reason.startsWith('data is a Python literal'))
+  if (
+    reason.startsWith('data is not a JSON object') ||
+    reason.startsWith('data is a Python literal')
+  )
     return ' — each event’s data must be one JSON object'
   return ' — the backend sends payloads that do not match the wire contract'
 }

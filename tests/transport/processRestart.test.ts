@@ -32,7 +32,15 @@ async function freePort(): Promise<number> {
 }
 
 function start(port: number, stateFile: string | null): Promise<ServerProcess> {
-  const args = ['--port', String(port), '--no-simulate', '--heartbeat', '1', '--publish-token', TOKEN]
+  const args = [
+    '--port',
+    String(port),
+    '--no-simulate',
+    '--heartbeat',
+    '1',
+    '--publish-token',
+    TOKEN,
+  ]
   return spawnBackend(stateFile === null ? args : [...args, '--state-file', stateFile])
 }
 
@@ -46,8 +54,10 @@ async function publish(url: string, n: number): Promise<void> {
   expect(response.status).toBe(200)
 }
 
-const alertIds = (h: Harness) => h.events.alerts.map((event) => (event.data as { alert_id: string }).alert_id)
-const expected = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `a-${from + i}`)
+const alertIds = (h: Harness) =>
+  h.events.alerts.map((event) => (event.data as { alert_id: string }).alert_id)
+const expected = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => `a-${from + i}`)
 
 describe('the dev backend process killed and started again', { timeout: 60_000 }, () => {
   it('with --state-file: resumes with no event lost or repeated', async () => {
@@ -57,7 +67,11 @@ describe('the dev backend process killed and started again', { timeout: 60_000 }
     server = await start(port, stateFile)
     harness = createHarness(server.url, { transport: { heartbeatSeconds: 5 } })
     harness.subscribe('alerts')
-    await harness.until(() => harness?.client.status('alerts').state.phase === 'open', 10_000, 'open')
+    await harness.until(
+      () => harness?.client.status('alerts').state.phase === 'open',
+      10_000,
+      'open',
+    )
     for (let n = 1; n <= 5; n += 1) await publish(server.url, n)
     await harness.until(() => (harness?.events.alerts.length ?? 0) === 5, 10_000, 'five alerts')
     // Periodic saves only: wait for one that has all five, then kill without a chance to save.
@@ -65,7 +79,11 @@ describe('the dev backend process killed and started again', { timeout: 60_000 }
     await server.kill()
 
     server = await start(port, stateFile)
-    await harness.until(() => harness?.client.status('alerts').state.phase === 'open', 20_000, 'open again')
+    await harness.until(
+      () => harness?.client.status('alerts').state.phase === 'open',
+      20_000,
+      'open again',
+    )
     for (let n = 6; n <= 10; n += 1) await publish(server.url, n)
     await harness.until(() => (harness?.events.alerts.length ?? 0) >= 10, 10_000, 'ten alerts')
     expect(alertIds(harness)).toEqual(expected(1, 10))
@@ -79,7 +97,11 @@ describe('the dev backend process killed and started again', { timeout: 60_000 }
     server = await start(port, null)
     harness = createHarness(server.url, { transport: { heartbeatSeconds: 5 } })
     harness.subscribe('alerts')
-    await harness.until(() => harness?.client.status('alerts').state.phase === 'open', 10_000, 'open')
+    await harness.until(
+      () => harness?.client.status('alerts').state.phase === 'open',
+      10_000,
+      'open',
+    )
     for (let n = 1; n <= 8; n += 1) await publish(server.url, n)
     await harness.until(() => (harness?.events.alerts.length ?? 0) === 8, 10_000, 'eight alerts')
     const idsBefore = harness.ids('alerts')

@@ -26,7 +26,10 @@ async function serve(bodies: string[], seen: Seen[]): Promise<string> {
     const url = new URL(req.url ?? '/', 'http://x')
     if (url.pathname !== '/api/v1/sse/alerts') return res.writeHead(404).end()
     const n = seen.length
-    seen.push({ lastEventIdHeader: req.headers['last-event-id'] as string | undefined, query: url.searchParams.get('last_event_id') })
+    seen.push({
+      lastEventIdHeader: req.headers['last-event-id'] as string | undefined,
+      query: url.searchParams.get('last_event_id'),
+    })
     res.writeHead(200, { 'Content-Type': 'text/event-stream' })
     const bytes = Buffer.from(bodies[Math.min(n, bodies.length - 1)] ?? '', 'utf8')
     for (const byte of bytes) {
@@ -48,7 +51,11 @@ describe('ids on the wire across reconnects', () => {
     const url = await serve([event('é…1', 1), event('é…2', 2), event('é…3', 3)], seen)
     harness = createHarness(url, { transport: { heartbeatSeconds: 5 } })
     harness.subscribe('alerts')
-    await harness.until(() => (harness?.events.alerts.length ?? 0) >= 3, 10_000, 'three events over three connections')
+    await harness.until(
+      () => (harness?.events.alerts.length ?? 0) >= 3,
+      10_000,
+      'three events over three connections',
+    )
     expect(harness.ids('alerts')).toEqual(['é…1', 'é…2', 'é…3'])
     expect(seen[0]).toEqual({ lastEventIdHeader: undefined, query: null })
     // fetch would throw on such a header for good; the contract's query parameter carries it.
@@ -69,11 +76,7 @@ describe('ids on the wire across reconnects', () => {
   it('sends no Last-Event-ID after an empty id, and uses an id-only block as the cursor', async () => {
     const seen: Seen[] = []
     const url = await serve(
-      [
-        `${event('5', 1)}id:\r\n\r\n`,
-        `${event('6', 2)}id: 9\r\n\r\n`,
-        event('10', 3),
-      ],
+      [`${event('5', 1)}id:\r\n\r\n`, `${event('6', 2)}id: 9\r\n\r\n`, event('10', 3)],
       seen,
     )
     harness = createHarness(url, { transport: { heartbeatSeconds: 5 } })

@@ -60,7 +60,9 @@ describe('parsePythonLiteral', () => {
       const parsed = parsePythonLiteral(text)
       return parsed.ok ? 'accepted' : parsed.reason
     }
-    expect(reason("{'t': datetime.datetime(2026, 1, 4)}")).toMatch(/^datetime\.datetime\(…\) is a call, not a literal/)
+    expect(reason("{'t': datetime.datetime(2026, 1, 4)}")).toMatch(
+      /^datetime\.datetime\(…\) is a call, not a literal/,
+    )
     expect(reason("{'x': inf}")).toMatch(/^inf is not a JSON number/)
     expect(reason("{'x': nan}")).toMatch(/^nan is not a JSON number/)
     expect(reason("{'x': -inf}")).toMatch(/not a number/)
@@ -74,7 +76,8 @@ describe('parsePythonLiteral', () => {
   })
 
   it('reads Python escapes, both quote styles, non-ASCII and True/False/None', () => {
-    const text = "{'q': 'it\\'s', \"d\": \"say \\\"hi\\\"\", 'esc': '\\t\\n\\\\\\x41\\u00e9\\U0001f680\\101', 'u': 'é 漢 🚀', 'flags': (True, False, None), 'n': -0.0, 'e': 1e-07}"
+    const text =
+      "{'q': 'it\\'s', \"d\": \"say \\\"hi\\\"\", 'esc': '\\t\\n\\\\\\x41\\u00e9\\U0001f680\\101', 'u': 'é 漢 🚀', 'flags': (True, False, None), 'n': -0.0, 'e': 1e-07}"
     expect(parsePythonLiteral(text)).toEqual({
       ok: true,
       value: {
@@ -97,7 +100,10 @@ describe('parsePythonLiteral', () => {
       expect(({} as Record<string, unknown>).polluted).toBeUndefined()
     }
     const deep = '['.repeat(PYTHON_LITERAL_MAX_DEPTH + 1) + ']'.repeat(PYTHON_LITERAL_MAX_DEPTH + 1)
-    expect(parsePythonLiteral(deep)).toMatchObject({ ok: false, reason: expect.stringMatching(/nesting deeper/) })
+    expect(parsePythonLiteral(deep)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/nesting deeper/),
+    })
     const ok = '['.repeat(PYTHON_LITERAL_MAX_DEPTH) + ']'.repeat(PYTHON_LITERAL_MAX_DEPTH)
     expect(parsePythonLiteral(ok).ok).toBe(true)
     // Far deeper than any stack: still a reason, not a crash.
@@ -115,7 +121,11 @@ describe('parsePythonLiteral', () => {
         const at = Math.floor(random() * (text.length + 1))
         const kind = random()
         if (kind < 0.4) text = text.slice(0, at) + text.slice(at + 1)
-        else if (kind < 0.8) text = text.slice(0, at) + (alphabet[Math.floor(random() * alphabet.length)] ?? '') + text.slice(at)
+        else if (kind < 0.8)
+          text =
+            text.slice(0, at) +
+            (alphabet[Math.floor(random() * alphabet.length)] ?? '') +
+            text.slice(at)
         else text = text.slice(0, at)
       }
       const parsed = parsePythonLiteral(text)

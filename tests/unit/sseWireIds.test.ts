@@ -35,13 +35,16 @@ const BOM = [0xef, 0xbb, 0xbf]
 const SIZES = [1, 2, 3, 1024]
 
 describe('stream ids and BOM at every chunk boundary', () => {
-  it.each(SIZES)('strips one leading BOM, not two (wpt format-bom-2), in %i-byte chunks', async (size) => {
-    // The second BOM is part of the first line's field name, so that line is ignored.
-    const twice = new Uint8Array([...BOM, ...BOM, ...encoder.encode('data: 1\n\ndata: 2\n\n')])
-    expect((await read(twice, size)).data).toEqual(['2'])
-    const once = new Uint8Array([...BOM, ...encoder.encode('data: 1\r\n\r\ndata: 2\r\n\r\n')])
-    expect((await read(once, size)).data).toEqual(['1', '2'])
-  })
+  it.each(SIZES)(
+    'strips one leading BOM, not two (wpt format-bom-2), in %i-byte chunks',
+    async (size) => {
+      // The second BOM is part of the first line's field name, so that line is ignored.
+      const twice = new Uint8Array([...BOM, ...BOM, ...encoder.encode('data: 1\n\ndata: 2\n\n')])
+      expect((await read(twice, size)).data).toEqual(['2'])
+      const once = new Uint8Array([...BOM, ...encoder.encode('data: 1\r\n\r\ndata: 2\r\n\r\n')])
+      expect((await read(once, size)).data).toEqual(['1', '2'])
+    },
+  )
 
   it.each(SIZES)('reports an id-only block and an empty id, in %i-byte chunks', async (size) => {
     const text = 'id: 7\n\ndata: a\n\nid: é…漢\ndata: b\n\nid\ndata: c\n\nid:\n\n'

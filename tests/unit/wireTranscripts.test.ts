@@ -25,7 +25,8 @@ async function readAll(transcript: Transcript, chunkBytes: number): Promise<Deco
   const bytes = new TextEncoder().encode(transcript.wire)
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
-      for (let at = 0; at < bytes.length; at += chunkBytes) controller.enqueue(bytes.slice(at, at + chunkBytes))
+      for (let at = 0; at < bytes.length; at += chunkBytes)
+        controller.enqueue(bytes.slice(at, at + chunkBytes))
       controller.close()
     },
   })
@@ -51,7 +52,8 @@ function shapeOf(message: DecodedMessage): Record<string, unknown> {
     const { channel, event, id, data } = message.value
     return { kind: 'event', channel, event, id, data }
   }
-  if (message.kind === 'reset') return { kind: 'reset', channels: message.channels, reason: message.reason }
+  if (message.kind === 'reset')
+    return { kind: 'reset', channels: message.channels, reason: message.reason }
   if (message.kind === 'invalid') return { kind: 'invalid', reason: message.value.reason }
   return { kind: message.kind }
 }
@@ -79,10 +81,13 @@ describe('wire transcripts', () => {
       })
     }
 
-    it.each([1, 2, 7, 1 << 16])(`client reads: ${transcript.name}, in %i-byte chunks`, async (size) => {
-      const decoded = (await readAll(transcript, size)).map(shapeOf)
-      expect(decoded).toHaveLength(transcript.expected.length)
-      transcript.expected.forEach((expected, i) => expect(decoded[i]).toMatchObject(expected))
-    })
+    it.each([1, 2, 7, 1 << 16])(
+      `client reads: ${transcript.name}, in %i-byte chunks`,
+      async (size) => {
+        const decoded = (await readAll(transcript, size)).map(shapeOf)
+        expect(decoded).toHaveLength(transcript.expected.length)
+        transcript.expected.forEach((expected, i) => expect(decoded[i]).toMatchObject(expected))
+      },
+    )
   }
 })
