@@ -324,11 +324,17 @@ export function serverSection(): string {
   const rows = text
     .split('\n')
     .filter((line) => /^\| [^-|][^|]* \| .* \|$/.test(line) && !line.startsWith('| figure'))
-  const setup = text
-    .split('\n')
-    .filter((line) =>
-      /^- (Machine|Everything runs|\d+ of \d+ SSE clients|A producer publishes)/.test(line),
-    )
+  // The report's setup bullets, each with its continuation lines joined.
+  const bullets: string[] = []
+  const setupStart = text.indexOf('## Setup')
+  const setupEnd = text.indexOf('\n## ', setupStart + 1)
+  for (const line of text.slice(setupStart, setupEnd < 0 ? undefined : setupEnd).split('\n')) {
+    if (line.startsWith('- ')) bullets.push(line)
+    else if (/^\s+\S/.test(line) && bullets.length > 0)
+      bullets[bullets.length - 1] += ` ${line.trim()}`
+  }
+  const machine = text.split('\n').filter((line) => /^- (Machine|Everything runs)/.test(line))
+  const setup = [...machine, ...(setupStart < 0 ? [] : bullets)]
   return [
     'Measured separately by `npm run bench:server`; this section quotes its generated report,',
     '[benchmarks-server.md](benchmarks-server.md), as it stands in the commit measured.',
@@ -381,7 +387,7 @@ function soakText(results: BenchResults): string {
   return results.soaks
     .map((s) =>
       [
-        `${PAGE_LABELS[s.page]} at ${int(s.rate)} ev/s for ${s.minutes} min: ${int(s.delivered)} of ${int(s.sent)} events applied (${pct(1 - s.loss)}),`,
+        `${PAGE_LABELS[s.page]} at ${int(s.rate)} ev/s for ${fmt(s.minutes, s.minutes < 1 ? 2 : 0)} min: ${int(s.delivered)} of ${int(s.sent)} events applied (${pct(1 - s.loss)}),`,
         `send → applied p50 / p99 ${fmt(s.applied.p50)} / ${fmt(s.applied.p99)} ms, painted p99 ${fmt(s.painted.p99)} ms,`,
         `${s.longTasks.count} long tasks (max ${fmt(s.longTasks.maxMs, 0)} ms), ${s.frames.dropped} dropped frames;`,
         `CPU: bench ${fmt(s.cpu?.ownCores, 2)} cores, other processes ${fmt(s.cpu?.otherCores, 2)} cores.`,
