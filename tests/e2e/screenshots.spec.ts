@@ -112,19 +112,21 @@ for (const theme of ['light', 'dark'] as const) {
         await scrollThrough(page)
 
         await mkdir(SHOTS_DIR, { recursive: true })
-        // Each panel alone too, at full resolution, to read the new parts.
-        for (const [channel, title] of Object.entries(PANEL_TITLES)) {
-          await panel(page, title).screenshot({
-            path: join(SHOTS_DIR, `panel-${channel}-${theme}-${viewport.width}.png`),
-            animations: 'disabled',
-          })
-        }
         const path = join(SHOTS_DIR, `realtime-${theme}-${viewport.width}.png`)
         await page.screenshot({ path, fullPage: true, animations: 'disabled' })
         await testInfo.attach(`realtime-${theme}-${viewport.width}`, {
           path,
           contentType: 'image/png',
         })
+        // Each panel alone too, at full resolution, to read the new parts (the sticky header
+        // would cover a panel taller than the window, so it scrolls away for these pictures).
+        await page.addStyleTag({ content: '.strip { position: static !important; }' })
+        for (const [channel, title] of Object.entries(PANEL_TITLES)) {
+          await panel(page, title).screenshot({
+            path: join(SHOTS_DIR, `panel-${channel}-${theme}-${viewport.width}.png`),
+            animations: 'disabled',
+          })
+        }
       })
     })
   }
