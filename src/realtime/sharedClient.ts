@@ -44,8 +44,8 @@ export class SharedRealtimeClient implements RealtimeSource {
   /** The leader's relay listener per channel some tab wants. */
   private readonly relays = new Map<Channel, () => void>()
   private readonly wants = new Map<string, { channels: Channel[]; at: number }>()
-  /** The leader's id epoch per channel, as last relayed: a change means ids restarted. */
-  private readonly relayedEpochs = new Map<Channel, number>()
+  /** The leader's id epoch per channel, as last relayed: a change means its ids restarted. */
+  private readonly relayedEpochs = new Map<Channel, { tab: string; epoch: number }>()
   private readonly statusListeners = new Set<(channel: Channel) => void>()
   private statuses: Partial<Record<Channel, ChannelStatus>> = {}
   private remoteMode: TransportMode | null = null
@@ -373,9 +373,14 @@ export class SharedRealtimeClient implements RealtimeSource {
         this.lastLeaderBeat = Date.now()
         for (const [key, value] of Object.entries(message.cursors)) this.cursors.set(key, value)
         for (const [channel, epoch] of Object.entries(message.epochs) as [Channel, number][]) {
-          // The leader's ids restarted (a new epoch there): this tab's filter must forget too.
-          if (this.relayedEpochs.get(channel) !== epoch) this.subscription(channel).startEpoch()
-          this.relayedEpochs.set(channel, epoch)
+          // The same leader's ids restarted (a new epoch there): this tab's filter forgets too.
+          // A first epoch, or another leader's numbering, says nothing of the kind: the filter
+          // keeps what history and earlier relays brought, so their overlap is not applied twice.
+          const known = this.relayedEpochs.get(channel)
+          if (known && known.tab === message.tab && known.epoch !== epoch) {
+            this.subscription(channel).startEpoch()
+          }
+          this.relayedEpochs.set(channel, { tab: message.tab, epoch })
         }
         for (const event of message.events) this.subscription(event.channel).deliver(event, 'relay')
         return
