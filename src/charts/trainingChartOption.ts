@@ -3,7 +3,7 @@
 import type { ChartTheme } from './chartTheme'
 import { axisStyle, streamLine, tooltipStyle } from './common'
 import type { LegendItem, Point } from './common'
-import type { ChartOption, LineSeriesOption } from './echarts'
+import type { ChartOption } from './echarts'
 
 export interface TrainingCurves {
   loss: readonly Point[]
@@ -55,19 +55,12 @@ export function trainingLegend(curves: TrainingCurves, theme: ChartTheme): Legen
 }
 
 /** The unsmoothed line under a smoothed one: same colour, faint, no tooltip of its own. */
-function rawLine(
-  id: string,
-  name: string,
-  color: string,
-  data: readonly Point[],
-): LineSeriesOption {
-  return {
-    ...streamLine(id, name, color, data),
-    lineStyle: { width: 1, color, opacity: 0.25 },
-    tooltip: { show: false },
-    z: 1,
-  }
-}
+const rawLine: typeof streamLine = (id, name, color, data) => ({
+  ...streamLine(id, name, color, data),
+  lineStyle: { width: 1, color, opacity: 0.25 },
+  tooltip: { show: false },
+  z: 1,
+})
 
 export function trainingChartOption(
   curves: TrainingCurves,
