@@ -1,5 +1,6 @@
-// What the alerts store keeps in localStorage: user settings and per-alert workflow, read back through guards.
+// What the alerts store keeps in localStorage: user settings and per-alert workflow, read back through schemas.
 import type { Serializer } from '@vueuse/core'
+import * as v from 'valibot'
 import { ALERT_CATEGORIES, SEVERITIES } from '../protocol/contract'
 import type { AlertCategory, Severity } from '../protocol/contract'
 
@@ -38,60 +39,70 @@ export function defaultSettings(): AlertSettings {
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
+/** A list of known values: anything else in it is dropped, and each value kept once. */
+function knownList<const T extends readonly string[]>(allowed: T) {
+  const known = v.picklist(allowed)
+  return v.fallback(
+    v.pipe(
+      v.array(v.unknown()),
+      v.transform((items) => [...new Set(items.filter((item) => v.is(known, item)))]),
+    ),
+    () => [],
+  )
 }
 
-function pickList<T extends string>(value: unknown, allowed: readonly T[]): T[] {
-  if (!Array.isArray(value)) return []
-  const out = new Set<T>()
-  for (const item of value) {
-    if ((allowed as readonly unknown[]).includes(item)) out.add(item as T)
-  }
-  return [...out]
-}
+const flag = v.fallback(v.boolean(), false)
+const finiteOrNull = v.fallback(v.nullable(v.pipe(v.number(), v.finite())), null)
 
-function safeJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw)
-  } catch {
-    return null
-  }
-}
+/** Settings text: a field that is missing or malformed takes its default, other text all defaults. */
+const SettingsSchema = v.fallback(
+  v.pipe(
+    v.string(),
+    v.parseJson(),
+    v.object({
+      severities: knownList(SEVERITIES),
+      categories: knownList(ALERT_CATEGORIES),
+      notifyDesktop: flag,
+      soundCritical: flag,
+      repeatSound: flag,
+    }),
+  ),
+  defaultSettings,
+)
 
-function finiteOrNull(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) ? value : null
-}
+const WorkflowEntrySchema = v.object({
+  id: v.string(),
+  ackedAt: finiteOrNull,
+  snoozedUntil: finiteOrNull,
+  snoozedCount: finiteOrNull,
+})
+
+/** Workflow text: a list of entries, of which the malformed are dropped; other text, none. */
+const WorkflowSchema = v.fallback(
+  v.pipe(
+    v.string(),
+    v.parseJson(),
+    v.array(v.unknown()),
+    v.transform((items) =>
+      items
+        .flatMap((item) => {
+          const entry = v.safeParse(WorkflowEntrySchema, item)
+          return entry.success ? [entry.output] : []
+        })
+        .slice(-WORKFLOW_CAP),
+    ),
+  ),
+  () => [],
+)
 
 /** Settings from storage text; anything unknown or malformed falls back to defaults field by field. */
 export function readSettings(raw: string): AlertSettings {
-  const parsed = safeJson(raw)
-  const base = defaultSettings()
-  if (!isRecord(parsed)) return base
-  return {
-    severities: pickList(parsed.severities, SEVERITIES),
-    categories: pickList(parsed.categories, ALERT_CATEGORIES),
-    notifyDesktop: typeof parsed.notifyDesktop === 'boolean' ? parsed.notifyDesktop : false,
-    soundCritical: typeof parsed.soundCritical === 'boolean' ? parsed.soundCritical : false,
-    repeatSound: typeof parsed.repeatSound === 'boolean' ? parsed.repeatSound : false,
-  }
+  return v.parse(SettingsSchema, raw)
 }
 
 /** Workflow entries from storage text; malformed entries are dropped, the newest WORKFLOW_CAP kept. */
 export function readWorkflow(raw: string): AlertWorkflow[] {
-  const parsed = safeJson(raw)
-  if (!Array.isArray(parsed)) return []
-  const out: AlertWorkflow[] = []
-  for (const item of parsed) {
-    if (!isRecord(item) || typeof item.id !== 'string') continue
-    out.push({
-      id: item.id,
-      ackedAt: finiteOrNull(item.ackedAt),
-      snoozedUntil: finiteOrNull(item.snoozedUntil),
-      snoozedCount: finiteOrNull(item.snoozedCount),
-    })
-  }
-  return out.slice(-WORKFLOW_CAP)
+  return v.parse(WorkflowSchema, raw)
 }
 
 export const settingsSerializer: Serializer<AlertSettings> = {
