@@ -270,6 +270,22 @@ describe('AlertsPanel', () => {
     expect(wrapper.get('[data-testid="count-warning"]').text()).toMatch(/0\s*unacked \/ 23/)
   })
 
+  it('gives alert rows and storm lines their place in the list and the height they are drawn at', async () => {
+    const events = [alertEvent('crit', 0, { severity: 'critical', category: 'drawdown' })]
+    for (let i = 0; i < 23; i += 1) {
+      events.push(alertEvent(`v${i}`, 1 + i * 0.2, { category: 'volatility', severity: 'warning' }))
+    }
+    add(...events)
+    const wrapper = await mountPanel()
+    const items = wrapper.findAll('ul.alerts > li')
+    expect(items.map((li) => li.attributes('aria-posinset'))).toEqual(['1', '2'])
+    expect(items.map((li) => li.attributes('aria-setsize'))).toEqual(['2', '2'])
+    const rowHeights = items.map((li) =>
+      (li.element as HTMLElement).style.getPropertyValue('--row-h'),
+    )
+    expect(rowHeights).toEqual(['92px', '56px'])
+  })
+
   it('always shows counts by severity in the header, unacknowledged first', async () => {
     add(
       alertEvent('c', 1, { severity: 'critical' }),
