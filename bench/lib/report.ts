@@ -511,7 +511,7 @@ Every number comes from \`npm run bench\` (\`bench/run.ts\`); nothing here is ti
   \`HeapProfiler.collectGarbage\`, before the window and after the drain.
 - **Max sustainable rate**: the highest step with zero loss, p99 send → applied ≤ ${SUSTAINABLE.maxP99Ms} ms and no
   long task (Chromium reports only tasks over 50 ms). A page that lost more than 20 % or passed
-  10 s of p99 is not run at higher steps.
+  10 s of p99 is not run at higher steps, except the app, which runs every step.
 - **Soak**: the app (or (a) when the app is not run) at 1,000 ev/s; heap sampled every 30 s without forcing GC, and after a forced GC
   at the start, the middle and the end. **Cold start**: fresh contexts (empty cache) opened while
   the source runs at 100 ev/s on a backend with history; time from navigation start to the first
