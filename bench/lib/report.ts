@@ -250,7 +250,7 @@ export function rateRatioRange(
   if (app.low === 0) return '–'
   const lower = page.high === null ? null : app.low / page.high
   const upper = app.high === null || page.low === 0 ? null : app.high / page.low
-  const x = (n: number) => `${n >= 10 ? fmt(n, 0) : fmt(n, 1)}×`
+  const x = (n: number) => `${n >= 10 ? fmt(n, 0) : n >= 1 ? fmt(n, 1) : fmt(n, 2)}×`
   if (lower === null) return `at most ${upper === null ? '–' : x(upper)}`
   return `${x(lower)} – ${upper === null ? 'unbounded' : x(upper)}`
 }
@@ -280,7 +280,7 @@ function ratiosTable(results: BenchResults): string {
         ? '1×'
         : ratios.length === 0
           ? '–'
-          : `${fmt(Math.min(...ratios), 2)}× – ${fmt(Math.max(...ratios), 2)}× (${ratios.length} steps)`
+          : `${fmt(Math.min(...ratios), 2)}× – ${fmt(Math.max(...ratios), 2)}× (${ratios.length} ${ratios.length === 1 ? 'step' : 'steps'})`
     lines.push(
       [
         PAGE_LABELS[page],
