@@ -49,12 +49,15 @@ export function channelStateLabel(state: ConnectionState, now: number): StateLab
 
 /** The label of a channel from its whole status: "data rejected" outranks "live". */
 export function channelLabel(status: ChannelStatus | undefined, now: number): StateLabel {
-  const state = status?.state ?? { phase: 'connecting', attempt: 1 }
+  const rejected = rejectedText(status)
+  if (rejected !== null) return { text: 'data rejected', tone: 'bad', detail: rejected }
+  return channelStateLabel(status?.state ?? { phase: 'connecting', attempt: 1 }, now)
+}
+
+/** While bytes arrive but every event is rejected: how many, why and what to fix; else null. */
+export function rejectedText(status: ChannelStatus | undefined): string | null {
   const rejecting = status?.rejecting
-  if (rejecting && isReceiving(state)) {
-    return { text: 'data rejected', tone: 'bad', detail: rejectingText(rejecting) }
-  }
-  return channelStateLabel(state, now)
+  return rejecting && isReceiving(status.state) ? rejectingText(rejecting) : null
 }
 
 /** The label of the header's summary of all channels. */

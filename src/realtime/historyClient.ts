@@ -1,6 +1,7 @@
 // Reads `/history` pages after a cursor and decodes them exactly like stream events.
 import * as v from 'valibot'
 import { decodeMessage, type DecodedMessage } from './eventDecoder'
+import { resolveEndpoint } from '@/config/resolveUrl'
 import { describeIssues, type Channel } from '@/protocol/contract'
 import { describeError, type FetchLike } from './sseTransport'
 
@@ -81,4 +82,35 @@ async function getPage(request: HistoryRequest, after: string | null) {
   if (!parsed.success)
     throw new Error(`history answer is malformed: ${describeIssues(parsed.issues)}`)
   return parsed.output
+}
+
+/** Reads one channel's history after a cursor (null: its newest events). */
+export type HistoryReader = (channel: Channel, after: string | null) => Promise<HistoryResult>
+
+/** Most events a history page asks for when catching up after a cursor. */
+const CATCH_UP_PAGE = 500
+
+/**
+ * The one way this client reads `/history` at `baseUrl`: with no cursor the newest
+ * `backfillLimit` events, after one every event in pages of 500, with fresh headers each time.
+ */
+export function historyReader(options: {
+  baseUrl: string
+  fetch: FetchLike
+  headers(): Promise<Record<string, string>>
+  backfillLimit: number
+}): HistoryReader {
+  return async (channel, after) =>
+    fetchHistory({
+      fetch: options.fetch,
+      url: (query) =>
+        resolveEndpoint(options.baseUrl, `/api/v1/sse/${channel}/history`, {
+          after: query.after,
+          limit: query.limit,
+        }),
+      headers: await options.headers(),
+      channel,
+      after,
+      limit: after === null ? options.backfillLimit : CATCH_UP_PAGE,
+    })
 }

@@ -6,8 +6,10 @@ import type { ChannelStatus } from './channelDiagnostics'
 import { ChannelSubscription } from './channelSubscription'
 import type { ConnectionObserver, ConnectionReport, ConnectionState } from './connectionState'
 import type { InvalidEvent } from './eventDecoder'
+import { historyReader } from './historyClient'
 import { browserNetwork, type NetworkMonitor } from './network'
 import {
+  bearerHeaders,
   DEFAULT_TRANSPORT,
   type ChannelListener,
   type RealtimeSource,
@@ -252,13 +254,14 @@ export class RealtimeClient implements RealtimeSource {
           client_id: this.clientId,
           last_event_id: transport.lastEventIdQuery || inQuery ? lastEventId : undefined,
         }),
-      historyUrl:
+      history:
         capabilities.history > 0
-          ? (channel, query) =>
-              resolveEndpoint(baseUrl, `/api/v1/sse/${channel}/history`, {
-                after: query.after,
-                limit: query.limit,
-              })
+          ? historyReader({
+              baseUrl,
+              fetch: this.fetchFn,
+              headers: () => this.authHeaders(),
+              backfillLimit: transport.backfillLimit,
+            })
           : null,
       headers: () => this.authHeaders(),
       renewAuth: () => this.renewAuth(),
@@ -271,7 +274,7 @@ export class RealtimeClient implements RealtimeSource {
       healthyAfterMs: transport.healthyAfterMs,
       pollAfterFailures: transport.pollAfterFailures,
       pollIntervalMs: transport.pollIntervalMs,
-      backfillLimit: capabilities.history > 0 ? transport.backfillLimit : 0,
+      backfill: transport.backfillLimit > 0,
       maxEventChars: transport.maxEventChars,
       resumeConfirmed: capabilities.history > 0,
       pythonLiterals: transport.pythonLiterals,
@@ -336,7 +339,7 @@ export class RealtimeClient implements RealtimeSource {
     if (!this.options.token) return {}
     const token = await this.options.token()
     this.lastToken = token
-    return token ? { Authorization: `Bearer ${token}` } : {}
+    return bearerHeaders(token)
   }
 
   /** After a 401/403: one more attempt only if the provider now hands out a different token. */

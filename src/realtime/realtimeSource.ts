@@ -42,6 +42,11 @@ export const DEFAULT_TRANSPORT: TransportOptions = {
 /** Supplies a bearer token for each attempt; null means none. */
 export type TokenProvider = () => string | null | Promise<string | null>
 
+/** The request headers that carry `token`, if there is one. */
+export function bearerHeaders(token: string | null | undefined): Record<string, string> {
+  return token ? { Authorization: `Bearer ${token}` } : {}
+}
+
 export type ChannelListener = (event: ChannelEvent) => void
 export type TransportMode = 'multiplexed' | 'per-channel'
 

@@ -1,12 +1,12 @@
 // One stream per browser: a leader tab (Web Locks) holds the connection and relays it to the others.
-import { resolveEndpoint } from '@/config/resolveUrl'
 import { CHANNELS, type Channel, type ChannelEvent } from '@/protocol/contract'
 import { ChannelDiagnostics, type ChannelStatus } from './channelDiagnostics'
 import { ChannelSubscription } from './channelSubscription'
 import type { InvalidEvent } from './eventDecoder'
-import { fetchHistory } from './historyClient'
+import { historyReader } from './historyClient'
 import { RealtimeClient, type RealtimeClientOptions } from './realtimeClient'
 import {
+  bearerHeaders,
   DEFAULT_TRANSPORT,
   type ChannelListener,
   type RealtimeSource,
@@ -259,26 +259,15 @@ export class SharedRealtimeClient implements RealtimeSource {
   private async restoreContext(subscription: ChannelSubscription): Promise<void> {
     const limit = this.options.transport?.backfillLimit ?? DEFAULT_TRANSPORT.backfillLimit
     if (limit <= 0) return
+    const read = historyReader({
+      baseUrl: this.options.baseUrl,
+      fetch: this.options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+      headers: async () => bearerHeaders(await this.options.token?.()),
+      backfillLimit: limit,
+    })
     const { channel } = subscription
     await subscription.catchUp(
-      {
-        read: async (after) => {
-          const token = await this.options.token?.()
-          return fetchHistory({
-            fetch: this.options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
-            url: (query) =>
-              resolveEndpoint(this.options.baseUrl, `/api/v1/sse/${channel}/history`, {
-                after: query.after,
-                limit: query.limit,
-              }),
-            headers: token ? { Authorization: `Bearer ${token}` } : {},
-            channel,
-            after,
-            limit,
-          })
-        },
-        current: () => !this.closed,
-      },
+      { read: (after) => read(channel, after), current: () => !this.closed },
       null,
     )
   }

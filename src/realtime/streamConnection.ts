@@ -1,35 +1,25 @@
 // One logical SSE stream (one channel, or several multiplexed): reconnects, watchdog, resume, polling.
 import type { EventSourceMessage } from 'eventsource-parser'
-import type { Channel } from '@/protocol/contract'
 import { MAX_ID_CHARS } from '@/protocol/limits'
 import { backoffDelay, type BackoffOptions } from './backoff'
-import type { CatchUpContext, ChannelSubscription } from './channelSubscription'
-import type { ConnectionObserver, ConnectionState } from './connectionState'
-import { decodeMessage, type DecodedMessage, type StreamContext } from './eventDecoder'
-import { fetchHistory } from './historyClient'
+import type { ConnectionState } from './connectionState'
 import type { NetworkMonitor } from './network'
 import type { CursorStore } from './sessionCursors'
 import { describeError, openStream, readStream, type FetchLike } from './sseTransport'
+import { StreamChannels, type StreamChannelsOptions } from './streamChannels'
 import { createWaiter } from './wait'
 
 /** A server's `retry:` or Retry-After is honoured up to an hour (timers cannot wait ~25 days). */
 const MAX_SERVER_DELAY_MS = 3_600_000
-/** Most events a history page asks for when catching up. */
-const CATCH_UP_PAGE = 500
 
-export interface StreamConnectionOptions {
+export interface StreamConnectionOptions extends StreamChannelsOptions {
   /** Names this stream's cursor in storage ("mux" or the channel). */
   key: string
-  /** The channels this stream carries, each with its one subscription object. */
-  subscriptions: readonly ChannelSubscription[]
-  multiplexed: boolean
   /**
    * Builds the stream URL for an attempt, given the last event id to resume after; `inQuery` is
    * true when that id cannot travel as a header and must go in `last_event_id`.
    */
   streamUrl(lastEventId: string | null, inQuery: boolean): string
-  /** Builds a history URL, or null when the backend has no history. */
-  historyUrl: ((channel: Channel, query: { after: string | null; limit: number }) => string) | null
   /** Headers for each attempt, rebuilt every time (a token may have changed). */
   headers(): Promise<Record<string, string>>
   /** Asked after a 401/403: resolves true when a new credential is worth another attempt. */
@@ -37,7 +27,6 @@ export interface StreamConnectionOptions {
   fetch: FetchLike
   cursors: CursorStore
   network: NetworkMonitor
-  observer: ConnectionObserver
   heartbeatMs: number
   backoff: BackoffOptions
   /** A stream that stayed open this long counts as healthy and resets the attempt counter. */
@@ -45,14 +34,8 @@ export interface StreamConnectionOptions {
   /** Failed stream attempts in a row before history polling starts (when history exists). */
   pollAfterFailures: number
   pollIntervalMs: number
-  /** Newest events fetched for a channel that has no cursor yet; 0 for none. */
-  backfillLimit: number
   /** Largest event accepted, in characters; a larger one is skipped and reported. */
   maxEventChars: number
-  /** True when the backend is known to resume after Last-Event-ID (or to say `reset`). */
-  resumeConfirmed: boolean
-  /** Decode payloads that are Python dict text instead of JSON. */
-  pythonLiterals: boolean
   random?: () => number
 }
 
@@ -74,19 +57,12 @@ export class StreamConnection {
   private pollingReason = ''
   private streamState: ConnectionState = { phase: 'idle' }
   private readonly waiter = createWaiter()
-  private readonly context: StreamContext
-  private readonly byChannel = new Map<Channel, ChannelSubscription>()
+  private readonly channels: StreamChannels
   private unsubscribeNetwork: (() => void) | null = null
 
   constructor(private readonly options: StreamConnectionOptions) {
     this.lastEventId = options.cursors.get(`stream:${options.key}`)
-    for (const subscription of options.subscriptions)
-      this.byChannel.set(subscription.channel, subscription)
-    this.context = {
-      channels: options.subscriptions.map((subscription) => subscription.channel),
-      multiplexed: options.multiplexed,
-      pythonLiterals: options.pythonLiterals,
-    }
+    this.channels = new StreamChannels(options)
     // One channel per stream: its ids are the stream's, whether they came live or from history.
     const single = options.multiplexed ? undefined : options.subscriptions[0]
     single?.followStreamCursor((id) => this.setStreamCursor(id))
@@ -306,116 +282,21 @@ export class StreamConnection {
     this.stopPolling()
     this.streamFailures = 0
     this.setState({ phase: 'open', since: Date.now() })
-    const { historyUrl, backfillLimit, resumeConfirmed } = this.options
-    const history = historyUrl !== null && backfillLimit > 0
-    for (const subscription of this.options.subscriptions) {
-      // A backend that does not confirm resuming may have restarted its ids (1, 2, 3… per
-      // connection): a new epoch, so none of its fresh events is dropped as a repeat.
-      subscription.checkReplays(!resumeConfirmed)
-      if (!resumeConfirmed) subscription.startEpoch()
-      const firstInPage = history && subscription.claimContext()
-      const cursor = subscription.cursor
-      if (cursor === null) {
-        if (history) void subscription.catchUp(this.catchUpVia(subscription.channel), null)
-      } else if (firstInPage) {
-        // A reload: the stores start empty, so bring back recent context, not only what is new.
-        void subscription.catchUp(this.catchUpVia(subscription.channel), null, null, cursor)
-      } else if (sentCursor === null && historyUrl) {
-        // The stream starts fresh but this channel has a cursor (it came from history): fill in.
-        void subscription.catchUp(this.catchUpVia(subscription.channel), cursor)
-      } else if (sentCursor === null || !resumeConfirmed) {
-        subscription.reportGap({
-          since: Date.now(),
-          reason: 'the backend does not confirm resuming; events may be missing',
-          uncertain: true,
-        })
-      }
-    }
+    this.channels.opened(sentCursor, this.currentCheck())
   }
 
   private onMessage(message: EventSourceMessage): void {
-    this.route(decodeMessage(message, this.context), 'live')
+    this.channels.route(this.channels.decode(message), 'live', this.currentCheck())
   }
 
-  private route(decoded: DecodedMessage, source: 'live' | 'history'): void {
-    switch (decoded.kind) {
-      case 'event':
-        this.byChannel.get(decoded.value.channel)?.handle(decoded, source)
-        return
-      case 'invalid': {
-        const subscription = this.byChannel.get(decoded.value.channel as Channel)
-        if (subscription) subscription.handle(decoded, source)
-        else this.options.observer.onReport({ type: 'invalid', value: decoded.value })
-        return
-      }
-      case 'unknown': {
-        // An unknown type names its channel on a per-channel stream; on the multiplexed stream it
-        // concerns every channel the stream carries. Each channel counts it once, by its id, the
-        // same way when history brings it again.
-        const named = decoded.channel === null ? undefined : this.byChannel.get(decoded.channel)
-        const targets = named ? [named] : decoded.channel === null ? this.options.subscriptions : []
-        for (const subscription of targets)
-          subscription.handle({ ...decoded, channel: subscription.channel }, source)
-        return
-      }
-      case 'reset':
-        for (const channel of decoded.channels) {
-          const subscription = this.byChannel.get(channel)
-          if (!subscription) continue
-          // The backend could not continue the stream: ids after this are a new epoch.
-          subscription.startEpoch()
-          subscription.reportGap({ since: Date.now(), reason: decoded.reason, uncertain: false })
-          if (this.options.historyUrl) {
-            void subscription.catchUp(this.catchUpVia(channel), subscription.cursor, decoded.reason)
-          }
-        }
-        return
-      case 'connected':
-      case 'ping':
-        return
-    }
-  }
-
-  private catchUpVia(channel: Channel): CatchUpContext {
+  /** False once this attempt was replaced or the stream closed: late history answers are dropped. */
+  private currentCheck(): () => boolean {
     const generation = this.generation
-    return {
-      read: (after) => this.readHistory(channel, after),
-      current: () => !this.stopped && generation === this.generation,
-    }
-  }
-
-  private async readHistory(channel: Channel, after: string | null) {
-    const historyUrl = this.options.historyUrl
-    if (!historyUrl) throw new Error('this backend has no history')
-    return fetchHistory({
-      fetch: this.options.fetch,
-      url: (query) => historyUrl(channel, query),
-      headers: await this.options.headers(),
-      channel,
-      after,
-      limit: after === null ? this.options.backfillLimit : CATCH_UP_PAGE,
-    })
-  }
-
-  /** Reads what each channel missed since its cursor; false when a read failed. */
-  private async pollOnce(): Promise<boolean> {
-    let ok = true
-    for (const subscription of this.options.subscriptions) {
-      if (subscription.catchingUp) continue
-      try {
-        const result = await this.readHistory(subscription.channel, subscription.cursor)
-        if (this.stopped) return ok
-        for (const message of result.messages) this.route(message, 'history')
-      } catch (error) {
-        ok = false
-        this.options.observer.onReport({ type: 'error', message: describeError(error) })
-      }
-    }
-    return ok
+    return () => !this.stopped && generation === this.generation
   }
 
   private maybeStartPolling(reason: string): void {
-    if (this.polling || !this.options.historyUrl) return
+    if (this.polling || !this.options.history) return
     if (this.streamFailures < this.options.pollAfterFailures) return
     this.polling = true
     this.pollingReason = reason
@@ -424,7 +305,7 @@ export class StreamConnection {
 
   private async pollLoop(): Promise<void> {
     while (this.polling && !this.stopped) {
-      const ok = await this.pollOnce()
+      const ok = await this.channels.pollOnce(() => !this.stopped)
       if (!this.polling || this.stopped) return
       if (ok !== this.pollOk) {
         this.pollOk = ok

@@ -1,0 +1,141 @@
+// The channel side of one stream: decodes its messages and routes them to the subscriptions it
+// carries, and decides what each channel reads from history when the stream opens or polls.
+import type { EventSourceMessage } from 'eventsource-parser'
+import type { Channel } from '@/protocol/contract'
+import type { ChannelSubscription } from './channelSubscription'
+import type { ConnectionObserver } from './connectionState'
+import { decodeMessage, type DecodedMessage, type StreamContext } from './eventDecoder'
+import type { HistoryReader } from './historyClient'
+import { describeError } from './sseTransport'
+
+export interface StreamChannelsOptions {
+  /** The channels the stream carries, each with its one subscription object. */
+  subscriptions: readonly ChannelSubscription[]
+  multiplexed: boolean
+  /** Reads a channel's history, or null when the backend has none. */
+  history: HistoryReader | null
+  /** Read a channel's newest events when it has no cursor (or after a reload). */
+  backfill: boolean
+  /** True when the backend is known to resume after Last-Event-ID (or to say `reset`). */
+  resumeConfirmed: boolean
+  /** Decode payloads that are Python dict text instead of JSON. */
+  pythonLiterals: boolean
+  /** Reports what concerns no channel of this stream. */
+  observer: ConnectionObserver
+}
+
+export class StreamChannels {
+  private readonly context: StreamContext
+  private readonly byChannel = new Map<Channel, ChannelSubscription>()
+
+  constructor(private readonly options: StreamChannelsOptions) {
+    for (const subscription of options.subscriptions)
+      this.byChannel.set(subscription.channel, subscription)
+    this.context = {
+      channels: options.subscriptions.map((subscription) => subscription.channel),
+      multiplexed: options.multiplexed,
+      pythonLiterals: options.pythonLiterals,
+    }
+  }
+
+  decode(message: EventSourceMessage): DecodedMessage {
+    return decodeMessage(message, this.context)
+  }
+
+  /**
+   * The stream delivered its first byte; `sentCursor` is the id it was asked to resume after, and
+   * `current` turns false when this attempt is replaced (its history answers are then dropped).
+   */
+  opened(sentCursor: string | null, current: () => boolean): void {
+    const { history, backfill, resumeConfirmed } = this.options
+    const context = history !== null && backfill
+    for (const subscription of this.options.subscriptions) {
+      // A backend that does not confirm resuming may have restarted its ids (1, 2, 3… per
+      // connection): a new epoch, so none of its fresh events is dropped as a repeat.
+      subscription.checkReplays(!resumeConfirmed)
+      if (!resumeConfirmed) subscription.startEpoch()
+      const firstInPage = context && subscription.claimContext()
+      const cursor = subscription.cursor
+      const via = history && {
+        read: (after: string | null) => history(subscription.channel, after),
+        current,
+      }
+      if (cursor === null) {
+        if (via && context) void subscription.catchUp(via, null)
+      } else if (via && firstInPage) {
+        // A reload: the stores start empty, so bring back recent context, not only what is new.
+        void subscription.catchUp(via, null, null, cursor)
+      } else if (via && sentCursor === null) {
+        // The stream starts fresh but this channel has a cursor (it came from history): fill in.
+        void subscription.catchUp(via, cursor)
+      } else if (sentCursor === null || !resumeConfirmed) {
+        subscription.reportGap({
+          since: Date.now(),
+          reason: 'the backend does not confirm resuming; events may be missing',
+          uncertain: true,
+        })
+      }
+    }
+  }
+
+  route(decoded: DecodedMessage, source: 'live' | 'history', current: () => boolean): void {
+    switch (decoded.kind) {
+      case 'event':
+        this.byChannel.get(decoded.value.channel)?.handle(decoded, source)
+        return
+      case 'invalid': {
+        const subscription = this.byChannel.get(decoded.value.channel as Channel)
+        if (subscription) subscription.handle(decoded, source)
+        else this.options.observer.onReport({ type: 'invalid', value: decoded.value })
+        return
+      }
+      case 'unknown': {
+        // An unknown type names its channel on a per-channel stream; on the multiplexed stream it
+        // concerns every channel the stream carries. Each channel counts it once, by its id, the
+        // same way when history brings it again.
+        const named = decoded.channel === null ? undefined : this.byChannel.get(decoded.channel)
+        const targets = named ? [named] : decoded.channel === null ? this.options.subscriptions : []
+        for (const subscription of targets)
+          subscription.handle({ ...decoded, channel: subscription.channel }, source)
+        return
+      }
+      case 'reset': {
+        const history = this.options.history
+        for (const channel of decoded.channels) {
+          const subscription = this.byChannel.get(channel)
+          if (!subscription) continue
+          // The backend could not continue the stream: ids after this are a new epoch.
+          subscription.startEpoch()
+          subscription.reportGap({ since: Date.now(), reason: decoded.reason, uncertain: false })
+          if (history) {
+            const via = { read: (after: string | null) => history(channel, after), current }
+            void subscription.catchUp(via, subscription.cursor, decoded.reason)
+          }
+        }
+        return
+      }
+      case 'connected':
+      case 'ping':
+        return
+    }
+  }
+
+  /** Reads what each channel missed since its cursor; false when a read failed. */
+  async pollOnce(current: () => boolean): Promise<boolean> {
+    const history = this.options.history
+    if (!history) return false
+    let ok = true
+    for (const subscription of this.options.subscriptions) {
+      if (subscription.catchingUp) continue
+      try {
+        const result = await history(subscription.channel, subscription.cursor)
+        if (!current()) return ok
+        for (const message of result.messages) this.route(message, 'history', current)
+      } catch (error) {
+        ok = false
+        this.options.observer.onReport({ type: 'error', message: describeError(error) })
+      }
+    }
+    return ok
+  }
+}
