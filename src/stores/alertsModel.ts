@@ -1,4 +1,4 @@
-// Alert list logic: repeats folded into rows with a count, storms folded into groups, and the selectors the list uses.
+// Alert list logic: repeats folded into rows with a count, and the selectors the list uses (storms: alertStorms.ts).
 import type { AlertCategory, RiskAlert, Severity } from '../protocol/contract'
 import { SEVERITIES } from '../protocol/contract'
 import type { AlertWorkflow } from './alertsPersistence'
@@ -11,10 +11,6 @@ export const ALERTS_CAP = 500
 export const DEDUP_WINDOW_MS = 5 * 60_000
 /** Alert ids remembered per row, so a re-sent old id still finds its row. */
 const IDS_PER_ROW = 100
-/** More than a handful: this many rows of one category, each within STORM_GAP_MS of the previous, are a storm. */
-export const STORM_MIN = 6
-export const STORM_GAP_MS = 5_000
-
 /** One row of the list: every repeat of one alert. Immutable once published. */
 export interface AlertRow {
   /** Stable id of the row: the alert_id of its first copy; workflow (ack, snooze) is keyed by it. */
@@ -188,23 +184,6 @@ export interface AlertView extends AlertRow {
   acknowledged: boolean
 }
 
-/** A storm: many rows of one category close together, shown as one expandable line. */
-export interface StormGroup {
-  id: string
-  category: AlertCategory
-  rows: AlertView[]
-  /** Time from the first to the last row's first sighting, ms. */
-  spanMs: number
-  firstSeen: number
-  lastSeen: number
-  bySeverity: Record<Severity, number>
-  unacknowledged: number
-}
-
-export type ListEntry =
-  | { kind: 'row'; id: string; view: AlertView; nested: boolean }
-  | { kind: 'group'; id: string; group: StormGroup; expanded: boolean }
-
 export interface AlertFilters {
   /** Empty means every severity. */
   severities: ReadonlySet<Severity>
@@ -279,99 +258,8 @@ export function countPending(rows: readonly AlertRow[], ctx: VisibilityContext):
   return count
 }
 
-function emptyBySeverity(): Record<Severity, number> {
+export function emptyBySeverity(): Record<Severity, number> {
   return { info: 0, warning: 0, critical: 0 }
-}
-
-/** Storms among `views` (newest first): runs of at least STORM_MIN rows of a category, each close to the previous. */
-export function findStorms(views: readonly AlertView[]): StormGroup[] {
-  const byCategory = new Map<AlertCategory, AlertView[]>()
-  for (const view of views) {
-    const list = byCategory.get(view.alert.category)
-    if (list) list.push(view)
-    else byCategory.set(view.alert.category, [view])
-  }
-  const storms: StormGroup[] = []
-  for (const [category, list] of byCategory) {
-    if (list.length < STORM_MIN) continue
-    // `list` is newest first; walk oldest first so a storm's id (its first row) does not change as it grows.
-    let run: AlertView[] = []
-    const flush = () => {
-      if (run.length >= STORM_MIN) storms.push(stormOf(category, run))
-      run = []
-    }
-    for (let i = list.length - 1; i >= 0; i -= 1) {
-      const view = list[i] as AlertView
-      const last = run[run.length - 1]
-      if (last && view.firstSeen - last.firstSeen > STORM_GAP_MS) flush()
-      run.push(view)
-    }
-    flush()
-  }
-  return storms
-}
-
-function stormOf(category: AlertCategory, oldestFirst: AlertView[]): StormGroup {
-  const rows = oldestFirst.slice().reverse()
-  const first = oldestFirst[0] as AlertView
-  const last = rows[0] as AlertView
-  const bySeverity = emptyBySeverity()
-  let unacknowledged = 0
-  let lastSeen = 0
-  for (const row of rows) {
-    bySeverity[row.alert.severity] += 1
-    if (!row.acknowledged) unacknowledged += 1
-    lastSeen = Math.max(lastSeen, row.lastSeen)
-  }
-  return {
-    id: `storm:${category}:${first.key}`,
-    category,
-    rows,
-    spanMs: last.firstSeen - first.firstSeen,
-    firstSeen: first.firstSeen,
-    lastSeen,
-    bySeverity,
-    unacknowledged,
-  }
-}
-
-function pinned(entry: { critical: boolean }): number {
-  return entry.critical ? 0 : 1
-}
-
-/**
- * The list as drawn: unacknowledged criticals first (a storm of one category never buries a lone
- * critical of another), then newest first by first sighting; storms as one line each, their rows
- * under them when expanded.
- */
-export function buildEntries(
-  views: readonly AlertView[],
-  expanded: ReadonlySet<string>,
-): ListEntry[] {
-  const storms = findStorms(views)
-  const inStorm = new Set<string>()
-  for (const storm of storms) for (const row of storm.rows) inStorm.add(row.key)
-  type Top = { at: number; critical: boolean; entries: ListEntry[] }
-  const tops: Top[] = []
-  for (const view of views) {
-    if (inStorm.has(view.key)) continue
-    tops.push({
-      at: view.firstSeen,
-      critical: view.alert.severity === 'critical' && !view.acknowledged,
-      entries: [{ kind: 'row', id: view.key, view, nested: false }],
-    })
-  }
-  for (const group of storms) {
-    const open = expanded.has(group.id)
-    const entries: ListEntry[] = [{ kind: 'group', id: group.id, group, expanded: open }]
-    if (open) {
-      for (const view of group.rows) entries.push({ kind: 'row', id: view.key, view, nested: true })
-    }
-    const critical = group.rows.some((r) => r.alert.severity === 'critical' && !r.acknowledged)
-    tops.push({ at: group.firstSeen, critical, entries })
-  }
-  tops.sort((a, b) => pinned(a) - pinned(b) || b.at - a.at)
-  return tops.flatMap((top) => top.entries)
 }
 
 export interface SeverityCount {
@@ -435,11 +323,4 @@ export function criticalAnnouncement(arrived: readonly RiskAlert[]): string | nu
   const more = arrived.length - 1
   const message = clip(first.message, ANNOUNCED_CHARS)
   return more > 0 ? `Critical alert: ${message} (and ${more} more)` : `Critical alert: ${message}`
-}
-
-/** "23 volatility alerts in 5 s". */
-export function stormTitle(group: StormGroup, categoryLabel: string): string {
-  const seconds = Math.max(1, Math.round(group.spanMs / 1000))
-  const span = seconds < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`
-  return `${group.rows.length} ${categoryLabel.toLowerCase()} alerts in ${span}`
 }

@@ -5,7 +5,6 @@ import { computed, shallowRef } from 'vue'
 import type { AlertCategory, EventOf, RiskAlert, Severity } from '../protocol/contract'
 import {
   AlertBook,
-  buildEntries,
   countBySeverity,
   countPending,
   countUnreadCritical,
@@ -15,6 +14,7 @@ import {
   selectVisible,
 } from './alertsModel'
 import type { AlertRow, VisibilityContext } from './alertsModel'
+import { buildEntries } from './alertStorms'
 import {
   SETTINGS_KEY,
   WORKFLOW_KEY,

@@ -2,12 +2,10 @@ import { describe, expect, it } from 'vitest'
 import {
   AlertBook,
   DEDUP_WINDOW_MS,
-  buildEntries,
   countBySeverity,
   criticalAnnouncement,
-  findStorms,
-  stormTitle,
 } from '@/stores/alertsModel'
+import { buildEntries, findStorms, stormTitle } from '@/stores/alertStorms'
 import type { AlertRow, AlertView } from '@/stores/alertsModel'
 import { WORKFLOW_CAP, acknowledgeMany, patchWorkflow } from '@/stores/alertsPersistence'
 import type { AlertWorkflow } from '@/stores/alertsPersistence'
