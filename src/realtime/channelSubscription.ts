@@ -220,13 +220,8 @@ export class ChannelSubscription {
         result = await via.read(context)
       }
       if (!via.current()) return
-      for (const message of result.messages) this.handle(message, 'history')
+      for (const message of olderThanHeld(result, held)) this.handle(message, 'history')
       if (gapReason !== null && after !== null && !result.truncated) this.reportGap(null)
-      // Held events up to the last one history returned are in it already: drop them by position,
-      // which holds however many events history read (the repeat filter is bounded).
-      const at =
-        result.cursor === null ? -1 : held.findIndex(({ event }) => event.id === result.cursor)
-      if (at >= 0) held.splice(0, at + 1)
     } catch (error) {
       this.reportError(describeError(error))
     } finally {
@@ -240,4 +235,23 @@ export class ChannelSubscription {
   private seenBefore(id: string | null): boolean {
     return id !== null && !this.recent.add(id)
   }
+}
+
+/**
+ * The part of a history answer older than the first held live event. Held events came live and
+ * are all applied after it, so what history has from that event on is left out: whether its page
+ * reaches back past the held events, ends inside them (a newest-events page read after a burst,
+ * which holds only the newest of them), or does not reach them at all (then all of it is older).
+ */
+function olderThanHeld(
+  result: HistoryResult,
+  held: readonly { event: ChannelEvent }[],
+): readonly DecodedMessage[] {
+  const first = held[0]?.event.id ?? null
+  if (first === null) return result.messages
+  const at = result.messages.findIndex((m) => m.kind === 'event' && m.value.id === first)
+  if (at >= 0) return result.messages.slice(0, at)
+  const endsInsideHeld =
+    result.cursor !== null && held.some(({ event }) => event.id === result.cursor)
+  return endsInsideHeld ? [] : result.messages
 }
