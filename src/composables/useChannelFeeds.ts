@@ -1,5 +1,7 @@
 // Wires each channel's events into its store and every channel's status into the connection store.
+import { tryOnScopeDispose } from '@vueuse/core'
 import { watch } from 'vue'
+import { renderScheduler } from '@/render/scheduler'
 import { useAlertsStore } from '@/stores/alertsStore'
 import { useBacktestStore } from '@/stores/backtestStore'
 import { useConnectionStore } from '@/stores/connectionStore'
@@ -10,12 +12,18 @@ import { exposeAppliedIds } from './debugHook'
 import { useSSE, type UseSSEReturn } from './useSSE'
 
 interface ChannelStore<C extends Channel> {
-  apply(event: EventOf<C>): void
+  applyAll(
+    events: readonly EventOf<C>[],
+    onError: (event: EventOf<C>, error: unknown) => void,
+  ): void
   commit(): void
 }
 
 /** Subscribes `channels` for as long as the calling component lives. */
-export function useChannelFeeds(channels: readonly Channel[], debug = false): Record<Channel, UseSSEReturn | null> {
+export function useChannelFeeds(
+  channels: readonly Channel[],
+  debug = false,
+): Record<Channel, UseSSEReturn | null> {
   const connection = useConnectionStore()
   const stores: { [C in Channel]: ChannelStore<C> } = {
     dashboard: useDashboardStore(),
@@ -28,14 +36,30 @@ export function useChannelFeeds(channels: readonly Channel[], debug = false): Re
   function feed<C extends Channel>(channel: C): UseSSEReturn | null {
     if (!channels.includes(channel)) return null
     const store = stores[channel] as ChannelStore<C>
+    const publish = renderScheduler.register({ dirty: false, draw: () => store.commit() })
+    tryOnScopeDispose(() => publish.dispose())
     const sse = useSSE(channel, {
-      onEvent: (event) => {
-        store.apply(event)
-        if (recordApplied && event.id) recordApplied(channel, event.id)
+      // Every event is applied to the store at once, in one action per batch; what Vue renders
+      // from it is published once per frame, and only at the render scheduler's pace while the
+      // page is behind (conflated: the newest state wins). A hidden tab draws nothing and
+      // publishes at once, so its title and alert signals stay current.
+      onBatch: (events, report) => {
+        const failed = new Set<EventOf<C>>()
+        store.applyAll(events, (event, error) => {
+          failed.add(event)
+          report(event, error)
+        })
+        if (recordApplied) {
+          for (const event of events)
+            if (event.id && !failed.has(event)) recordApplied(channel, event.id)
+        }
+        if (renderScheduler.stats().behind && !pageHidden()) publish.invalidate()
+        else store.commit()
       },
-      onBatch: () => store.commit(),
     })
-    watch(sse.status, (status) => status && connection.setStatus(channel, status), { immediate: true })
+    watch(sse.status, (status) => status && connection.setStatus(channel, status), {
+      immediate: true,
+    })
     return sse
   }
 
@@ -45,4 +69,8 @@ export function useChannelFeeds(channels: readonly Channel[], debug = false): Re
     training: feed('training'),
     backtest: feed('backtest'),
   }
+}
+
+function pageHidden(): boolean {
+  return typeof document !== 'undefined' && document.hidden
 }

@@ -19,8 +19,14 @@ import { useRealtimeClient } from './useRealtimeClient'
 export interface UseSSEOptions<C extends Channel> {
   /** Called for each event, inside a once-per-frame batch; a throw is reported, never fatal. */
   onEvent?: (event: EventOf<C>) => void
-  /** Called once after each batch (bump a version counter here). */
-  onBatch?: (events: readonly EventOf<C>[]) => void
+  /**
+   * Called once after each batch (apply it in one store action, bump a version counter here);
+   * `report` records an event whose handling failed, so the rest of the batch can go on.
+   */
+  onBatch?: (
+    events: readonly EventOf<C>[],
+    report: (event: EventOf<C>, error: unknown) => void,
+  ) => void
   /** Subscribe at once (default true); otherwise call `open()`. */
   immediate?: boolean
   /** The client to use (default: the one the app installed). */
@@ -62,16 +68,18 @@ export function useSSE<C extends Channel>(
     if (status.value?.lastEventId) lastEventId.value = status.value.lastEventId
   }
 
+  const report = (event: EventOf<C>, failure: unknown) =>
+    client.reportHandlerError(event.channel, failure)
   const batcher = createFrameBatcher<EventOf<C>>((events) => {
     for (const event of events) {
       try {
         onEvent?.(event)
       } catch (failure) {
-        client.reportHandlerError(event.channel, failure)
+        report(event, failure)
       }
     }
     try {
-      onBatch?.(events)
+      onBatch?.(events, report)
     } catch (failure) {
       const first = events[0]
       if (first) client.reportHandlerError(first.channel, failure)
@@ -88,7 +96,8 @@ export function useSSE<C extends Channel>(
   function open() {
     close()
     const current = toValue(channel)
-    if (current) unsubscribe = client.subscribe(current, (event) => batcher.push(event as EventOf<C>))
+    if (current)
+      unsubscribe = client.subscribe(current, (event) => batcher.push(event as EventOf<C>))
     refresh()
   }
 

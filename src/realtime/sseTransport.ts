@@ -82,17 +82,49 @@ export async function readStream(
   // the one leading BOM the spec allows: the decoder must not strip another.
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true })
   const reader = body.getReader()
+  // Chunks already buffered resolve `read()` in a microtask of the same task, so a backlog would
+  // be parsed in one long task: the text is fed in slices, and the task yields once its budget is
+  // spent, so frames and input get through between them.
+  let sliceStart = now()
   try {
     for (;;) {
       const { done, value } = await reader.read()
       if (done) break
       handlers.onActivity()
-      feeder.feed(decoder.decode(value, { stream: true }))
+      const text = decoder.decode(value, { stream: true })
+      for (let at = 0; at < text.length; at += SLICE_CHARS) {
+        feeder.feed(
+          at === 0 && text.length <= SLICE_CHARS ? text : text.slice(at, at + SLICE_CHARS),
+        )
+        if (now() - sliceStart >= SLICE_BUDGET_MS && mayYield()) {
+          await yieldTask()
+          sliceStart = now()
+        }
+      }
     }
     feeder.feed(decoder.decode())
   } finally {
     reader.releaseLock()
   }
+}
+
+/** Stream text parsed between two checks of the time budget, characters (a few dozen events). */
+const SLICE_CHARS = 8192
+/** Parsing time after which the stream yields to the browser, ms (half a frame). */
+const SLICE_BUDGET_MS = 8
+
+const now = () => performance.now()
+
+/** A hidden page has no frames to keep, and its timers are throttled: it parses without pausing. */
+function mayYield(): boolean {
+  return typeof document === 'undefined' || document.visibilityState === 'visible'
+}
+
+/** Ends the current task: `scheduler.yield()` where the browser has it (resumes ahead of other tasks). */
+function yieldTask(): Promise<void> {
+  const scheduler = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler
+  if (typeof scheduler?.yield === 'function') return scheduler.yield()
+  return new Promise((resolve) => setTimeout(resolve, 0))
 }
 
 /**

@@ -3,6 +3,7 @@ import { useIntervalFn, useLocalStorage } from '@vueuse/core'
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, shallowRef } from 'vue'
 import type { AlertCategory, EventOf, RiskAlert, Severity } from '../protocol/contract'
+import { applyEach } from './applyEach'
 import {
   AlertBook,
   countBySeverity,
@@ -239,6 +240,14 @@ export const useAlertsStore = defineStore('alerts', () => {
     }
   }
 
+  /** Applies a frame's batch in one action (see applyEach). */
+  function applyAll(
+    events: readonly EventOf<'alerts'>[],
+    onError: (event: EventOf<'alerts'>, error: unknown) => void,
+  ): void {
+    applyEach(events, apply, onError)
+  }
+
   function commit(): void {
     if (!dirty) return
     rows.value = book.list()
@@ -295,6 +304,7 @@ export const useAlertsStore = defineStore('alerts', () => {
     unsnooze,
     expireSnoozes,
     apply,
+    applyAll,
     commit,
     clear,
   }

@@ -2,6 +2,7 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, shallowRef } from 'vue'
 import type { EventOf } from '../protocol/contract'
+import { applyEach } from './applyEach'
 import { BacktestBook } from './backtestModel'
 import type { BacktestRun } from './backtestModel'
 
@@ -18,6 +19,14 @@ export const useBacktestStore = defineStore('backtest', () => {
     dirty = true
   }
 
+  /** Applies a frame's batch in one action (see applyEach). */
+  function applyAll(
+    events: readonly EventOf<'backtest'>[],
+    onError: (event: EventOf<'backtest'>, error: unknown) => void,
+  ): void {
+    applyEach(events, apply, onError)
+  }
+
   function commit(): void {
     if (!dirty) return
     backtests.value = book.snapshot()
@@ -32,7 +41,7 @@ export const useBacktestStore = defineStore('backtest', () => {
     version.value += 1
   }
 
-  return { backtests, backtestById, version, apply, commit, clear }
+  return { backtests, backtestById, version, apply, applyAll, commit, clear }
 })
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useBacktestStore, import.meta.hot))

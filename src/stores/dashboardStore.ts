@@ -2,6 +2,7 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { markRaw, shallowRef } from 'vue'
 import type { DashboardUpdate, EventOf } from '../protocol/contract'
+import { applyEach } from './applyEach'
 import { TimeSeries } from './ringBuffer'
 import { parseTimestamp } from './timestamps'
 
@@ -44,6 +45,14 @@ export const useDashboardStore = defineStore('dashboard', () => {
     dirty = true
   }
 
+  /** Applies a frame's batch in one action (see applyEach). */
+  function applyAll(
+    events: readonly EventOf<'dashboard'>[],
+    onError: (event: EventOf<'dashboard'>, error: unknown) => void,
+  ): void {
+    applyEach(events, apply, onError)
+  }
+
   function commit(): void {
     if (!dirty) return
     if (pending) {
@@ -67,7 +76,7 @@ export const useDashboardStore = defineStore('dashboard', () => {
     version.value += 1
   }
 
-  return { latest, asOf, version, equity, indexSeries, apply, commit, clear }
+  return { latest, asOf, version, equity, indexSeries, apply, applyAll, commit, clear }
 })
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useDashboardStore, import.meta.hot))

@@ -4,6 +4,7 @@ import { useLocalStorage } from '@vueuse/core'
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, shallowRef } from 'vue'
 import type { EventOf } from '../protocol/contract'
+import { applyEach } from './applyEach'
 import { TrainingBook } from './trainingModel'
 import type { TrainingRun } from './trainingModel'
 
@@ -34,6 +35,14 @@ export const useTrainingStore = defineStore('training', () => {
     dirty = true
   }
 
+  /** Applies a frame's batch in one action (see applyEach). */
+  function applyAll(
+    events: readonly EventOf<'training'>[],
+    onError: (event: EventOf<'training'>, error: unknown) => void,
+  ): void {
+    applyEach(events, apply, onError)
+  }
+
   function commit(): void {
     if (!dirty) return
     runs.value = book.snapshot()
@@ -57,6 +66,7 @@ export const useTrainingStore = defineStore('training', () => {
     toggleCompared,
     setSmoothing,
     apply,
+    applyAll,
     commit,
     clear,
   }

@@ -130,3 +130,32 @@ describe('readStream', () => {
     expect(messages[1]).toEqual({ id: '2', event: 'a', data: 'ok' })
   })
 })
+
+describe('readStream under a backlog', () => {
+  it('parses a huge buffered chunk in slices, letting other tasks run between them, and loses nothing', async () => {
+    const count = 50_000
+    let text = ''
+    for (let i = 1; i <= count; i += 1) text += `id: ${i}\nevent: risk_alert\ndata: {"n":${i}}\n\n`
+    const ids: string[] = []
+    // A task queued before parsing starts: it runs while the backlog is still being parsed.
+    let seenByOtherTask: number | null = null
+    setTimeout(() => (seenByOtherTask = ids.length), 0)
+    await readStream(
+      streamOf([encoder.encode(text)]),
+      {
+        onActivity: () => {},
+        onMessage: (message) => ids.push(message.id ?? ''),
+        onRetry: () => {},
+        onOversize: () => {},
+        onId: () => {},
+      },
+      1_000_000,
+    )
+    expect(seenByOtherTask).not.toBeNull()
+    expect(seenByOtherTask).toBeLessThan(count)
+    expect(ids).toHaveLength(count)
+    expect(ids[0]).toBe('1')
+    expect(ids[count - 1]).toBe(String(count))
+    expect(new Set(ids).size).toBe(count)
+  })
+})
