@@ -29,14 +29,15 @@ const here = dirname(fileURLToPath(import.meta.url))
 const repo = join(here, '..')
 
 const HELP = `npm run bench -- [options]
-  --quick               smoke run of the whole pipeline: rates 1000,20000, 2 s steps, 1 s warm-up,
-                        20 s soak, 1 cold start per page; results in bench/.out/
+  --quick               smoke run of the whole pipeline in about 30 s: the app alone (add
+                        --pages for others) at 1000,20000, 2 s steps, 1 s warm-up, 1 cold
+                        start, no soak; results in bench/.out/
   --rates LIST          total events/s per step (default 100,1000,2000,5000,10000,15000,20000,30000,50000)
-  --pages LIST          app,ours,native,vueuseBatched,vueuse (default all; app = the app's own
+  --pages LIST          app,ours,native,vueuseBatched,vueuse (default all, quick app; app = the app's own
                         production build, ours = the bare data path)
   --step-seconds N      measured window per step (default 10; quick 2)
   --warmup-seconds N    warm-up before each window (default 2; quick 1)
-  --soak-minutes N      soak of the app (ours without it) at 1,000 events/s (default 10; quick 1/3;
+  --soak-minutes N      soak of the app (ours without it) at 1,000 events/s (default 10; quick 0;
                         0 skips it)
   --cold-starts N       navigations per page for time to first event (default 5; quick 1; 0 skips)
   --max-other-cores N   a step during which other processes used more CPU than this (in cores) is
@@ -191,10 +192,10 @@ async function main(): Promise<void> {
       ? ['1000', '20000']
       : ['100', '1000', '2000', '5000', '10000', '15000', '20000', '30000', '50000'],
   ).map(Number)
-  let pages = listArg<PageName>('pages', args.pages, PAGES, [...PAGES])
+  let pages = listArg<PageName>('pages', args.pages, PAGES, quick ? ['app'] : [...PAGES])
   const stepSeconds = numberArg('step-seconds', args['step-seconds'], quick ? 2 : 10)
   const warmupSeconds = numberArg('warmup-seconds', args['warmup-seconds'], quick ? 1 : 2)
-  const soakMinutes = numberArg('soak-minutes', args['soak-minutes'], quick ? 1 / 3 : 10)
+  const soakMinutes = numberArg('soak-minutes', args['soak-minutes'], quick ? 0 : 10)
   const coldRuns = numberArg('cold-starts', args['cold-starts'], quick ? 1 : 5)
   const maxOther = numberArg('max-other-cores', args['max-other-cores'], 0.3)
   const retries = numberArg('retries', args.retries, quick ? 0 : 2)
