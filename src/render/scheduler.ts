@@ -358,8 +358,11 @@ export class RenderScheduler {
     if (fps < OVERLOADED_FPS || this.windowLongMs > OVERLOADED_LONG_MS) {
       // Frames are missed: draw less often, so the thread goes to the data and the input.
       this.intervalMs = Math.min(MAX_INTERVAL_MS, Math.max(100, this.intervalMs * 1.6))
-    } else if (fps >= IDLE_FPS) {
-      this.intervalMs = this.intervalMs <= 20 ? 0 : this.intervalMs * 0.7
+    } else {
+      // Keeping up: relax quickly when frames come at full rate, slowly in between, so a page
+      // that was behind once (say while it first drew everything) does not stay "behind".
+      const relaxed = this.intervalMs * (fps >= IDLE_FPS ? 0.7 : 0.85)
+      this.intervalMs = relaxed <= 20 ? 0 : relaxed
     }
     const behind = this.intervalMs >= BEHIND_INTERVAL_MS
     this.behind = behind

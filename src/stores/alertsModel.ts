@@ -231,10 +231,20 @@ function shownIfReleased(row: AlertRow, ctx: VisibilityContext): boolean {
   return passesFilters(row.alert, ctx) && !isSnoozed(ctx.workflow.get(row.key), ctx.now)
 }
 
+/**
+ * Views of unchanged rows are reused (rows are immutable snapshots), so a list row whose alert and
+ * ack state did not change gets the same object and Vue skips re-rendering it.
+ */
+const views = new WeakMap<AlertRow, AlertView>()
+
 function viewOf(row: AlertRow, ctx: VisibilityContext): AlertView {
   const state = ctx.workflow.get(row.key)
   const acknowledged = isAcknowledged(state) && !firedDuringSnooze(row, state, ctx.now)
-  return { ...row, acknowledged }
+  const known = views.get(row)
+  if (known?.acknowledged === acknowledged) return known
+  const view = { ...row, acknowledged }
+  views.set(row, view)
+  return view
 }
 
 /** The rows the list shows: filtered, snoozed ones hidden, held-back arrivals left out; newest first. */

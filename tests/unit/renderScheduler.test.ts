@@ -156,6 +156,23 @@ describe('RenderScheduler', () => {
     expect(reports.at(-1)).toBe(false)
   })
 
+  it('stops saying behind at a middling frame rate without long frames (it was behind only once)', () => {
+    const env = fakeEnvironment()
+    const scheduler = new RenderScheduler(env.env)
+    const chart = chartTask(scheduler, env)
+    for (let i = 0; i < 60; i += 1) {
+      chart.task.invalidate()
+      env.frame(100)
+    }
+    expect(scheduler.stats().behind).toBe(true)
+    // 38 frames a second, none long: not overloaded, not idle either; the interval still relaxes.
+    for (let i = 0; i < 38 * 20; i += 1) {
+      chart.task.invalidate()
+      env.frame(1000 / 38)
+    }
+    expect(scheduler.stats().behind).toBe(false)
+  })
+
   it('counts long animation frames as falling behind even at a fair frame rate', () => {
     const env = fakeEnvironment()
     const scheduler = new RenderScheduler(env.env)
