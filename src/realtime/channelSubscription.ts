@@ -20,6 +20,13 @@ import { describeError } from './sseTransport'
  */
 export type MessageSource = 'live' | 'history' | 'relay' | 'held'
 
+/** A live event held during a catch-up, with its payload fingerprint (if kept) and id epoch. */
+interface HeldEvent {
+  event: ChannelEvent
+  fingerprint: number | undefined
+  epoch: number
+}
+
 /** What a catch-up needs from the connection that asks for it. */
 export interface CatchUpContext {
   /** Reads history after `after` (null: the newest page). */
@@ -40,7 +47,7 @@ export class ChannelSubscription {
   private previous: RecentIds | null = null
   private epochValue = 0
   /** Live events held back while history for this channel is being read. */
-  private held: { event: ChannelEvent; fingerprint: number | undefined }[] | null = null
+  private held: HeldEvent[] | null = null
   private contextClaimed = false
   /**
    * Payload fingerprints are kept only where epochs are expected on every connection (the backend
@@ -162,23 +169,24 @@ export class ChannelSubscription {
   }
 
   /**
-   * Applies an event unless it is a repeat within this epoch. `overlap` marks events whose repeats
-   * are expected by design (history read over held live events), so they are not counted.
+   * Applies an event unless it is a repeat within its epoch (this one unless it was held from an
+   * earlier one). `overlap` marks events whose repeats are expected by design (history read over
+   * held live events), so they are not counted.
    */
   deliver(
     event: ChannelEvent,
     source: MessageSource,
     overlap = source === 'history',
     fingerprint?: number,
+    epoch = this.epochValue,
   ): void {
     if (source === 'live') this.diagnostics.countArrival()
     if (this.held && source !== 'history') {
-      this.held.push({ event, fingerprint })
+      this.held.push({ event, fingerprint, epoch })
       return
     }
     if (event.id !== null) {
-      const repeat = !this.recent.add(event.id, fingerprint)
-      if (repeat || this.previous?.sameAs(event.id, fingerprint)) {
+      if (this.isRepeat(event.id, fingerprint, epoch)) {
         if (!overlap) this.diagnostics.countDuplicate()
         return
       }
@@ -209,7 +217,7 @@ export class ChannelSubscription {
     context: string | null = null,
   ): Promise<void> {
     if (this.held) return
-    const held: { event: ChannelEvent; fingerprint: number | undefined }[] = []
+    const held: HeldEvent[] = []
     this.held = held
     try {
       let result = await via.read(after)
@@ -226,9 +234,35 @@ export class ChannelSubscription {
       this.reportError(describeError(error))
     } finally {
       this.held = null
-      // Held events came live, whichever connection carried them: they are applied in any case.
-      for (const { event, fingerprint } of held) this.deliver(event, 'held', true, fingerprint)
+      // Held events came live, whichever connection carried them: they are applied in any case,
+      // each once. A reconnect during a long read resumes from the cursor of before it (held
+      // events do not move it) and sends many of them again, further apart than the repeat
+      // filter remembers: an exact set over this batch catches those (within one id epoch).
+      const released = new Set<string>()
+      for (const { event, fingerprint, epoch } of held) {
+        if (event.id !== null) {
+          const key = `${epoch}\u0000${event.id}\u0000${fingerprint ?? ''}`
+          if (released.has(key)) {
+            this.diagnostics.countDuplicate()
+            continue
+          }
+          released.add(key)
+        }
+        this.deliver(event, 'held', true, fingerprint, epoch)
+      }
     }
+  }
+
+  /**
+   * Records `id` in its epoch's filter; true when it was seen there already, or when it replays an
+   * event of the previous epoch exactly. An event held from before the last epoch change is
+   * checked against that epoch's filter; from further back, only the held batch itself is.
+   */
+  private isRepeat(id: string, fingerprint: number | undefined, epoch: number): boolean {
+    if (epoch === this.epochValue)
+      return !this.recent.add(id, fingerprint) || (this.previous?.sameAs(id, fingerprint) ?? false)
+    if (epoch === this.epochValue - 1 && this.previous) return !this.previous.add(id, fingerprint)
+    return false
   }
 
   /** The same rejected event may come again from history: it is reported once. */

@@ -1,0 +1,88 @@
+// One channel's catch-up, driven directly: live events held while history is read are released
+// once each, however often a reconnect replayed them meanwhile.
+import { describe, expect, it } from 'vitest'
+import type { ChannelEvent } from '@/protocol/contract'
+import { ChannelSubscription } from '@/realtime/channelSubscription'
+import type { HistoryResult } from '@/realtime/historyClient'
+import { createSessionCursors } from '@/realtime/sessionCursors'
+
+function alert(id: number): ChannelEvent {
+  return {
+    channel: 'alerts',
+    event: 'risk_alert',
+    id: String(id),
+    data: {
+      alert_id: `a-${id}`,
+      timestamp: '2026-01-04T10:00:00.000Z',
+      severity: 'warning',
+      category: 'exposure',
+      message: `alert ${id}`,
+    },
+  } as ChannelEvent
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i)
+}
+
+describe('ChannelSubscription catch-up', () => {
+  it('applies each held event once when a reconnect replayed thousands of them during the read', async () => {
+    const subscription = new ChannelSubscription(
+      'alerts',
+      createSessionCursors(null, 't'),
+      () => {},
+    )
+    const applied: string[] = []
+    subscription.addListener((event) => applied.push(event.id ?? ''))
+    let answer: (result: HistoryResult) => void = () => {}
+    const catchUp = subscription.catchUp(
+      { read: () => new Promise((resolve) => (answer = resolve)), current: () => true },
+      null,
+    )
+    // The first connection delivers 1..6000, is dropped as too slow, and the next one resumes
+    // from an older cursor (the held events had not moved it), so 1000..6000 come again.
+    for (const id of range(1, 6000)) subscription.deliver(alert(id), 'live')
+    for (const id of range(1000, 6010)) subscription.deliver(alert(id), 'live')
+    answer({ messages: [], cursor: null, truncated: false })
+    await catchUp
+    expect(applied).toEqual(range(1, 6010).map(String))
+    expect(subscription.status().duplicates).toBe(5001)
+  })
+
+  it('keeps fresh events that reuse ids after a new id epoch began during the read', async () => {
+    const subscription = new ChannelSubscription(
+      'alerts',
+      createSessionCursors(null, 't'),
+      () => {},
+    )
+    const applied: string[] = []
+    subscription.addListener((event) =>
+      applied.push(`${event.id}:${(event.data as { message: string }).message}`),
+    )
+    let answer: (result: HistoryResult) => void = () => {}
+    const catchUp = subscription.catchUp(
+      { read: () => new Promise((resolve) => (answer = resolve)), current: () => true },
+      null,
+    )
+    for (const id of range(1, 3)) subscription.deliver(alert(id), 'live')
+    // The backend restarted and said `reset`: its ids start again at 1, for new events.
+    subscription.startEpoch()
+    for (const id of range(1, 3)) {
+      const fresh = alert(id)
+      subscription.deliver(
+        { ...fresh, data: { ...fresh.data, message: `fresh ${id}` } } as ChannelEvent,
+        'live',
+      )
+    }
+    answer({ messages: [], cursor: null, truncated: false })
+    await catchUp
+    expect(applied).toEqual([
+      '1:alert 1',
+      '2:alert 2',
+      '3:alert 3',
+      '1:fresh 1',
+      '2:fresh 2',
+      '3:fresh 3',
+    ])
+  })
+})
