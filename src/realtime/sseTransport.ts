@@ -88,8 +88,11 @@ export async function readStream(
   let sliceStart = now()
   try {
     for (;;) {
+      const asked = now()
       const { done, value } = await reader.read()
       if (done) break
+      // A read that waited for the network started a new task: its budget starts afresh.
+      if (now() - asked > 1) sliceStart = now()
       handlers.onActivity()
       const text = decoder.decode(value, { stream: true })
       for (let at = 0; at < text.length; at += SLICE_CHARS) {
