@@ -1,6 +1,7 @@
 // Authenticated streams end to end: bearer token from storage, 401 shown with what to do, retry on change.
 import { expect, test, type Page } from '@playwright/test'
 import { startMonitor, type MonitorSetup } from './fixtures'
+import { SLOW } from './monitorPage'
 
 let setup: MonitorSetup | undefined
 
@@ -10,7 +11,8 @@ test.afterEach(async () => {
   setup = undefined
 })
 
-const appliedCount = (page: Page) => page.evaluate(() => window.__rtm?.applied.dashboard?.length ?? 0)
+const appliedCount = (page: Page) =>
+  page.evaluate(() => window.__rtm?.applied.dashboard?.length ?? 0)
 
 test('without a token the page says authentication is required; a new token in storage brings it live', async ({
   context,
@@ -50,9 +52,13 @@ test('a valid token from the start streams with the Authorization header', async
   const page = await context.newPage()
   const authHeaders: string[] = []
   page.on('request', (request) => {
-    if (request.url().includes('/api/v1/sse/stream')) authHeaders.push(request.headers().authorization ?? '')
+    if (request.url().includes('/api/v1/sse/stream'))
+      authHeaders.push(request.headers().authorization ?? '')
   })
   await page.goto(setup.pageUrl)
-  await expect.poll(() => appliedCount(page)).toBeGreaterThan(0)
-  expect(authHeaders).toContain('Bearer tok-1')
+  // The first events may come from the first-visit history read, before the stream is opened:
+  // wait for the stream request itself, then for live events after it.
+  await expect.poll(() => authHeaders, { timeout: SLOW }).toContain('Bearer tok-1')
+  const before = await appliedCount(page)
+  await expect.poll(() => appliedCount(page), { timeout: SLOW }).toBeGreaterThan(before)
 })
