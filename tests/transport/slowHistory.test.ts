@@ -60,42 +60,45 @@ function emitAlerts(count: number, from: number): string[] {
   return ids
 }
 
+/**
+ * Three old events, a first visit whose `/history` answer is held, `liveCount` live events that
+ * arrive (and are held by the client) meanwhile, then the history answer; resolves once at least
+ * `expected` events were applied.
+ */
+async function firstVisitDuringBurst(backfillLimit: number, liveCount: number, expected: number) {
+  backend = await startDevBackend({ simulate: false, heartbeatSeconds: 0.3 })
+  const old = emitAlerts(3, 0)
+  const gate = await holdingProxy(backend.url)
+  const h = createHarness(gate.url, { transport: { backfillLimit } })
+  harness = h
+  h.subscribe('alerts')
+  await h.until(() => gate.held() > 0, 5000, 'the history request')
+  await h.until(() => h.client.status('alerts').state.phase === 'open', 5000, 'the stream open')
+  const live = emitAlerts(liveCount, 3)
+  await h.until(
+    () => h.client.status('alerts').arrived === liveCount,
+    5000,
+    'the live events to arrive (held while history is read)',
+  )
+  gate.release()
+  await h.until(() => h.events.alerts.length >= expected, 5000, 'the events applied')
+  return { h, old, live }
+}
+
 describe('a first visit whose history answer comes after live events', () => {
   it(
     'applies every live event, even those older than the newest page history returns',
     { timeout: 20_000 },
     async () => {
-      backend = await startDevBackend({ simulate: false, heartbeatSeconds: 0.3 })
-      const old = emitAlerts(3, 0)
-      const gate = await holdingProxy(backend.url)
-      harness = createHarness(gate.url, { transport: { backfillLimit: 5 } })
-      harness.subscribe('alerts')
-      await harness.until(() => gate.held() > 0, 5000, 'the history request')
-      await harness.until(
-        () => harness?.client.status('alerts').state.phase === 'open',
-        5000,
-        'the stream open',
-      )
       // More live events than one backfill page: the page history returns holds only the newest 5.
-      const live = emitAlerts(12, 3)
-      await harness.until(
-        () => harness?.client.status('alerts').arrived === 12,
-        5000,
-        'the live events to arrive (held while history is read)',
-      )
-      gate.release()
-      await harness.until(
-        () => (harness?.events.alerts.length ?? 0) >= 12,
-        5000,
-        'every live event applied',
-      )
-      const ids = harness.ids('alerts')
+      const { h, old, live } = await firstVisitDuringBurst(5, 12, 12)
+      const ids = h.ids('alerts')
       // Every live event once, in order; older context may come before them, never after.
       expect(ids.filter((id) => live.includes(id))).toEqual(live)
       expect(new Set(ids).size).toBe(ids.length)
       expect(ids.slice(-12)).toEqual(live)
       expect(ids.filter((id) => old.includes(id))).toEqual([])
-      expect(harness.client.status('alerts').lastEventId).toBe(live[live.length - 1])
+      expect(h.client.status('alerts').lastEventId).toBe(live[live.length - 1])
     },
   )
 
@@ -103,24 +106,10 @@ describe('a first visit whose history answer comes after live events', () => {
     'applies older context first and every live event after it when the page reaches back past them',
     { timeout: 20_000 },
     async () => {
-      backend = await startDevBackend({ simulate: false, heartbeatSeconds: 0.3 })
-      const old = emitAlerts(3, 0)
-      const gate = await holdingProxy(backend.url)
-      harness = createHarness(gate.url, { transport: { backfillLimit: 8 } })
-      harness.subscribe('alerts')
-      await harness.until(() => gate.held() > 0, 5000, 'the history request')
-      await harness.until(
-        () => harness?.client.status('alerts').state.phase === 'open',
-        5000,
-        'the stream open',
-      )
-      const live = emitAlerts(6, 3)
-      await harness.until(() => harness?.client.status('alerts').arrived === 6, 5000, 'live events')
-      gate.release()
-      await harness.until(() => (harness?.events.alerts.length ?? 0) >= 8, 5000, 'context and live')
+      const { h, old, live } = await firstVisitDuringBurst(8, 6, 8)
       // The page holds the newest 8: two old ones, then the six live ones (applied once).
-      expect(harness.ids('alerts')).toEqual([...old.slice(-2), ...live])
-      expect(harness.client.status('alerts').duplicates).toBe(0)
+      expect(h.ids('alerts')).toEqual([...old.slice(-2), ...live])
+      expect(h.client.status('alerts').duplicates).toBe(0)
     },
   )
 })

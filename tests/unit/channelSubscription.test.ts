@@ -25,44 +25,35 @@ function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i)
 }
 
+/** A subscription whose catch-up waits on a history answer the test gives; applied events as `label` says. */
+function pendingCatchUp(label: (event: ChannelEvent) => string) {
+  const subscription = new ChannelSubscription('alerts', createSessionCursors(null, 't'), () => {})
+  const applied: string[] = []
+  subscription.addListener((event) => applied.push(label(event)))
+  const answer = { resolve: (_result: HistoryResult) => {} }
+  const catchUp = subscription.catchUp(
+    { read: () => new Promise((resolve) => (answer.resolve = resolve)), current: () => true },
+    null,
+  )
+  return { subscription, applied, answer, catchUp }
+}
+
 describe('ChannelSubscription catch-up', () => {
   it('applies each held event once when a reconnect replayed thousands of them during the read', async () => {
-    const subscription = new ChannelSubscription(
-      'alerts',
-      createSessionCursors(null, 't'),
-      () => {},
-    )
-    const applied: string[] = []
-    subscription.addListener((event) => applied.push(event.id ?? ''))
-    let answer: (result: HistoryResult) => void = () => {}
-    const catchUp = subscription.catchUp(
-      { read: () => new Promise((resolve) => (answer = resolve)), current: () => true },
-      null,
-    )
+    const { subscription, applied, answer, catchUp } = pendingCatchUp((event) => event.id ?? '')
     // The first connection delivers 1..6000, is dropped as too slow, and the next one resumes
     // from an older cursor (the held events had not moved it), so 1000..6000 come again.
     for (const id of range(1, 6000)) subscription.deliver(alert(id), 'live')
     for (const id of range(1000, 6010)) subscription.deliver(alert(id), 'live')
-    answer({ messages: [], cursor: null, truncated: false })
+    answer.resolve({ messages: [], cursor: null, truncated: false })
     await catchUp
     expect(applied).toEqual(range(1, 6010).map(String))
     expect(subscription.status().duplicates).toBe(5001)
   })
 
   it('keeps fresh events that reuse ids after a new id epoch began during the read', async () => {
-    const subscription = new ChannelSubscription(
-      'alerts',
-      createSessionCursors(null, 't'),
-      () => {},
-    )
-    const applied: string[] = []
-    subscription.addListener((event) =>
-      applied.push(`${event.id}:${(event.data as { message: string }).message}`),
-    )
-    let answer: (result: HistoryResult) => void = () => {}
-    const catchUp = subscription.catchUp(
-      { read: () => new Promise((resolve) => (answer = resolve)), current: () => true },
-      null,
+    const { subscription, applied, answer, catchUp } = pendingCatchUp(
+      (event) => `${event.id}:${(event.data as { message: string }).message}`,
     )
     for (const id of range(1, 3)) subscription.deliver(alert(id), 'live')
     // The backend restarted and said `reset`: its ids start again at 1, for new events.
@@ -74,7 +65,7 @@ describe('ChannelSubscription catch-up', () => {
         'live',
       )
     }
-    answer({ messages: [], cursor: null, truncated: false })
+    answer.resolve({ messages: [], cursor: null, truncated: false })
     await catchUp
     expect(applied).toEqual([
       '1:alert 1',
