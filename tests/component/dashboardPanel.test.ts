@@ -8,6 +8,9 @@ import { freshPinia, mountWith } from './mountPage'
 
 // jsdom cannot draw on a canvas: ECharts is replaced by a recorder.
 vi.mock('@/charts/echarts', async () => await import('./echartsMock'))
+// The panel loads its charts lazily; loaded up front here, so no load is still under way when the
+// test file ends (it would then fail on a torn-down environment).
+await import('@/components/StreamChart.vue')
 
 let pinia: ReturnType<typeof freshPinia>
 beforeEach(() => {
