@@ -86,7 +86,7 @@ declare global {
 }
 
 const origin = performance.timeOrigin
-const epochNow = (): number => origin + performance.now()
+export const epochNow = (): number => origin + performance.now()
 
 export function readParams(): RecorderParams {
   const query = new URLSearchParams(location.search)
