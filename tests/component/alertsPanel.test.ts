@@ -4,6 +4,7 @@ import AlertsPanel from '@/components/AlertsPanel.vue'
 import { useAlertsStore } from '@/stores/alertsStore'
 import { useConnectionStore } from '@/stores/connectionStore'
 import { alertEvent, channelStatus, OPEN } from './factories'
+import { captureDownloads } from './downloads'
 import { freshPinia, mountWith } from './mountPage'
 
 let pinia: ReturnType<typeof freshPinia>
@@ -344,20 +345,7 @@ describe('AlertsPanel', () => {
   })
 
   it('exports the rows with counts and ack state as CSV named with the channel and time', async () => {
-    const blobs: Blob[] = []
-    const names: string[] = []
-    vi.stubGlobal(
-      'URL',
-      Object.assign(URL, {
-        createObjectURL: (b: Blob) => (blobs.push(b), 'blob:x'),
-        revokeObjectURL: () => undefined,
-      }),
-    )
-    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (
-      this: HTMLAnchorElement,
-    ) {
-      names.push(this.download)
-    })
+    const downloads = captureDownloads()
     try {
       add(
         alertEvent('a-1', 1, { symbol: 'X' }),
@@ -369,20 +357,14 @@ describe('AlertsPanel', () => {
         .findAll('button')
         .find((b) => b.text() === 'Export CSV')
         ?.trigger('click')
-      expect(names[0]).toMatch(/^alerts-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.csv$/)
-      // jsdom's Blob has no text(): read it as a browser would with FileReader.
-      const text = await new Promise<string>((resolve) => {
-        const reader = new FileReader()
-        reader.onload = () => resolve(String(reader.result))
-        reader.readAsText(blobs[0]!)
-      })
+      expect(downloads.names[0]).toMatch(/^alerts-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.csv$/)
+      const text = await downloads.text(0)
       const lines = text.trim().split('\r\n')
       expect(lines[0]).toContain('count')
       expect(lines[1]).toContain('"say ""hi"", ok"')
       expect(lines[1]).toMatch(/,2,.*,acknowledged,/)
     } finally {
-      click.mockRestore()
-      vi.unstubAllGlobals()
+      downloads.restore()
     }
   })
 

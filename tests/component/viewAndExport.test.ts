@@ -10,6 +10,7 @@ import { useConnectionStore } from '@/stores/connectionStore'
 import { useDashboardStore } from '@/stores/dashboardStore'
 import { useTrainingStore } from '@/stores/trainingStore'
 import { dashboardEvent } from './factories'
+import { captureDownloads } from './downloads'
 import { freshPinia } from './mountPage'
 
 enableAutoUnmount(afterEach)
@@ -67,20 +68,7 @@ describe('view in the URL', () => {
 
 describe('dashboard chart CSV', () => {
   it('writes equity and every index by time, named with the channel and time', async () => {
-    const blobs: Blob[] = []
-    const names: string[] = []
-    vi.stubGlobal(
-      'URL',
-      Object.assign(URL, {
-        createObjectURL: (b: Blob) => (blobs.push(b), 'blob:x'),
-        revokeObjectURL: () => undefined,
-      }),
-    )
-    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (
-      this: HTMLAnchorElement,
-    ) {
-      names.push(this.download)
-    })
+    const downloads = captureDownloads()
     try {
       const store = useDashboardStore()
       store.apply(dashboardEvent(1))
@@ -88,18 +76,13 @@ describe('dashboard chart CSV', () => {
       store.commit()
       const wrapper = mount(DashboardCsv, { global: { plugins: [pinia] } })
       await wrapper.get('button').trigger('click')
-      expect(names[0]).toMatch(/^dashboard-chart-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.csv$/)
-      const text = await new Promise<string>((resolve) => {
-        const reader = new FileReader()
-        reader.onload = () => resolve(String(reader.result))
-        reader.readAsText(blobs[0]!)
-      })
+      expect(downloads.names[0]).toMatch(/^dashboard-chart-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d\.csv$/)
+      const text = await downloads.text(0)
       const lines = text.trim().split('\r\n')
       expect(lines[0]).toBe('time,equity,000001.SH,399001.SZ')
       expect(lines).toHaveLength(3)
     } finally {
-      click.mockRestore()
-      vi.unstubAllGlobals()
+      downloads.restore()
     }
   })
 })
