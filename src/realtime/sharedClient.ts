@@ -15,6 +15,7 @@ import {
 import { browserSessionStorage, createSessionCursors, type CursorStore } from './sessionCursors'
 import { describeError } from './sseTransport'
 import { TabChannel, type TabMessage } from './tabMessages'
+import { TabRoster } from './tabRoster'
 
 export type TabRole = 'solo' | 'leader' | 'follower'
 
@@ -43,7 +44,8 @@ export class SharedRealtimeClient implements RealtimeSource {
   private readonly subscriptions = new Map<Channel, ChannelSubscription>()
   /** The leader's relay listener per channel some tab wants. */
   private readonly relays = new Map<Channel, () => void>()
-  private readonly wants = new Map<string, { channels: Channel[]; at: number }>()
+  /** Other tabs and the channels they want. */
+  private readonly roster = new TabRoster(WANT_BEAT_MS * 3)
   /** The leader's id epoch per channel, as last relayed: a change means its ids restarted. */
   private readonly relayedEpochs = new Map<Channel, { tab: string; epoch: number }>()
   private readonly statusListeners = new Set<(channel: Channel) => void>()
@@ -224,12 +226,7 @@ export class SharedRealtimeClient implements RealtimeSource {
    */
   private reconcile(): void {
     if (!this.inner) return
-    const now = Date.now()
-    const others = new Set<Channel>()
-    for (const [tab, want] of this.wants) {
-      if (now - want.at > WANT_BEAT_MS * 3) this.wants.delete(tab)
-      else want.channels.forEach((channel) => others.add(channel))
-    }
+    const others = this.roster.wantedChannels()
     for (const [channel, off] of this.relays) {
       if (others.has(channel)) continue
       off()
@@ -274,7 +271,7 @@ export class SharedRealtimeClient implements RealtimeSource {
 
   /** Relaying costs a copy per event: only worth it while another tab has said it is there. */
   private relaying(): boolean {
-    return this.roleNow === 'leader' && this.wants.size > 0
+    return this.roleNow === 'leader' && this.roster.anyone
   }
 
   private queueOutbox(): Outbox {
@@ -316,20 +313,16 @@ export class SharedRealtimeClient implements RealtimeSource {
       return
     }
     const silent = Date.now() - this.lastLeaderBeat
-    if (this.leaderTab !== null && silent > LEADER_TIMEOUT_MS && this.isFirstInLine()) {
+    // Among the tabs heard from lately, the one with the smallest id steals; the others wait.
+    if (
+      this.leaderTab !== null &&
+      silent > LEADER_TIMEOUT_MS &&
+      this.roster.firstInLine(this.tabId)
+    ) {
       // The leader stopped beating but holds the lock (hung): take it over.
       this.leaderTab = null
       this.requestLeadership(true)
     }
-  }
-
-  /** Among the tabs heard from lately, the one with the smallest id steals; the others wait. */
-  private isFirstInLine(): boolean {
-    const now = Date.now()
-    const alive = [...this.wants]
-      .filter(([, want]) => now - want.at < WANT_BEAT_MS * 3)
-      .map(([tab]) => tab)
-    return [this.tabId, ...alive].sort()[0] === this.tabId
   }
 
   private wantsChanged(): void {
@@ -345,11 +338,11 @@ export class SharedRealtimeClient implements RealtimeSource {
   private onMessage(message: TabMessage): void {
     switch (message.type) {
       case 'want':
-        this.wants.set(message.tab, { channels: message.channels, at: Date.now() })
+        this.roster.heard(message.tab, message.channels)
         if (this.inner) this.reconcile()
         return
       case 'bye':
-        this.wants.delete(message.tab)
+        this.roster.left(message.tab)
         if (this.inner) this.reconcile()
         return
       case 'leader':
