@@ -8,14 +8,12 @@ import { useConnectionStore } from '@/stores/connectionStore'
 import { useDashboardStore } from '@/stores/dashboardStore'
 import { useTrainingStore } from '@/stores/trainingStore'
 import type { Channel, EventOf } from '@/protocol/contract'
+import type { BatchApplier } from '@/stores/applyEach'
 import { exposeAppliedIds } from './debugHook'
 import { useSSE, type UseSSEReturn } from './useSSE'
 
 interface ChannelStore<C extends Channel> {
-  applyAll(
-    events: readonly EventOf<C>[],
-    onError: (event: EventOf<C>, error: unknown) => void,
-  ): void
+  applyAll: BatchApplier<EventOf<C>>
   commit(): void
 }
 
@@ -44,12 +42,13 @@ export function useChannelFeeds(
       // page is behind (conflated: the newest state wins). A hidden tab draws nothing and
       // publishes at once, so its title and alert signals stay current.
       onBatch: (events, report) => {
-        const failed = new Set<EventOf<C>>()
+        // The debug hook (tests only) records what applied: failed events are left out.
+        const failed = recordApplied ? new Set<EventOf<C>>() : null
         store.applyAll(events, (event, error) => {
-          failed.add(event)
+          failed?.add(event)
           report(event, error)
         })
-        if (recordApplied) {
+        if (recordApplied && failed) {
           for (const event of events)
             if (event.id && !failed.has(event)) recordApplied(channel, event.id)
         }

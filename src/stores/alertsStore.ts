@@ -3,7 +3,7 @@ import { useIntervalFn, useLocalStorage } from '@vueuse/core'
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, shallowRef } from 'vue'
 import type { AlertCategory, EventOf, RiskAlert, Severity } from '../protocol/contract'
-import { applyEach } from './applyEach'
+import { batchApplier } from './applyEach'
 import {
   AlertBook,
   countBySeverity,
@@ -240,13 +240,8 @@ export const useAlertsStore = defineStore('alerts', () => {
     }
   }
 
-  /** Applies a frame's batch in one action (see applyEach). */
-  function applyAll(
-    events: readonly EventOf<'alerts'>[],
-    onError: (event: EventOf<'alerts'>, error: unknown) => void,
-  ): void {
-    applyEach(events, apply, onError)
-  }
+  /** A frame's batch in one action (see applyEach.ts). */
+  const applyAll = batchApplier(apply)
 
   function commit(): void {
     if (!dirty) return

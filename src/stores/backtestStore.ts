@@ -2,7 +2,7 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, shallowRef } from 'vue'
 import type { EventOf } from '../protocol/contract'
-import { applyEach } from './applyEach'
+import { batchApplier } from './applyEach'
 import { BacktestBook } from './backtestModel'
 import type { BacktestRun } from './backtestModel'
 
@@ -19,13 +19,8 @@ export const useBacktestStore = defineStore('backtest', () => {
     dirty = true
   }
 
-  /** Applies a frame's batch in one action (see applyEach). */
-  function applyAll(
-    events: readonly EventOf<'backtest'>[],
-    onError: (event: EventOf<'backtest'>, error: unknown) => void,
-  ): void {
-    applyEach(events, apply, onError)
-  }
+  /** A frame's batch in one action (see applyEach.ts). */
+  const applyAll = batchApplier(apply)
 
   function commit(): void {
     if (!dirty) return

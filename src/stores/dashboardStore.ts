@@ -2,7 +2,7 @@
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { markRaw, shallowRef } from 'vue'
 import type { DashboardUpdate, EventOf } from '../protocol/contract'
-import { applyEach } from './applyEach'
+import { batchApplier } from './applyEach'
 import { TimeSeries } from './ringBuffer'
 import { parseTimestamp } from './timestamps'
 
@@ -45,13 +45,8 @@ export const useDashboardStore = defineStore('dashboard', () => {
     dirty = true
   }
 
-  /** Applies a frame's batch in one action (see applyEach). */
-  function applyAll(
-    events: readonly EventOf<'dashboard'>[],
-    onError: (event: EventOf<'dashboard'>, error: unknown) => void,
-  ): void {
-    applyEach(events, apply, onError)
-  }
+  /** A frame's batch in one action (see applyEach.ts). */
+  const applyAll = batchApplier(apply)
 
   function commit(): void {
     if (!dirty) return

@@ -4,7 +4,7 @@ import { useLocalStorage } from '@vueuse/core'
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, shallowRef } from 'vue'
 import type { EventOf } from '../protocol/contract'
-import { applyEach } from './applyEach'
+import { batchApplier } from './applyEach'
 import { TrainingBook } from './trainingModel'
 import type { TrainingRun } from './trainingModel'
 
@@ -35,13 +35,8 @@ export const useTrainingStore = defineStore('training', () => {
     dirty = true
   }
 
-  /** Applies a frame's batch in one action (see applyEach). */
-  function applyAll(
-    events: readonly EventOf<'training'>[],
-    onError: (event: EventOf<'training'>, error: unknown) => void,
-  ): void {
-    applyEach(events, apply, onError)
-  }
+  /** A frame's batch in one action (see applyEach.ts). */
+  const applyAll = batchApplier(apply)
 
   function commit(): void {
     if (!dirty) return

@@ -21,6 +21,21 @@ describe('dashboard store', () => {
     expect(store.version).toBe(1)
   })
 
+  it('applies a batch in one call: an event that throws is reported, the others still apply', () => {
+    const store = useDashboardStore()
+    // No portfolio: applying it throws (a payload the schema would have refused).
+    const broken = dashboardEvent(2, { portfolio: undefined as never })
+    const failures: unknown[] = []
+    store.applyAll([dashboardEvent(1), broken, dashboardEvent(3)], (event, error) =>
+      failures.push([event, error]),
+    )
+    store.commit()
+    expect(failures).toHaveLength(1)
+    expect((failures[0] as unknown[])[0]).toBe(broken)
+    expect(store.asOf).toBe(T0 + 3000)
+    expect(store.equity.length).toBe(2)
+  })
+
   it('ignores an update older than the latest one applied', () => {
     const store = useDashboardStore()
     const newer = dashboardEvent(10, { turnover: 2 })
