@@ -5,29 +5,25 @@ import { useIntervalFn } from '@vueuse/core'
 import { tokenProviderFor } from '@/config/authToken'
 import { resolveEndpoint } from '@/config/resolveUrl'
 import type { AppConfig } from '@/config/runtimeConfig'
+import { fetchCapabilities, STATUS_PATH } from '@/realtime/backendStatus'
+import { bearerHeaders } from '@/realtime/realtimeSource'
 import { clockOffset } from '@/stores/timestamps'
 
 /** How often the offset is measured again (clocks drift, laptops sleep). */
 const REFRESH_MS = 5 * 60_000
-const STATUS_PATH = '/api/v1/sse/status'
 
 let shared: { offsetMs: ShallowRef<number | null> } | null = null
 
 async function measure(config: AppConfig): Promise<number | null> {
-  const headers: Record<string, string> = { Accept: 'application/json' }
   const token = await tokenProviderFor(config.auth)?.()
-  if (token) headers.Authorization = `Bearer ${token}`
   const sentAt = Date.now()
-  const response = await fetch(resolveEndpoint(config.apiBaseUrl, STATUS_PATH), {
-    headers,
-    cache: 'no-store',
-  })
+  const status = await fetchCapabilities(
+    (input, init) => fetch(input, init),
+    resolveEndpoint(config.apiBaseUrl, STATUS_PATH),
+    bearerHeaders(token),
+  )
   const receivedAt = Date.now()
-  if (!response.ok) return null
-  const body: unknown = await response.json()
-  const serverTime =
-    typeof body === 'object' && body !== null ? (body as Record<string, unknown>).server_time : null
-  return typeof serverTime === 'string' ? clockOffset(serverTime, sentAt, receivedAt) : null
+  return status.serverTime === null ? null : clockOffset(status.serverTime, sentAt, receivedAt)
 }
 
 /**

@@ -135,7 +135,8 @@ export const StatusSchema = v.object({
     v.optional(v.nullable(v.pipe(v.number(), v.finite(), v.gtValue(0))), null),
     null,
   ),
-  server_time: v.fallback(v.optional(v.nullable(timestamp), null), null),
+  // Any text: the reader parses it (`parseTimestamp`) and treats what it cannot read as absent.
+  server_time: v.fallback(v.optional(v.nullable(v.string()), null), null),
 })
 export type BackendStatusBody = v.InferOutput<typeof StatusSchema>
 

@@ -3,6 +3,9 @@ import * as v from 'valibot'
 import { StatusSchema } from '@/protocol/contract'
 import type { FetchLike } from './sseTransport'
 
+/** Where a backend says what it supports (and its clock). */
+export const STATUS_PATH = '/api/v1/sse/status'
+
 export interface BackendCapabilities {
   /** False when the status request failed: worth asking again later. */
   reachable: boolean
@@ -11,6 +14,8 @@ export interface BackendCapabilities {
   history: number
   /** The server's keepalive interval, when it says. */
   heartbeatSeconds: number | null
+  /** The server's clock at the answer (ISO 8601), when it says. */
+  serverTime: string | null
 }
 
 export const UNKNOWN_BACKEND: BackendCapabilities = {
@@ -18,6 +23,7 @@ export const UNKNOWN_BACKEND: BackendCapabilities = {
   multiplex: false,
   history: 0,
   heartbeatSeconds: null,
+  serverTime: null,
 }
 
 export async function fetchCapabilities(
@@ -52,5 +58,6 @@ export function readCapabilities(body: unknown): BackendCapabilities {
     multiplex: status.multiplex,
     history: status.history,
     heartbeatSeconds: status.heartbeat_seconds,
+    serverTime: status.server_time,
   }
 }

@@ -1,7 +1,12 @@
 // The multiplexer: one stream for every subscribed channel when the backend allows it, else one per channel.
 import { resolveEndpoint } from '@/config/resolveUrl'
 import { CHANNELS, type Channel } from '@/protocol/contract'
-import { fetchCapabilities, UNKNOWN_BACKEND, type BackendCapabilities } from './backendStatus'
+import {
+  fetchCapabilities,
+  STATUS_PATH,
+  UNKNOWN_BACKEND,
+  type BackendCapabilities,
+} from './backendStatus'
 import type { ChannelStatus } from './channelDiagnostics'
 import { ChannelSubscription } from './channelSubscription'
 import type { ConnectionObserver, ConnectionReport, ConnectionState } from './connectionState'
@@ -44,8 +49,6 @@ export interface RealtimeClientOptions {
    */
   subscriptions?: (channel: Channel) => ChannelSubscription
 }
-
-const STATUS_PATH = '/api/v1/sse/status'
 
 export class RealtimeClient implements RealtimeSource {
   readonly clientId: string
