@@ -1,17 +1,53 @@
-// What a panel draws: the store's data at its latest version, frozen while "Pause live" is on.
-import { shallowRef, watch, type ShallowRef } from 'vue'
+// What a panel draws: the store's data at its latest version, frozen while "Pause live" is on, and
+// re-read at most once a second while the panel is out of view.
+import { tryOnScopeDispose, useElementVisibility, type MaybeElementRef } from '@vueuse/core'
+import { shallowRef, watch, type Ref, type ShallowRef } from 'vue'
 import { useConnectionStore } from '@/stores/connectionStore'
+
+/**
+ * Out of view, a panel's snapshot is re-read at most this often (ms). Updating DOM nobody sees
+ * costs as much as updating what is on screen: cards mounting and unmounting below the fold took
+ * two thirds of Vue's work at 1,000 ev/s. Once a second keeps find-in-page, screen readers and a
+ * scroll into view close to live; coming into view re-reads at once.
+ */
+export const OFFSCREEN_REFRESH_MS = 1000
 
 /**
  * Re-reads `read()` on every store version bump unless the display is paused; on resume it reads
  * at once, which jumps to the live edge. Versions move once per frame at most, and at the render
- * scheduler's pace while the page is behind (see useChannelFeeds). `read` runs untracked.
+ * scheduler's pace while the page is behind (see useChannelFeeds). While `inView` is false, reads
+ * are spaced OFFSCREEN_REFRESH_MS apart, the last version always read. `read` runs untracked.
  */
-export function useLiveSnapshot<T>(read: () => T, version: () => number): Readonly<ShallowRef<T>> {
+export function useLiveSnapshot<T>(
+  read: () => T,
+  version: () => number,
+  inView?: Readonly<Ref<boolean>>,
+): Readonly<ShallowRef<T>> {
   const connection = useConnectionStore()
   const snapshot = shallowRef<T>(read())
-  watch([version, () => connection.paused], () => {
-    if (!connection.paused) snapshot.value = read()
+  let lastRead = Date.now()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const refresh = () => {
+    clearTimeout(timer)
+    timer = undefined
+    if (connection.paused) return
+    lastRead = Date.now()
+    snapshot.value = read()
+  }
+  watch([version, () => connection.paused, () => inView?.value ?? true], () => {
+    if (connection.paused || inView?.value !== false) return refresh()
+    const wait = OFFSCREEN_REFRESH_MS - (Date.now() - lastRead)
+    if (wait <= 0) refresh()
+    else timer ??= setTimeout(refresh, wait)
   })
+  tryOnScopeDispose(() => clearTimeout(timer))
   return snapshot
+}
+
+/**
+ * Whether `target` (a panel) is on screen or within 200 px of it, for `useLiveSnapshot`. True
+ * until the first observation, and always where IntersectionObserver is missing.
+ */
+export function useInView(target: MaybeElementRef): Readonly<Ref<boolean>> {
+  return useElementVisibility(target, { rootMargin: '0px', initialValue: true })
 }
