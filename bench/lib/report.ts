@@ -498,7 +498,10 @@ Every number comes from \`npm run bench\` (\`bench/run.ts\`); nothing here is ti
   numbers carry no instrumentation inside Pinia); for the baselines, at the end of their handler's
   work. **Painted** is the first task after the rendering step that shows it: a \`MessageChannel\`
   message posted from inside the frame callback when the change was made in one (the app, (a), (c)), else from
-  the next \`requestAnimationFrame\`. Page and runner clocks are aligned per page from 16
+  the next \`requestAnimationFrame\`. For the app, the change is made when its store publishes
+  what it applied (the debug hook's \`published\` call): in the same frame while the page keeps
+  up, at the render scheduler's turn while it is behind, so painted includes the time an event
+  waited to be drawn. Page and runner clocks are aligned per page from 16
   requests to \`/bench/clock\`: the one with the shortest round trip between the network layer's
   request and first-byte times (Resource Timing) gives the offset (typically under 0.1 ms, round
   trip 0.5 ms).

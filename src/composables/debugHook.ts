@@ -3,6 +3,11 @@ import type { Channel } from '@/protocol/contract'
 
 export interface DebugHook {
   applied: Record<string, string[]>
+  /**
+   * Set by a harness (the browser benchmark): called when what `channel`'s store applied so far is
+   * published for Vue to render, which is later than applied while the page is behind.
+   */
+  published?: (channel: string) => void
   /** Which part this tab plays in sharing the stream: 'leader', 'follower' or 'solo'. */
   role?: () => string
 }
@@ -19,6 +24,13 @@ export function exposeAppliedIds(): (channel: Channel, id: string) => void {
   return (channel, id) => {
     ;(hook.applied[channel] ??= []).push(id)
   }
+}
+
+/** Tells the harness, if it listens, that `channel`'s applied events are published now. */
+export function exposePublished(): (channel: Channel) => void {
+  if (typeof window === 'undefined') return () => {}
+  const hook: DebugHook = (window.__rtm ??= { applied: {} })
+  return (channel) => hook.published?.(channel)
 }
 
 /** Lets tests ask a tab whether it holds the stream. */

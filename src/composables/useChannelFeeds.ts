@@ -9,7 +9,7 @@ import { useDashboardStore } from '@/stores/dashboardStore'
 import { useTrainingStore } from '@/stores/trainingStore'
 import type { Channel, EventOf } from '@/protocol/contract'
 import type { BatchApplier } from '@/stores/applyEach'
-import { exposeAppliedIds } from './debugHook'
+import { exposeAppliedIds, exposePublished } from './debugHook'
 import { useSSE, type UseSSEReturn } from './useSSE'
 
 interface ChannelStore<C extends Channel> {
@@ -30,11 +30,16 @@ export function useChannelFeeds(
     backtest: useBacktestStore(),
   }
   const recordApplied = debug ? exposeAppliedIds() : null
+  const recordPublished = debug ? exposePublished() : null
 
   function feed<C extends Channel>(channel: C): UseSSEReturn | null {
     if (!channels.includes(channel)) return null
     const store = stores[channel] as ChannelStore<C>
-    const publish = renderScheduler.register({ dirty: false, draw: () => store.commit() })
+    const commit = () => {
+      store.commit()
+      recordPublished?.(channel)
+    }
+    const publish = renderScheduler.register({ dirty: false, draw: commit })
     tryOnScopeDispose(() => publish.dispose())
     const sse = useSSE(channel, {
       // Every event is applied to the store at once, in one action per batch; what Vue renders
@@ -53,7 +58,7 @@ export function useChannelFeeds(
             if (event.id && !failed.has(event)) recordApplied(channel, event.id)
         }
         if (renderScheduler.stats().behind && !pageHidden()) publish.invalidate()
-        else store.commit()
+        else commit()
       },
     })
     watch(sse.status, (status) => status && connection.setStatus(channel, status), {

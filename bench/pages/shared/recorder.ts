@@ -142,31 +142,40 @@ export class Recorder {
     }
   }
 
-  /** Records that the event `id` is in the store now; `at` lets a batch share one stamp. */
-  markApplied(id: string | null | undefined, at = epochNow()): void {
+  /**
+   * Records that the event `id` is in the store now; `at` lets a batch share one stamp. With
+   * `paint` false it waits for a paint stamp until `awaitPaint` gets the index returned here.
+   */
+  markApplied(id: string | null | undefined, at = epochNow(), paint = true): number | null {
     const n = id ? Number(id) : NaN
     if (!Number.isInteger(n)) {
       this.counters.unnamed += 1
-      return
+      return null
     }
     this.firstApplied ??= at - origin
     const index = n - this.params.base
     if (index < 0) {
       this.counters.older += 1
-      return
+      return null
     }
     if (index >= this.params.capacity) {
       this.counters.overflow += 1
-      return
+      return null
     }
     this.firstLive ??= at - origin
     if (this.applied[index] !== 0) {
       this.counters.duplicates += 1
-      return
+      return null
     }
     this.applied[index] = at
     this.counters.recorded += 1
-    this.awaitingPaint.push(index)
+    if (paint) this.awaitingPaint.push(index)
+    return index
+  }
+
+  /** Indexes from `markApplied(…, false)` whose events are now on their way to the screen. */
+  awaitPaint(indexes: readonly number[]): void {
+    for (const index of indexes) this.awaitingPaint.push(index)
   }
 
   /**
