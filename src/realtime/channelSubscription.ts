@@ -273,19 +273,29 @@ export class ChannelSubscription {
 
 /**
  * The part of a history answer older than the first held live event. Held events came live and
- * are all applied after it, so what history has from that event on is left out: whether its page
- * reaches back past the held events, ends inside them (a newest-events page read after a burst,
- * which holds only the newest of them), or does not reach them at all (then all of it is older).
+ * are all applied after it, so what history has from the first of them it holds on is left out:
+ * whether its page reaches back past the held events, starts inside them (the server no longer
+ * had the oldest: a stream that lags behind the server, as one dropped for reading too slowly
+ * and resumed after a `reset`), ends inside them (a newest-events page read after a burst, which
+ * holds only the newest of them), or does not reach them at all (then all of it is older).
+ *
+ * So the page is cut at the first event of it that is held, not only at the first held event: a
+ * page that starts inside the held events may also run past the newest of them (that part comes
+ * live after them). Cut at the first held event only, such a page was applied whole and the held
+ * events after it: those it also had were applied twice once the page was longer than the repeat
+ * filter remembers (up to 20 pages of 500), and the older ones landed after newer events.
  */
 function olderThanHeld(
   result: HistoryResult,
   held: readonly { event: ChannelEvent }[],
 ): readonly DecodedMessage[] {
-  const first = held[0]?.event.id ?? null
-  if (first === null) return result.messages
-  const at = result.messages.findIndex((m) => m.kind === 'event' && m.value.id === first)
+  const heldIds = new Set<string>()
+  for (const { event } of held) if (event.id !== null) heldIds.add(event.id)
+  if (heldIds.size === 0) return result.messages
+  const at = result.messages.findIndex(
+    (m) => m.kind === 'event' && m.value.id !== null && heldIds.has(m.value.id),
+  )
   if (at >= 0) return result.messages.slice(0, at)
-  const endsInsideHeld =
-    result.cursor !== null && held.some(({ event }) => event.id === result.cursor)
+  const endsInsideHeld = result.cursor !== null && heldIds.has(result.cursor)
   return endsInsideHeld ? [] : result.messages
 }
