@@ -39,7 +39,9 @@ export function useChannelFeeds(
       store.commit()
       recordPublished?.(channel)
     }
-    const publish = renderScheduler.register({ dirty: false, draw: commit })
+    // Heavy: Vue renders the panel right after a publication, so while the page is behind each
+    // channel's publication gets a task of its own after a frame, not all four in one frame.
+    const publish = renderScheduler.register({ dirty: false, heavy: true, draw: commit })
     tryOnScopeDispose(() => publish.dispose())
     const sse = useSSE(channel, {
       // Every event is applied to the store at once, in one action per batch; what Vue renders
