@@ -12,7 +12,7 @@ import type { HistoryResult } from './historyClient'
 import type { ChannelListener } from './realtimeSource'
 import { RecentIds } from './recentIds'
 import type { CursorStore } from './sessionCursors'
-import { describeError } from './sseTransport'
+import { describeError, mayYield, yieldTask } from './sseTransport'
 
 /**
  * Where a message came from: the live stream, a history read, the leader tab's relay, or the
@@ -34,6 +34,9 @@ export interface CatchUpContext {
   /** False once the connection that asked was replaced or closed: its answer is then dropped. */
   current(): boolean
 }
+
+/** Time spent releasing held events after which the browser gets its turn, ms (half a frame). */
+const RELEASE_SLICE_MS = 8
 
 export const PYTHON_TEXT_NOTICE =
   'payloads are Python dict text, not JSON — decoded; send `json.dumps(data)` from the backend'
@@ -181,7 +184,7 @@ export class ChannelSubscription {
     epoch = this.epochValue,
   ): void {
     if (source === 'live') this.diagnostics.countArrival()
-    if (this.held && source !== 'history') {
+    if (this.held && source !== 'history' && source !== 'held') {
       this.held.push({ event, fingerprint, epoch })
       return
     }
@@ -233,24 +236,38 @@ export class ChannelSubscription {
     } catch (error) {
       this.reportError(describeError(error))
     } finally {
-      this.held = null
-      // Held events came live, whichever connection carried them: they are applied in any case,
-      // each once. A reconnect during a long read resumes from the cursor of before it (held
-      // events do not move it) and sends many of them again, further apart than the repeat
-      // filter remembers: an exact set over this batch catches those (within one id epoch).
-      const released = new Set<string>()
-      for (const { event, fingerprint, epoch } of held) {
-        if (event.id !== null) {
-          const key = `${epoch}\u0000${event.id}\u0000${fingerprint ?? ''}`
-          if (released.has(key)) {
-            this.diagnostics.countDuplicate()
-            continue
-          }
-          released.add(key)
+      await this.release(held)
+    }
+  }
+
+  /**
+   * Applies the held live events, whichever connection carried them, each once, then stops
+   * holding. A reconnect during a long read resumes from the cursor of before it (held events do
+   * not move it) and sends many of them again, further apart than the repeat filter remembers: an
+   * exact set over this batch catches those (within one id epoch). A large batch (tens of
+   * thousands after a flood) is applied in slices with the browser's turn in between, as the
+   * stream is parsed; events arriving meanwhile join the end of the batch, so order is kept.
+   */
+  private async release(held: HeldEvent[]): Promise<void> {
+    const released = new Set<string>()
+    let sliceStart = performance.now()
+    for (let i = 0; i < held.length; i += 1) {
+      const { event, fingerprint, epoch } = held[i] as HeldEvent
+      if (event.id !== null) {
+        const key = `${epoch}\u0000${event.id}\u0000${fingerprint ?? ''}`
+        if (released.has(key)) {
+          this.diagnostics.countDuplicate()
+          continue
         }
-        this.deliver(event, 'held', true, fingerprint, epoch)
+        released.add(key)
+      }
+      this.deliver(event, 'held', true, fingerprint, epoch)
+      if ((i & 255) === 255 && performance.now() - sliceStart > RELEASE_SLICE_MS && mayYield()) {
+        await yieldTask()
+        sliceStart = performance.now()
       }
     }
+    this.held = null
   }
 
   /**

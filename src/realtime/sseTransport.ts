@@ -119,12 +119,12 @@ const SLICE_BUDGET_MS = 8
 const now = () => performance.now()
 
 /** A hidden page has no frames to keep, and its timers are throttled: it parses without pausing. */
-function mayYield(): boolean {
+export function mayYield(): boolean {
   return typeof document === 'undefined' || document.visibilityState === 'visible'
 }
 
 /** Ends the current task: `scheduler.yield()` where the browser has it (resumes ahead of other tasks). */
-function yieldTask(): Promise<void> {
+export function yieldTask(): Promise<void> {
   const scheduler = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler
   if (typeof scheduler?.yield === 'function') return scheduler.yield()
   return new Promise((resolve) => setTimeout(resolve, 0))

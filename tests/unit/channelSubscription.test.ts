@@ -51,6 +51,24 @@ describe('ChannelSubscription catch-up', () => {
     expect(subscription.status().duplicates).toBe(5001)
   })
 
+  it('releases a flood of held events across tasks, in order, with live arrivals after them', async () => {
+    const { subscription, applied, answer, catchUp } = pendingCatchUp((event) => event.id ?? '')
+    for (const id of range(1, 60_000)) subscription.deliver(alert(id), 'live')
+    let appliedWhenTimerRan = -1
+    // Another task, queued before the release starts: it runs in the middle of the release, and
+    // the live events it delivers wait for the held ones.
+    setTimeout(() => {
+      appliedWhenTimerRan = applied.length
+      for (const id of range(60_001, 60_010)) subscription.deliver(alert(id), 'live')
+    }, 0)
+    answer.resolve({ messages: [], cursor: null, truncated: false })
+    await catchUp
+    expect(appliedWhenTimerRan).toBeGreaterThan(0)
+    expect(appliedWhenTimerRan).toBeLessThan(60_000)
+    expect(applied).toEqual(range(1, 60_010).map(String))
+    expect(subscription.catchingUp).toBe(false)
+  })
+
   it('keeps fresh events that reuse ids after a new id epoch began during the read', async () => {
     const { subscription, applied, answer, catchUp } = pendingCatchUp(
       (event) => `${event.id}:${(event.data as { message: string }).message}`,
