@@ -104,6 +104,24 @@ export function readParams(): RecorderParams {
 /** The Prioritized Task Scheduling API's postTask (not in TypeScript's DOM types yet). */
 type PostTask = (callback: () => void, options: { priority: 'user-blocking' }) => Promise<void>
 
+/**
+ * Runs `callback` in the first task after the current frame's rendering (call it inside a frame
+ * callback). A user-blocking task (`scheduler.postTask`) runs ahead of tasks the page itself
+ * queued for after the frame (the app draws a chart or publishes a panel in one), which would
+ * otherwise delay the stamp past the paint it measures; a MessageChannel message where the
+ * browser lacks it.
+ */
+function afterFrameTask(callback: () => void): void {
+  const scheduler = (globalThis as { scheduler?: { postTask?: PostTask } }).scheduler
+  if (typeof scheduler?.postTask === 'function') {
+    void scheduler.postTask(callback, { priority: 'user-blocking' })
+    return
+  }
+  const channel = new MessageChannel()
+  channel.port1.onmessage = () => callback()
+  channel.port2.postMessage(0)
+}
+
 export class Recorder {
   readonly params = readParams()
   private readonly applied = new Float64Array(this.params.capacity)
@@ -123,11 +141,9 @@ export class Recorder {
   /** Indexes applied since the last paint stamp. */
   private awaitingPaint: number[] = []
   private paintQueued = false
-  private readonly afterRender = new MessageChannel()
   private readonly scriptMs = performance.now()
 
   constructor() {
-    this.afterRender.port1.onmessage = () => this.stampPaint()
     const onFrame = (time: number) => {
       this.frames[this.frameCount % this.frames.length] = origin + time
       this.frameCount += 1
@@ -189,20 +205,9 @@ export class Recorder {
     if (this.paintQueued || this.awaitingPaint.length === 0) return
     this.paintQueued = true
     // Inside a frame callback the DOM change renders in this frame; elsewhere in the next one.
-    if (inFrame) this.afterFrame()
-    else requestAnimationFrame(() => this.afterFrame())
-  }
-
-  /**
-   * Stamps in the first task after the current frame's rendering. A user-blocking task
-   * (`scheduler.postTask`) runs ahead of tasks the page itself queued for after the frame (the
-   * app draws a chart in one), which would otherwise delay the stamp past the paint it measures.
-   */
-  private afterFrame(): void {
-    const scheduler = (globalThis as { scheduler?: { postTask?: PostTask } }).scheduler
-    if (typeof scheduler?.postTask === 'function')
-      void scheduler.postTask(() => this.stampPaint(), { priority: 'user-blocking' })
-    else this.afterRender.port2.postMessage(0)
+    const stamp = () => this.stampPaint()
+    if (inFrame) afterFrameTask(stamp)
+    else requestAnimationFrame(() => afterFrameTask(stamp))
   }
 
   private stampPaint(): void {
@@ -330,8 +335,7 @@ function clickProbe(): Pick<BenchApi, 'armClick' | 'clickResult'> {
       const observer = new MutationObserver(() => {
         observer.disconnect()
         const domAt = performance.now()
-        const painted = new MessageChannel()
-        painted.port1.onmessage = () => {
+        const painted = () => {
           const at = performance.now()
           result = {
             inputToPaintMs: inputAt === null ? null : at - inputAt,
@@ -339,7 +343,7 @@ function clickProbe(): Pick<BenchApi, 'armClick' | 'clickResult'> {
             eventTimingMs: eventTiming,
           }
         }
-        requestAnimationFrame(() => painted.port2.postMessage(0))
+        requestAnimationFrame(() => afterFrameTask(painted))
       })
       observer.observe(target, { attributes: true, attributeFilter: [attribute] })
     },
