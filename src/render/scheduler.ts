@@ -359,11 +359,9 @@ export class RenderScheduler {
       // Frames are missed: draw less often, so the thread goes to the data and the input.
       this.intervalMs = Math.min(MAX_INTERVAL_MS, Math.max(100, this.intervalMs * 1.6))
     } else {
-      // Keeping up: relax quickly when frames come at full rate (halved: the first draw of the
-      // page stretched it to 0.5-2 s, and at 1,000 ev/s it then said "behind" for 5-6 s after it
-      // had recovered), slowly in between, which keeps a page at the edge of overload from
-      // flickering in and out of "behind" every second.
-      const relaxed = this.intervalMs * (fps >= IDLE_FPS ? 0.5 : 0.85)
+      // Keeping up: relax quickly when frames come at full rate, slowly in between, so a page
+      // that was behind once (say while it first drew everything) does not stay "behind".
+      const relaxed = this.intervalMs * (fps >= IDLE_FPS ? 0.7 : 0.85)
       this.intervalMs = relaxed <= 20 ? 0 : relaxed
     }
     const behind = this.intervalMs >= BEHIND_INTERVAL_MS
