@@ -12,7 +12,8 @@ import type { HistoryResult } from './historyClient'
 import type { ChannelListener } from './realtimeSource'
 import { RecentIds } from './recentIds'
 import type { CursorStore } from './sessionCursors'
-import { describeError, mayYield, yieldTask } from './sseTransport'
+import { describeError } from './sseTransport'
+import { TaskBudget } from './taskBudget'
 
 /**
  * Where a message came from: the live stream, a history read, the leader tab's relay, or the
@@ -34,9 +35,6 @@ export interface CatchUpContext {
   /** False once the connection that asked was replaced or closed: its answer is then dropped. */
   current(): boolean
 }
-
-/** Time spent releasing held events after which the browser gets its turn, ms (half a frame). */
-const RELEASE_SLICE_MS = 8
 
 export const PYTHON_TEXT_NOTICE =
   'payloads are Python dict text, not JSON — decoded; send `json.dumps(data)` from the backend'
@@ -250,7 +248,7 @@ export class ChannelSubscription {
    */
   private async release(held: HeldEvent[]): Promise<void> {
     const released = new Set<string>()
-    let sliceStart = performance.now()
+    const budget = new TaskBudget()
     for (let i = 0; i < held.length; i += 1) {
       const { event, fingerprint, epoch } = held[i] as HeldEvent
       if (event.id !== null) {
@@ -262,10 +260,7 @@ export class ChannelSubscription {
         released.add(key)
       }
       this.deliver(event, 'held', true, fingerprint, epoch)
-      if ((i & 255) === 255 && performance.now() - sliceStart > RELEASE_SLICE_MS && mayYield()) {
-        await yieldTask()
-        sliceStart = performance.now()
-      }
+      if ((i & 255) === 255 && budget.spent()) await budget.yield()
     }
     this.held = null
   }

@@ -6,6 +6,7 @@ import {
   type EventSourceParser,
 } from 'eventsource-parser'
 import { parseRetryAfter } from './backoff'
+import { TaskBudget } from './taskBudget'
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
 
@@ -85,24 +86,21 @@ export async function readStream(
   // Chunks already buffered resolve `read()` in a microtask of the same task, so a backlog would
   // be parsed in one long task: the text is fed in slices, and the task yields once its budget is
   // spent, so frames and input get through between them.
-  let sliceStart = now()
+  const budget = new TaskBudget()
   try {
     for (;;) {
-      const asked = now()
+      const asked = performance.now()
       const { done, value } = await reader.read()
       if (done) break
       // A read that waited for the network started a new task: its budget starts afresh.
-      if (now() - asked > 1) sliceStart = now()
+      if (performance.now() - asked > 1) budget.restart()
       handlers.onActivity()
       const text = decoder.decode(value, { stream: true })
       for (let at = 0; at < text.length; at += SLICE_CHARS) {
         feeder.feed(
           at === 0 && text.length <= SLICE_CHARS ? text : text.slice(at, at + SLICE_CHARS),
         )
-        if (now() - sliceStart >= SLICE_BUDGET_MS && mayYield()) {
-          await yieldTask()
-          sliceStart = now()
-        }
+        if (budget.spent()) await budget.yield()
       }
     }
     feeder.feed(decoder.decode())
@@ -113,23 +111,6 @@ export async function readStream(
 
 /** Stream text parsed between two checks of the time budget, characters (a few dozen events). */
 const SLICE_CHARS = 8192
-/** Parsing time after which the stream yields to the browser, ms (half a frame). */
-const SLICE_BUDGET_MS = 8
-
-const now = () => performance.now()
-
-/** A hidden page has no frames to keep, and its timers are throttled: it parses without pausing. */
-export function mayYield(): boolean {
-  return typeof document === 'undefined' || document.visibilityState === 'visible'
-}
-
-/** Ends the current task: `scheduler.yield()` where the browser has it (resumes ahead of other tasks). */
-export function yieldTask(): Promise<void> {
-  const scheduler = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler
-  if (typeof scheduler?.yield === 'function') return scheduler.yield()
-  return new Promise((resolve) => setTimeout(resolve, 0))
-}
-
 /**
  * Feeds the parser one line at a time and enforces the size cap. When an event or a single line
  * grows past the cap, the parser is reset and everything up to the next blank line is dropped,
