@@ -45,9 +45,9 @@ export function useLiveSnapshot<T>(
 }
 
 /**
- * Whether `target` (a panel) is on screen or within 200 px of it, for `useLiveSnapshot`. True
- * until the first observation, and always where IntersectionObserver is missing.
+ * Whether any part of `target` (a panel) is on screen, for `useLiveSnapshot`. True until the
+ * first observation, and always where IntersectionObserver is missing.
  */
 export function useInView(target: MaybeElementRef): Readonly<Ref<boolean>> {
-  return useElementVisibility(target, { rootMargin: '0px', initialValue: true })
+  return useElementVisibility(target, { initialValue: true })
 }
