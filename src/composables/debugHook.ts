@@ -18,9 +18,14 @@ declare global {
   }
 }
 
+/** The page's hook object, created on first use (a harness may have installed it before). */
+function debugHook(): DebugHook {
+  return (window.__rtm ??= { applied: {} })
+}
+
 export function exposeAppliedIds(): (channel: Channel, id: string) => void {
   if (typeof window === 'undefined') return () => {}
-  const hook: DebugHook = (window.__rtm ??= { applied: {} })
+  const hook = debugHook()
   return (channel, id) => {
     ;(hook.applied[channel] ??= []).push(id)
   }
@@ -29,13 +34,12 @@ export function exposeAppliedIds(): (channel: Channel, id: string) => void {
 /** Tells the harness, if it listens, that `channel`'s applied events are published now. */
 export function exposePublished(): (channel: Channel) => void {
   if (typeof window === 'undefined') return () => {}
-  const hook: DebugHook = (window.__rtm ??= { applied: {} })
+  const hook = debugHook()
   return (channel) => hook.published?.(channel)
 }
 
 /** Lets tests ask a tab whether it holds the stream. */
 export function exposeRole(role: () => string): void {
   if (typeof window === 'undefined') return
-  const hook: DebugHook = (window.__rtm ??= { applied: {} })
-  hook.role = role
+  debugHook().role = role
 }
