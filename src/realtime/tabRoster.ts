@@ -21,21 +21,25 @@ export class TabRoster {
     return this.wants.size > 0
   }
 
-  /** The channels the tabs heard from lately want; tabs gone stale leave the roster. */
+  /** The channels the tabs heard from lately want. */
   wantedChannels(): Set<Channel> {
     const channels = new Set<Channel>()
-    const now = Date.now()
-    for (const [tab, want] of this.wants) {
-      if (now - want.at > this.staleAfterMs) this.wants.delete(tab)
-      else want.channels.forEach((channel) => channels.add(channel))
-    }
+    for (const want of this.alive().values())
+      want.channels.forEach((channel) => channels.add(channel))
     return channels
   }
 
   /** Whether `tab` has the smallest id among itself and the tabs heard from lately. */
   firstInLine(tab: string): boolean {
+    const others = [...this.alive().keys()]
+    return [tab, ...others].sort()[0] === tab
+  }
+
+  /** The tabs heard from lately; those gone stale leave the roster. */
+  private alive(): Map<string, { channels: readonly Channel[] }> {
     const now = Date.now()
-    const alive = [...this.wants].filter(([, want]) => now - want.at < this.staleAfterMs)
-    return [tab, ...alive.map(([other]) => other)].sort()[0] === tab
+    for (const [tab, want] of this.wants)
+      if (now - want.at > this.staleAfterMs) this.wants.delete(tab)
+    return this.wants
   }
 }
