@@ -2,6 +2,7 @@
 import type { ConnectionState, Gap } from './connectionState'
 import type { InvalidEvent } from './eventDecoder'
 import type { Channel } from '@/protocol/contract'
+import { parseTimestamp } from '@/protocol/timestamp'
 
 export interface GapRecord extends Gap {
   /** When history filled the gap (null while open or when it could not be filled). */
@@ -33,7 +34,24 @@ export interface ChannelStatus {
   rejecting: Rejecting | null
   /** Things about this backend worth telling once (e.g. its payloads are Python text). */
   notices: readonly string[]
+  /** How much later than usual the newest sampled live event arrived; null before one. */
+  late: Lateness | null
 }
+
+/**
+ * Live events arriving later than this channel's events usually do: the wait is measured against
+ * the least delay seen (payload time to arrival), so neither a skewed client clock nor a backend
+ * that always stamps a little early reads as late; only the delay that builds up on the way does.
+ */
+export interface Lateness {
+  /** Arrival delay beyond the least seen on this channel, ms. */
+  ms: number
+  /** When it was sampled (client clock, epoch ms). */
+  at: number
+}
+
+/** Live events' delay is sampled at most this often (one timestamp parse per sample). */
+export const LATENESS_SAMPLE_MS = 250
 
 export interface Rejecting {
   /** Events rejected in a row, since the last applied one (or since the start). */
@@ -72,6 +90,8 @@ export class ChannelDiagnostics {
   private gap: Gap | null = null
   private readonly gaps: GapRecord[] = []
   private readonly invalidEvents: InvalidEvent[] = []
+  private leastDelay = Infinity
+  private late: Lateness | null = null
 
   constructor(readonly channel: Channel) {}
 
@@ -91,6 +111,17 @@ export class ChannelDiagnostics {
 
   countArrival(): void {
     this.arrived += 1
+  }
+
+  /** A live event's payload time (`timestamp`): its delay is sampled a few times a second. */
+  sampleDelay(timestamp: string): void {
+    const now = Date.now()
+    if (this.late !== null && now - this.late.at < LATENESS_SAMPLE_MS) return
+    const at = parseTimestamp(timestamp)
+    if (at === null) return
+    const delay = now - at
+    this.leastDelay = Math.min(this.leastDelay, delay)
+    this.late = { ms: delay - this.leastDelay, at: now }
   }
 
   /** Records a notice once; true when it is new. */
@@ -169,6 +200,7 @@ export class ChannelDiagnostics {
       invalidEvents: [...this.invalidEvents],
       rejecting: this.rejecting(),
       notices: [...this.notices],
+      late: this.late,
     }
   }
 }

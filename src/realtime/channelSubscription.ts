@@ -196,6 +196,8 @@ export class ChannelSubscription {
       this.streamCursorHook?.(event.id)
     }
     this.diagnostics.countEvent(event.id)
+    // History is old by design; live, relayed and held events are what the page shows as now.
+    if (source !== 'history') this.diagnostics.sampleDelay(event.data.timestamp)
     for (const listener of this.listeners) {
       try {
         listener(event)

@@ -20,6 +20,8 @@ const OVERLOADED_FPS = 30
 const IDLE_FPS = 45
 /** Time spent in long frames beyond their first 50 ms, per window, that counts as overloaded. */
 const OVERLOADED_LONG_MS = 100
+/** First draws remembered to tell a chart's set-up from load (the page has a handful of tasks). */
+const FIRST_DRAWS_KEPT = 16
 
 export interface RenderTaskOptions {
   /** Draws the task's current state; called inside an animation frame by the scheduler only. */
@@ -62,8 +64,8 @@ export interface SchedulerEnvironment {
   hidden(): boolean
   /** Calls `listener` when `hidden()` may have changed; returns the unsubscribe. */
   onVisibilityChange(listener: () => void): () => void
-  /** Calls `listener` with the duration of each long animation frame (or long task), ms. */
-  onLongFrame?(listener: (durationMs: number) => void): () => void
+  /** Calls `listener` with the start (`now()` clock) and duration of each long animation frame (or long task), ms. */
+  onLongFrame?(listener: (startTime: number, durationMs: number) => void): () => void
   /**
    * Runs `callback` in a task of its own right after the current frame is painted; absent where
    * heavy draws must stay inside the frame callback.
@@ -116,7 +118,7 @@ export const browserEnvironment: SchedulerEnvironment = {
     if (type === null) return () => {}
     try {
       const observer = new PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) listener(entry.duration)
+        for (const entry of list.getEntries()) listener(entry.startTime, entry.duration)
       })
       observer.observe({ type })
       return () => observer.disconnect()
@@ -146,13 +148,23 @@ export class RenderScheduler {
   /** A heavy task picked in the last frame, drawn in the task right after it. */
   private afterFrame: TaskState | null = null
   private stopLongFrames: (() => void) | null = null
+  /** Since when long frames are watched: frames that started earlier (the page's start) are not load. */
+  private watchedSince = Infinity
+  /** When tasks drew for the first time (a chart's set-up), [start, end], newest last, a few kept. */
+  private readonly firstDraws: [number, number][] = []
+  /** Whether the last load window was overloaded. */
+  private lastWindowOverloaded = true
 
   constructor(private readonly env: SchedulerEnvironment = browserEnvironment) {}
 
   register(options: RenderTaskOptions): RenderTask {
     if (!this.stopVisibility) this.stopVisibility = this.env.onVisibilityChange(() => this.wake())
     // Long frames say the page is behind even when frames still come at a fair rate.
-    this.stopLongFrames ??= this.env.onLongFrame?.((duration) => this.onLongFrame(duration)) ?? null
+    if (!this.stopLongFrames) {
+      this.watchedSince = this.env.now()
+      this.stopLongFrames =
+        this.env.onLongFrame?.((start, duration) => this.onLongFrame(start, duration)) ?? null
+    }
     const state: TaskState = {
       options,
       dirty: options.dirty ?? true,
@@ -239,8 +251,12 @@ export class RenderScheduler {
   /**
    * A long frame: counted into the current load window; one far over the limit stretches the
    * interval at once, even when no chart is waiting (the loop may be idle while the page janks).
+   * One-offs are not load: a frame that began before the page watched (its start), or one that
+   * holds a task's first draw (a chart setting itself up).
    */
-  private onLongFrame(duration: number): void {
+  private onLongFrame(start: number, duration: number): void {
+    if (start < this.watchedSince) return
+    if (this.firstDraws.some(([from, to]) => from >= start && to <= start + duration)) return
     const excess = Math.max(0, duration - 50)
     this.windowLongMs += excess
     this.lastLongFrame = this.env.now()
@@ -271,10 +287,12 @@ export class RenderScheduler {
     this.stopVisibility = null
     this.stopLongFrames?.()
     this.stopLongFrames = null
+    this.watchedSince = Infinity
   }
 
   private run(state: TaskState): number {
     const started = this.env.now()
+    const first = state.lastDraw === -Infinity
     state.dirty = false
     state.lastDraw = started
     try {
@@ -286,6 +304,10 @@ export class RenderScheduler {
       const cost = this.env.now() - started
       state.costMs = state.costMs * 0.7 + cost * 0.3
       this.windowDrawMs += cost
+      if (first) {
+        this.firstDraws.push([started, started + cost])
+        if (this.firstDraws.length > FIRST_DRAWS_KEPT) this.firstDraws.shift()
+      }
     }
     return this.env.now() - started
   }
@@ -355,15 +377,21 @@ export class RenderScheduler {
     const drawMsPerSecond = (this.windowDrawMs * 1000) / elapsed
     this.lastFps = Math.round(fps)
     this.lastDrawMsPerSecond = Math.round(drawMsPerSecond)
-    if (fps < OVERLOADED_FPS || this.windowLongMs > OVERLOADED_LONG_MS) {
+    const overloaded = fps < OVERLOADED_FPS || this.windowLongMs > OVERLOADED_LONG_MS
+    if (overloaded) {
       // Frames are missed: draw less often, so the thread goes to the data and the input.
       this.intervalMs = Math.min(MAX_INTERVAL_MS, Math.max(100, this.intervalMs * 1.6))
+    } else if (fps >= IDLE_FPS && this.windowLongMs === 0 && !this.lastWindowOverloaded) {
+      // A whole second at full frame rate without one long frame, after one that was not
+      // overloaded either: the page keeps up now, whatever stretched the interval before. (After a
+      // single good second, a page that is behind by turns would say so on and off.)
+      this.intervalMs = 0
     } else {
-      // Keeping up: relax quickly when frames come at full rate, slowly in between, so a page
-      // that was behind once (say while it first drew everything) does not stay "behind".
+      // Keeping up: relax quickly when frames come at full rate, slowly in between.
       const relaxed = this.intervalMs * (fps >= IDLE_FPS ? 0.7 : 0.85)
       this.intervalMs = relaxed <= 20 ? 0 : relaxed
     }
+    this.lastWindowOverloaded = overloaded
     const behind = this.intervalMs >= BEHIND_INTERVAL_MS
     this.behind = behind
     this.windowStart = now

@@ -10,11 +10,27 @@ export interface RenderHealth {
   longFrames: LongFrameCounter
 }
 
+/**
+ * Once said, "behind" stays at least this long after the page caught up (ms): a page behind by
+ * turns shows one steady note, not one that blinks every other second.
+ */
+export const BEHIND_NOTE_HOLD_MS = 3000
+
 /** Health of `scheduler` (the page's by default); released with the calling scope. */
 export function useRenderHealthOf(scheduler: RenderScheduler = renderScheduler): RenderHealth {
   const stats = shallowRef(scheduler.stats())
+  let release: ReturnType<typeof setTimeout> | undefined
   const stop = scheduler.onStats((next) => {
     const prev = stats.value
+    if (prev.behind && !next.behind) {
+      release ??= setTimeout(() => {
+        release = undefined
+        stats.value = scheduler.stats()
+      }, BEHIND_NOTE_HOLD_MS)
+      return
+    }
+    clearTimeout(release)
+    release = undefined
     // Only what the header shows moves the ref: a new object per window would re-render it every
     // second (the drawer reads the scheduler's fresh stats on its own clock).
     if (next.behind !== prev.behind || (next.behind && next.intervalMs !== prev.intervalMs))
@@ -23,6 +39,7 @@ export function useRenderHealthOf(scheduler: RenderScheduler = renderScheduler):
   const longFrames = createLongFrameCounter()
   tryOnScopeDispose(() => {
     stop()
+    clearTimeout(release)
     longFrames.dispose()
   })
   return { stats, longFrames }
@@ -38,4 +55,15 @@ export function drawingEveryText(intervalMs: number): string {
   return rounded >= 1000 && rounded % 1000 === 0
     ? `drawing every ${rounded / 1000} s`
     : `drawing every ${rounded} ms`
+}
+
+/**
+ * The header's note while the display lags: drawing less often than data comes, data arriving late
+ * (see streamLateness), or both; null while the page keeps up.
+ */
+export function behindText(drawingIntervalMs: number | null, lateMs: number | null): string | null {
+  const drawing = drawingIntervalMs === null ? null : drawingEveryText(drawingIntervalMs)
+  if (lateMs === null) return drawing === null ? null : `${drawing} — the page is behind`
+  const late = `data arrives ${Math.round(lateMs / 1000)} s late`
+  return `${drawing === null ? '' : `${drawing} · `}${late} — the display is behind real time`
 }

@@ -2,7 +2,7 @@
 import type { AlertCategory, RiskAlert, Severity } from '../protocol/contract'
 import { SEVERITIES } from '../protocol/contract'
 import type { AlertWorkflow } from './alertsPersistence'
-import { parseTimestamp } from './timestamps'
+import { parseTimestamp } from '@/protocol/timestamp'
 import { clip } from '../realtime/clip'
 
 /** The list keeps the newest this many rows (not raw events). */

@@ -2,7 +2,8 @@
 import type { BacktestProgress } from '../protocol/contract'
 import { evictOverCap, hasPoint, upsertPoint } from './runSeries'
 import type { Point, RunClock } from './runSeries'
-import { parseDateUtc, parseTimestamp } from './timestamps'
+import { parseTimestamp } from '@/protocol/timestamp'
+import { parseDateUtc } from './timestamps'
 
 /** Backtests kept; the oldest finished ones go first. */
 export const BACKTESTS_CAP = 30

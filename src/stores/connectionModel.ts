@@ -147,3 +147,23 @@ export function transportOf(statuses: readonly ChannelStatus[]): Transport | nul
 export function mergeInvalidEvents(statuses: readonly ChannelStatus[]): InvalidEvent[] {
   return statuses.flatMap((status) => status.invalidEvents).sort((a, b) => b.at - a.at)
 }
+
+/** Live data arriving this much later than usual makes the page say it is behind real time. */
+export const LATE_AFTER_MS = 2000
+/** A lateness sample counts this long: through a reconnect's wait, the last data's delay stands. */
+export const LATENESS_COUNTS_MS = 10_000
+
+/**
+ * How late the stream's live data arrives, ms, or null while it is on time. The least late of
+ * the channels sampled lately: on one multiplexed stream, a channel whose events arrive on time
+ * shows the stream is on time, and one backend's old timestamps on some events do not count.
+ */
+export function streamLateness(statuses: readonly ChannelStatus[], now: number): number | null {
+  let least: number | null = null
+  for (const status of statuses) {
+    const late = status.late
+    if (late === null || now - late.at > LATENESS_COUNTS_MS) continue
+    least = least === null ? late.ms : Math.min(least, late.ms)
+  }
+  return least !== null && least >= LATE_AFTER_MS ? least : null
+}

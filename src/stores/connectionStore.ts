@@ -4,7 +4,13 @@ import { computed, shallowRef } from 'vue'
 import type { ChannelStatus } from '../realtime/channelDiagnostics'
 import { isLive as isLiveState } from '../realtime/connectionState'
 import type { Channel } from '../protocol/contract'
-import { isReceiving, mergeInvalidEvents, summarizeStatuses, transportOf } from './connectionModel'
+import {
+  isReceiving,
+  mergeInvalidEvents,
+  streamLateness,
+  summarizeStatuses,
+  transportOf,
+} from './connectionModel'
 
 export const useConnectionStore = defineStore('connection', () => {
   const statuses = shallowRef<Partial<Record<Channel, ChannelStatus>>>({})
@@ -29,11 +35,26 @@ export const useConnectionStore = defineStore('connection', () => {
     return !(status.rejecting && isReceiving(status.state))
   }
 
+  /** How late live data arrives at `now`, ms, or null while it is on time (see streamLateness). */
+  function lateness(now: number): number | null {
+    return streamLateness(list.value, now)
+  }
+
   function setPaused(value: boolean): void {
     paused.value = value
   }
 
-  return { statuses, paused, overall, transport, invalidEvents, setStatus, isLive, setPaused }
+  return {
+    statuses,
+    paused,
+    overall,
+    transport,
+    invalidEvents,
+    setStatus,
+    isLive,
+    lateness,
+    setPaused,
+  }
 })
 
 if (import.meta.hot) import.meta.hot.accept(acceptHMRUpdate(useConnectionStore, import.meta.hot))

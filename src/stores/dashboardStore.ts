@@ -4,7 +4,7 @@ import { markRaw, shallowRef } from 'vue'
 import type { DashboardUpdate, EventOf } from '../protocol/contract'
 import { batchApplier } from './applyEach'
 import { TimeSeries } from './ringBuffer'
-import { parseTimestamp } from './timestamps'
+import { parseTimestamp } from '@/protocol/timestamp'
 
 /** Charts show the last hour. */
 export const DASHBOARD_WINDOW_MS = 60 * 60 * 1000

@@ -1,13 +1,7 @@
-// Parsing of the wire's time fields into epoch milliseconds, never throwing.
+// Parsing of the wire's date fields into epoch milliseconds, never throwing, and data ages.
+import { parseTimestamp } from '@/protocol/timestamp'
 
-const ISO_FRACTION = /(\.\d{3})\d+/
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/
-
-/** ISO 8601 timestamp → epoch ms; null when unparseable. Sub-millisecond digits are cut, as not every engine accepts them. */
-export function parseTimestamp(iso: string): number | null {
-  const ms = Date.parse(iso.replace(ISO_FRACTION, '$1'))
-  return Number.isFinite(ms) ? ms : null
-}
 
 /** 'YYYY-MM-DD' → epoch ms at 00:00 UTC; null for anything else, including impossible dates. */
 export function parseDateUtc(date: string): number | null {

@@ -2,7 +2,7 @@
 import type { TrainingProgress } from '../protocol/contract'
 import { evictOverCap, hasPoint, isFinished, upsertPoint } from './runSeries'
 import type { Point, RunClock } from './runSeries'
-import { parseTimestamp } from './timestamps'
+import { parseTimestamp } from '@/protocol/timestamp'
 import { fractionDone, recordProgress } from './trainingEta'
 import type { ProgressSample } from './trainingEta'
 

@@ -137,6 +137,7 @@ export function channelStatus(
     gap: null,
     rejecting: null,
     notices: [],
+    late: null,
     gaps: [],
     invalidEvents: [],
     ...overrides,

@@ -54,6 +54,35 @@ describe('drawing health', () => {
     expect(wrapper.find('[data-testid="behind"]').exists()).toBe(false)
   })
 
+  it('the header says how late live data arrives, and that the display is behind real time', async () => {
+    const wrapper = mountWith(ConnectionStrip, pinia)
+    const store = useConnectionStore()
+    const lateBy = (channel: 'dashboard' | 'alerts', ms: number) =>
+      store.setStatus(channel, { ...channelStatus(channel, OPEN), late: { ms, at: Date.now() } })
+    // Half a second later than usual: on time for a person.
+    lateBy('dashboard', 500)
+    await wrapper.vm.$nextTick()
+    expect(wrapper.find('[data-testid="behind"]').exists()).toBe(false)
+    lateBy('dashboard', 8200)
+    await wrapper.vm.$nextTick()
+    expect(wrapper.get('[data-testid="behind"]').text()).toContain(
+      'data arrives 8 s late — the display is behind real time',
+    )
+    // Drawing behind too: both are said.
+    stats.value = { intervalMs: 2000, behind: true, fps: 12, drawMsPerSecond: 90 }
+    await wrapper.vm.$nextTick()
+    expect(wrapper.get('[data-testid="behind"]').text()).toContain(
+      'drawing every 2 s · data arrives 8 s late — the display is behind real time',
+    )
+    // Another channel of the stream arrives on time: the stream is not late (the dashboard's
+    // events only carry older timestamps), so only the drawing is.
+    lateBy('alerts', 100)
+    await wrapper.vm.$nextTick()
+    expect(wrapper.get('[data-testid="behind"]').text()).toContain(
+      'drawing every 2 s — the page is behind',
+    )
+  })
+
   it('the diagnostics drawer shows long animation frames in the last minute', () => {
     const wrapper = mountWith(DiagnosticsDrawer, pinia, {
       client: { status: vi.fn((channel) => channelStatus(channel, OPEN)) },

@@ -237,3 +237,37 @@ describe('dict payloads with Python-literal decoding turned off', { timeout: 60_
     }
   })
 })
+
+describe('data that queues on the way from sse-starlette', { timeout: 60_000 }, () => {
+  it('is reported as arriving late while it drains, and on time again after', async () => {
+    const server = await startPythonBackend({ style: 'json', rate: RATE })
+    backend = server
+    const gate = await startTcpProxy(server.port)
+    proxy = gate
+    const h = createHarness(gate.url, { transport: CALM })
+    harness = h
+    // The channel's lateness as each event is applied (it is sampled a few times a second).
+    const late: number[] = []
+    h.client.subscribe('dashboard', () => late.push(h.client.status('dashboard').late?.ms ?? -1))
+    h.subscribe('dashboard')
+    await h.until(() => h.events.dashboard.length >= 20, 15_000, 'twenty events on time')
+    expect(Math.max(...late)).toBeLessThan(1000)
+
+    // Three seconds of the server's events queue in the proxy (a congested link, a slow reader),
+    // each stamped when sent; then they all arrive at once.
+    gate.freeze()
+    const frozenAt = h.events.dashboard.length
+    await new Promise((resolve) => setTimeout(resolve, 3000))
+    expect(h.events.dashboard.length).toBe(frozenAt)
+    const drainFrom = late.length
+    gate.thaw()
+    await h.until(() => h.events.dashboard.length >= frozenAt + 40, 10_000, 'the queued events')
+    expect(Math.max(...late.slice(drainFrom))).toBeGreaterThanOrEqual(2000)
+
+    // Fresh events after the drain: on time again.
+    const fresh = h.events.dashboard.length
+    await h.until(() => h.events.dashboard.length >= fresh + 20, 10_000, 'fresh events')
+    expect(late.at(-1)).toBeGreaterThanOrEqual(0)
+    expect(late.at(-1)).toBeLessThan(1000)
+  })
+})

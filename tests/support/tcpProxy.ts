@@ -7,12 +7,21 @@ export interface TcpProxy {
   target(port: number): void
   /** Cuts every connection through the proxy (as a dying instance would). */
   cut(): void
+  /**
+   * Stops passing the servers' bytes on: they queue in the proxy and the socket buffers, as on a
+   * congested link or behind a reader too slow to keep up. The server goes on sending meanwhile.
+   */
+  freeze(): void
+  /** Passes the queued bytes and what follows on again. */
+  thaw(): void
   close(): Promise<void>
 }
 
 export async function startTcpProxy(port: number): Promise<TcpProxy> {
   let targetPort = port
   const pairs = new Set<Socket>()
+  /** Each upstream socket and the client it answers. */
+  const answers = new Map<Socket, Socket>()
   const server = createServer((client) => {
     const upstream = connect(targetPort, '127.0.0.1')
     pairs.add(client).add(upstream)
@@ -21,11 +30,13 @@ export async function startTcpProxy(port: number): Promise<TcpProxy> {
       upstream.destroy()
       pairs.delete(client)
       pairs.delete(upstream)
+      answers.delete(upstream)
     }
     client.on('error', drop).on('close', drop)
     upstream.on('error', drop).on('close', drop)
     client.pipe(upstream)
     upstream.pipe(client)
+    answers.set(upstream, client)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const address = server.address()
@@ -36,6 +47,16 @@ export async function startTcpProxy(port: number): Promise<TcpProxy> {
     cut() {
       for (const socket of pairs) socket.destroy()
       pairs.clear()
+      answers.clear()
+    },
+    freeze() {
+      for (const [upstream, client] of answers) {
+        upstream.unpipe(client)
+        upstream.pause()
+      }
+    },
+    thaw() {
+      for (const [upstream, client] of answers) upstream.pipe(client)
     },
     async close() {
       for (const socket of pairs) socket.destroy()

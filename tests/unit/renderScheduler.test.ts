@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { effectScope } from 'vue'
+import { BEHIND_NOTE_HOLD_MS, useRenderHealthOf } from '@/render/useRenderHealth'
 import {
   BEHIND_INTERVAL_MS,
   FRAME_BUDGET_MS,
@@ -12,7 +14,7 @@ function fakeEnvironment() {
   let hidden = false
   let frames: ((time: number) => void)[] = []
   const visibility = new Set<() => void>()
-  const longFrames = new Set<(duration: number) => void>()
+  const longFrames = new Set<(start: number, duration: number) => void>()
   const env: SchedulerEnvironment = {
     now: () => now,
     requestFrame: (callback) => frames.push(callback),
@@ -41,8 +43,9 @@ function fakeEnvironment() {
       for (const callback of due) callback(now)
     },
     pending: () => frames.length,
-    longFrame(duration: number) {
-      for (const listener of longFrames) listener(duration)
+    /** The observer reports a long frame that started at `start` (by default: now). */
+    longFrame(duration: number, start = now) {
+      for (const listener of longFrames) listener(start, duration)
     },
     setHidden(value: boolean) {
       hidden = value
@@ -173,6 +176,83 @@ describe('RenderScheduler', () => {
     expect(scheduler.stats().behind).toBe(false)
   })
 
+  it('stops saying behind after one clean second at full frame rate, not before', () => {
+    const env = fakeEnvironment()
+    const scheduler = new RenderScheduler(env.env)
+    const chart = chartTask(scheduler, env)
+    // The page's first draw of everything: a few very long frames stretch the interval far.
+    for (let i = 0; i < 5; i += 1) env.longFrame(400)
+    expect(scheduler.stats().intervalMs).toBeGreaterThanOrEqual(1000)
+    const second = (long: number | null) => {
+      for (let i = 0; i < 60; i += 1) {
+        chart.task.invalidate()
+        env.frame()
+        if (long !== null && i === 30) env.longFrame(long)
+      }
+    }
+    // Full frame rate, but one frame a little over 50 ms in each second: still behind.
+    second(60)
+    second(60)
+    second(60)
+    expect(scheduler.stats().behind).toBe(true)
+    // One second at full rate without a long frame (a few more frames close its window): keeping
+    // up, at once.
+    second(null)
+    for (let i = 0; i < 5; i += 1) env.frame()
+    expect(scheduler.stats()).toMatchObject({ behind: false, intervalMs: 0 })
+  })
+
+  it('keeps saying behind, without flicker, while overloaded and clean seconds take turns', () => {
+    const env = fakeEnvironment()
+    const scheduler = new RenderScheduler(env.env)
+    const chart = chartTask(scheduler, env)
+    const reports: boolean[] = []
+    // Behind first: 10 frames a second for six seconds.
+    for (let i = 0; i < 60; i += 1) {
+      chart.task.invalidate()
+      env.frame(100)
+    }
+    expect(scheduler.stats().behind).toBe(true)
+    scheduler.onStats((stats) => reports.push(stats.behind))
+    for (let turn = 0; turn < 6; turn += 1) {
+      // A clean second at full frame rate, then an overloaded one at 10 frames a second.
+      for (let i = 0; i < 61; i += 1) {
+        chart.task.invalidate()
+        env.frame()
+      }
+      for (let i = 0; i < 11; i += 1) {
+        chart.task.invalidate()
+        env.frame(100)
+      }
+    }
+    expect(reports.length).toBeGreaterThanOrEqual(10)
+    expect(reports.every((behind) => behind)).toBe(true)
+  })
+
+  it('does not count one-offs as load: frames from before it watched, and first draws', () => {
+    const env = fakeEnvironment()
+    env.advance(5000)
+    const scheduler = new RenderScheduler(env.env)
+    // A chart whose first draw (its set-up) takes 300 ms, later ones 2 ms.
+    let cost = 300
+    const task = scheduler.register({ heavy: true, draw: () => env.advance(cost) })
+    // The page's start (module evaluation, first mount) began before the scheduler watched.
+    env.longFrame(400, 4800)
+    expect(scheduler.stats().behind).toBe(false)
+    const before = env.env.now()
+    env.frame()
+    cost = 2
+    // The frame that held the set-up is reported: not load, the interval is not stretched.
+    env.longFrame(env.env.now() - before + 10, before - 5)
+    task.invalidate()
+    for (let i = 0; i < 200 && env.pending() > 0; i += 1) env.frame()
+    expect(env.pending()).toBe(0)
+    expect(scheduler.stats()).toMatchObject({ behind: false, intervalMs: 0 })
+    // A long frame with no set-up in it is load (here with the loop idle, nothing to draw).
+    env.longFrame(400)
+    expect(scheduler.stats().behind).toBe(true)
+  })
+
   it('counts long animation frames as falling behind even at a fair frame rate', () => {
     const env = fakeEnvironment()
     const scheduler = new RenderScheduler(env.env)
@@ -259,5 +339,32 @@ describe('RenderScheduler', () => {
     // One second of frames: at most one draw per 100 ms.
     expect(drawn.length).toBeGreaterThanOrEqual(9)
     expect(drawn.length).toBeLessThanOrEqual(11)
+  })
+})
+
+describe('the header\'s drawing health', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('says behind at once and keeps saying it a few seconds after the page caught up', () => {
+    vi.useFakeTimers()
+    const env = fakeEnvironment()
+    const scheduler = new RenderScheduler(env.env)
+    const scope = effectScope()
+    const health = scope.run(() => useRenderHealthOf(scheduler))
+    if (!health) throw new Error('no health')
+    chartTask(scheduler, env).task.drawNow()
+    env.longFrame(400)
+    expect(health.stats.value.behind).toBe(true)
+    // The scheduler catches up once nothing janks for a while (its idle timer) ...
+    env.advance(10_000)
+    vi.advanceTimersByTime(2500)
+    expect(scheduler.stats().behind).toBe(false)
+    // ... the note stays a little longer, then goes.
+    expect(health.stats.value.behind).toBe(true)
+    vi.advanceTimersByTime(BEHIND_NOTE_HOLD_MS)
+    expect(health.stats.value.behind).toBe(false)
+    scope.stop()
   })
 })

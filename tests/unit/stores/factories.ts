@@ -127,6 +127,7 @@ export function channelStatus(
     gap: null,
     rejecting: null,
     notices: [],
+    late: null,
     gaps: [],
     invalidEvents: [],
     ...overrides,
