@@ -55,6 +55,10 @@ export function tooltipStyle(theme: ChartTheme) {
   }
 }
 
+// Formatters made once: toLocaleString with options builds one per call, per axis label, per draw.
+const wholeNumber = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
+const smallNumber = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 })
+
 /**
  * An axis label formatter suited to the values' range: millions with as many decimals as the
  * ticks need ("1.246M"), or whole numbers when the range is too narrow for that ("1,252,520").
@@ -73,7 +77,7 @@ export function rangeFormatter(...series: (readonly Point[])[]): (value: number)
   // About five ticks across the range; enough decimals (in millions) to tell them apart.
   const step = Math.max((max - min) / 5, 1)
   const digits = Math.max(0, Math.ceil(-Math.log10(step / 1e6)))
-  if (digits > 3) return (value) => Math.round(value).toLocaleString('en-US')
+  if (digits > 3) return (value) => wholeNumber.format(Math.round(value))
   return (value) => `${(value / 1e6).toFixed(digits)}M`
 }
 
@@ -83,5 +87,5 @@ export function compactNumber(value: number): string {
   if (abs >= 1e9) return `${(value / 1e9).toFixed(2)}B`
   if (abs >= 1e6) return `${(value / 1e6).toFixed(3)}M`
   if (abs >= 1e4) return `${(value / 1e3).toFixed(0)}k`
-  return value.toLocaleString('en-US', { maximumFractionDigits: 2 })
+  return smallNumber.format(value)
 }

@@ -327,6 +327,26 @@ describe('RenderScheduler', () => {
     expect(after).toHaveLength(0)
   })
 
+  it('draws a costly chart less often than a cheap one: each takes a bounded share of the thread', () => {
+    const env = fakeEnvironment()
+    const scheduler = new RenderScheduler(env.env)
+    const cheap = chartTask(scheduler, env, 2)
+    const costly = chartTask(scheduler, env, 12)
+    for (const chart of [cheap, costly]) chart.task.invalidate()
+    // Five seconds with both charts dirty every frame, the page keeping up.
+    for (let i = 0; i < 300; i += 1) {
+      cheap.task.invalidate()
+      costly.task.invalidate()
+      env.frame()
+    }
+    expect(scheduler.stats().behind).toBe(false)
+    // The cheap one many times a second; the costly one about 4 times a second (a few more at
+    // first, while its cost is still being learnt), never less.
+    expect(cheap.drawn.length).toBeGreaterThanOrEqual(50)
+    expect(costly.drawn.length).toBeGreaterThanOrEqual(5 * 4 - 1)
+    expect(costly.drawn.length).toBeLessThanOrEqual(5 * 4 + 5)
+  })
+
   it('honours a task minimum interval whatever the load', () => {
     const env = fakeEnvironment()
     const scheduler = new RenderScheduler(env.env)
