@@ -20,6 +20,9 @@ const OVERLOADED_FPS = 30
 const IDLE_FPS = 45
 /** Time spent in long frames beyond their first 50 ms, per window, that counts as overloaded. */
 const OVERLOADED_LONG_MS = 100
+/** A window this bad says "behind" at once, not after a few seconds of stretching. */
+const SWAMPED_FPS = 10
+const SWAMPED_LONG_MS = 500
 /**
  * A heavy task (a chart) may take about this share of the main thread: it is drawn at most every
  * `cost / share` ms, so a chart costing 12 ms draws 4 times a second, not 10, while one costing 3 ms
@@ -28,12 +31,23 @@ const OVERLOADED_LONG_MS = 100
 const HEAVY_SHARE = 0.05
 /** "Every chart at least 4 times a second when the page keeps up." */
 const KEEP_UP_INTERVAL_MS = 250
-/** First draws remembered to tell a chart's set-up from load (the page has a handful of tasks). */
-const FIRST_DRAWS_KEPT = 16
+/**
+ * The page's start, from when the scheduler begins to watch: every channel's first data mounts its
+ * panel's rows and cards, and the charts build their canvases. Long frames then are not load.
+ */
+const START_UP_MS = 3000
+/** Set-ups remembered to tell them from load (the page has a handful of charts). */
+const SET_UPS_KEPT = 16
+
+/**
+ * What a draw may say about itself: 'set-up' when it built its canvas (a chart's first real draw),
+ * a one-off that is neither the task's usual cost nor a sign of load.
+ */
+export type DrawKind = 'set-up' | void
 
 export interface RenderTaskOptions {
   /** Draws the task's current state; called inside an animation frame by the scheduler only. */
-  draw: () => void
+  draw: () => DrawKind
   /** A heavy task (a chart): at most one is drawn per frame. */
   heavy?: boolean
   /** Least time between two draws of this task, ms, whatever the load (default 0). */
@@ -104,8 +118,9 @@ interface TaskState {
   visible: boolean
   lastDraw: number
   dirtySince: number
-  /** Smoothed cost of a draw, ms. */
+  /** Smoothed cost of a draw, ms (a guess until `measured`). */
   costMs: number
+  measured: boolean
   disposed: boolean
 }
 
@@ -156,14 +171,18 @@ export class RenderScheduler {
   /** A heavy task picked in the last frame, drawn in the task right after it. */
   private afterFrame: TaskState | null = null
   private stopLongFrames: (() => void) | null = null
-  /** Since when long frames are watched: frames that started earlier (the page's start) are not load. */
+  /** Since when long frames are watched (see START_UP_MS). */
   private watchedSince = Infinity
-  /** When tasks drew for the first time (a chart's set-up), [start, end], newest last, a few kept. */
-  private readonly firstDraws: [number, number][] = []
+  /** When tasks set themselves up (a chart's first real draw), [start, end], newest last, a few kept. */
+  private readonly setUps: [number, number][] = []
   /** Whether the last load window was overloaded. */
   private lastWindowOverloaded = true
 
-  constructor(private readonly env: SchedulerEnvironment = browserEnvironment) {}
+  /** `startUpMs`: how long the page's start lasts (see START_UP_MS; tests shorten it). */
+  constructor(
+    private readonly env: SchedulerEnvironment = browserEnvironment,
+    private readonly startUpMs = START_UP_MS,
+  ) {}
 
   register(options: RenderTaskOptions): RenderTask {
     if (!this.stopVisibility) this.stopVisibility = this.env.onVisibilityChange(() => this.wake())
@@ -180,6 +199,7 @@ export class RenderScheduler {
       lastDraw: -Infinity,
       dirtySince: this.env.now(),
       costMs: options.heavy ? 4 : 0.5,
+      measured: false,
       disposed: false,
     }
     this.tasks.add(state)
@@ -259,12 +279,13 @@ export class RenderScheduler {
   /**
    * A long frame: counted into the current load window; one far over the limit stretches the
    * interval at once, even when no chart is waiting (the loop may be idle while the page janks).
-   * One-offs are not load: a frame that began before the page watched (its start), or one that
-   * holds a task's first draw (a chart setting itself up).
+   * One-offs are not load: a frame of the page's start (before the scheduler watched, or in its
+   * first START_UP_MS), or one that holds a task's set-up (a chart building its canvas later, say
+   * when scrolled into view).
    */
   private onLongFrame(start: number, duration: number): void {
-    if (start < this.watchedSince) return
-    if (this.firstDraws.some(([from, to]) => from >= start && to <= start + duration)) return
+    if (start < this.watchedSince + this.startUpMs) return
+    if (this.setUps.some(([from, to]) => from >= start && to <= start + duration)) return
     const excess = Math.max(0, duration - 50)
     this.windowLongMs += excess
     this.lastLongFrame = this.env.now()
@@ -300,21 +321,23 @@ export class RenderScheduler {
 
   private run(state: TaskState): number {
     const started = this.env.now()
-    const first = state.lastDraw === -Infinity
+    let kind: DrawKind = undefined
     state.dirty = false
     state.lastDraw = started
     try {
-      state.options.draw()
+      kind = state.options.draw()
     } catch (error) {
       // One chart's failure must not stop the others from drawing.
       console.error('render task failed', error)
     } finally {
       const cost = this.env.now() - started
-      state.costMs = state.costMs * 0.7 + cost * 0.3
       this.windowDrawMs += cost
-      if (first) {
-        this.firstDraws.push([started, started + cost])
-        if (this.firstDraws.length > FIRST_DRAWS_KEPT) this.firstDraws.shift()
+      if (kind === 'set-up') {
+        this.setUps.push([started, started + cost])
+        if (this.setUps.length > SET_UPS_KEPT) this.setUps.shift()
+      } else {
+        state.costMs = state.measured ? state.costMs * 0.7 + cost * 0.3 : cost
+        state.measured = true
       }
     }
     return this.env.now() - started
@@ -372,7 +395,7 @@ export class RenderScheduler {
   /** The least time between two draws of a task, whatever the page's load, ms. */
   private floorOf(state: TaskState): number {
     const floor = state.options.minIntervalMs ?? 0
-    if (!state.options.heavy) return floor
+    if (!state.options.heavy || !state.measured) return floor
     return Math.max(floor, Math.min(KEEP_UP_INTERVAL_MS, state.costMs / HEAVY_SHARE))
   }
 
@@ -394,8 +417,11 @@ export class RenderScheduler {
     this.lastDrawMsPerSecond = Math.round(drawMsPerSecond)
     const overloaded = fps < OVERLOADED_FPS || this.windowLongMs > OVERLOADED_LONG_MS
     if (overloaded) {
-      // Frames are missed: draw less often, so the thread goes to the data and the input.
-      this.intervalMs = Math.min(MAX_INTERVAL_MS, Math.max(100, this.intervalMs * 1.6))
+      // Frames are missed: draw less often, so the thread goes to the data and the input. Swamped
+      // (a frame rate in single figures, or half the second in long frames): behind at once.
+      const swamped = fps < SWAMPED_FPS || this.windowLongMs > SWAMPED_LONG_MS
+      const least = swamped ? 2 * BEHIND_INTERVAL_MS : 100
+      this.intervalMs = Math.min(MAX_INTERVAL_MS, Math.max(least, this.intervalMs * 1.6))
     } else if (fps >= IDLE_FPS && this.windowLongMs === 0 && !this.lastWindowOverloaded) {
       // A whole second at full frame rate without one long frame, after one that was not
       // overloaded either: the page keeps up now, whatever stretched the interval before. (After a

@@ -69,7 +69,7 @@ function chartTask(scheduler: RenderScheduler, env: ReturnType<typeof fakeEnviro
 describe('RenderScheduler', () => {
   it('draws at most one heavy task per frame, round-robin, oldest first', () => {
     const env = fakeEnvironment()
-    const scheduler = new RenderScheduler(env.env)
+    const scheduler = new RenderScheduler(env.env, 0)
     const charts = [0, 1, 2].map(() => chartTask(scheduler, env))
     for (const { task } of charts) task.invalidate()
     env.frame()
@@ -90,7 +90,7 @@ describe('RenderScheduler', () => {
 
   it('keeps light tasks within the frame budget and never draws an off-screen task', () => {
     const env = fakeEnvironment()
-    const scheduler = new RenderScheduler(env.env)
+    const scheduler = new RenderScheduler(env.env, 0)
     let light = 0
     const lights = [0, 1, 2, 3].map(() =>
       scheduler.register({
@@ -116,7 +116,7 @@ describe('RenderScheduler', () => {
 
   it('does not draw while the page is hidden and catches up when it shows', () => {
     const env = fakeEnvironment()
-    const scheduler = new RenderScheduler(env.env)
+    const scheduler = new RenderScheduler(env.env, 0)
     const chart = chartTask(scheduler, env)
     env.setHidden(true)
     chart.task.invalidate()
@@ -130,7 +130,7 @@ describe('RenderScheduler', () => {
 
   it('stretches the redraw interval and reports being behind when frames are missed, then recovers', () => {
     const env = fakeEnvironment()
-    const scheduler = new RenderScheduler(env.env)
+    const scheduler = new RenderScheduler(env.env, 0)
     const chart = chartTask(scheduler, env)
     const reports: boolean[] = []
     scheduler.onStats((stats) => reports.push(stats.behind))
@@ -159,9 +159,20 @@ describe('RenderScheduler', () => {
     expect(reports.at(-1)).toBe(false)
   })
 
+  it('says behind after one window when the page is swamped (a frame every 200 ms)', () => {
+    const env = fakeEnvironment()
+    const scheduler = new RenderScheduler(env.env, 0)
+    const chart = chartTask(scheduler, env)
+    for (let i = 0; i < 7; i += 1) {
+      chart.task.invalidate()
+      env.frame(200)
+    }
+    expect(scheduler.stats().behind).toBe(true)
+  })
+
   it('stops saying behind at a middling frame rate without long frames (it was behind only once)', () => {
     const env = fakeEnvironment()
-    const scheduler = new RenderScheduler(env.env)
+    const scheduler = new RenderScheduler(env.env, 0)
     const chart = chartTask(scheduler, env)
     for (let i = 0; i < 60; i += 1) {
       chart.task.invalidate()
@@ -178,7 +189,7 @@ describe('RenderScheduler', () => {
 
   it('stops saying behind after one clean second at full frame rate, not before', () => {
     const env = fakeEnvironment()
-    const scheduler = new RenderScheduler(env.env)
+    const scheduler = new RenderScheduler(env.env, 0)
     const chart = chartTask(scheduler, env)
     // The page's first draw of everything: a few very long frames stretch the interval far.
     for (let i = 0; i < 5; i += 1) env.longFrame(400)
@@ -204,7 +215,7 @@ describe('RenderScheduler', () => {
 
   it('keeps saying behind, without flicker, while overloaded and clean seconds take turns', () => {
     const env = fakeEnvironment()
-    const scheduler = new RenderScheduler(env.env)
+    const scheduler = new RenderScheduler(env.env, 0)
     const chart = chartTask(scheduler, env)
     const reports: boolean[] = []
     // Behind first: 10 frames a second for six seconds.
@@ -229,16 +240,25 @@ describe('RenderScheduler', () => {
     expect(reports.every((behind) => behind)).toBe(true)
   })
 
-  it('does not count one-offs as load: frames from before it watched, and first draws', () => {
+  it('does not count one-offs as load: frames from before it watched, and set-ups', () => {
     const env = fakeEnvironment()
     env.advance(5000)
-    const scheduler = new RenderScheduler(env.env)
-    // A chart whose first draw (its set-up) takes 300 ms, later ones 2 ms.
+    const scheduler = new RenderScheduler(env.env, 1000)
+    // A chart whose first draw builds its canvas (its set-up) in 300 ms; later ones take 2 ms.
     let cost = 300
-    const task = scheduler.register({ heavy: true, draw: () => env.advance(cost) })
-    // The page's start (module evaluation, first mount) began before the scheduler watched.
+    const task = scheduler.register({
+      heavy: true,
+      draw: () => {
+        env.advance(cost)
+        return cost === 300 ? 'set-up' : undefined
+      },
+    })
+    // The page's start: before the scheduler watched (module evaluation, first mount), and in its
+    // first second (here) of watching (every channel's first data mounting rows and cards).
     env.longFrame(400, 4800)
+    env.longFrame(400, 5900)
     expect(scheduler.stats().behind).toBe(false)
+    env.advance(1000)
     const before = env.env.now()
     env.frame()
     cost = 2
@@ -255,7 +275,7 @@ describe('RenderScheduler', () => {
 
   it('counts long animation frames as falling behind even at a fair frame rate', () => {
     const env = fakeEnvironment()
-    const scheduler = new RenderScheduler(env.env)
+    const scheduler = new RenderScheduler(env.env, 0)
     const chart = chartTask(scheduler, env)
     for (let second = 0; second < 4; second += 1) {
       for (let i = 0; i < 60; i += 1) {
@@ -271,7 +291,7 @@ describe('RenderScheduler', () => {
 
   it('keeps drawing the other tasks when one of them throws', () => {
     const env = fakeEnvironment()
-    const scheduler = new RenderScheduler(env.env)
+    const scheduler = new RenderScheduler(env.env, 0)
     const failing = scheduler.register({
       draw: () => {
         throw new Error('bad option')
@@ -295,7 +315,7 @@ describe('RenderScheduler', () => {
 
   it('says it is behind on a very long frame even when nothing waits to be drawn', () => {
     const env = fakeEnvironment()
-    const scheduler = new RenderScheduler(env.env)
+    const scheduler = new RenderScheduler(env.env, 0)
     chartTask(scheduler, env).task.drawNow()
     expect(scheduler.stats().behind).toBe(false)
     env.longFrame(400)
@@ -312,7 +332,11 @@ describe('RenderScheduler', () => {
     })
     const chart = chartTask(scheduler, env)
     let light = 0
-    const panel = scheduler.register({ draw: () => (light += 1) })
+    const panel = scheduler.register({
+      draw: () => {
+        light += 1
+      },
+    })
     chart.task.invalidate()
     panel.invalidate()
     env.frame()
@@ -329,7 +353,7 @@ describe('RenderScheduler', () => {
 
   it('draws a costly chart less often than a cheap one: each takes a bounded share of the thread', () => {
     const env = fakeEnvironment()
-    const scheduler = new RenderScheduler(env.env)
+    const scheduler = new RenderScheduler(env.env, 0)
     const cheap = chartTask(scheduler, env, 2)
     const costly = chartTask(scheduler, env, 12)
     for (const chart of [cheap, costly]) chart.task.invalidate()
@@ -349,9 +373,15 @@ describe('RenderScheduler', () => {
 
   it('honours a task minimum interval whatever the load', () => {
     const env = fakeEnvironment()
-    const scheduler = new RenderScheduler(env.env)
+    const scheduler = new RenderScheduler(env.env, 0)
     const drawn: number[] = []
-    const task = scheduler.register({ heavy: true, minIntervalMs: 100, draw: () => drawn.push(1) })
+    const task = scheduler.register({
+      heavy: true,
+      minIntervalMs: 100,
+      draw: () => {
+        drawn.push(1)
+      },
+    })
     for (let i = 0; i < 60; i += 1) {
       task.invalidate()
       env.frame()
@@ -362,7 +392,7 @@ describe('RenderScheduler', () => {
   })
 })
 
-describe('the header\'s drawing health', () => {
+describe("the header's drawing health", () => {
   afterEach(() => {
     vi.useRealTimers()
   })
@@ -370,7 +400,7 @@ describe('the header\'s drawing health', () => {
   it('says behind at once and keeps saying it a few seconds after the page caught up', () => {
     vi.useFakeTimers()
     const env = fakeEnvironment()
-    const scheduler = new RenderScheduler(env.env)
+    const scheduler = new RenderScheduler(env.env, 0)
     const scope = effectScope()
     const health = scope.run(() => useRenderHealthOf(scheduler))
     if (!health) throw new Error('no health')
