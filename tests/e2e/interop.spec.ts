@@ -1,8 +1,10 @@
 // The production build pointed (config.json) at the Python FastAPI + sse-starlette backend that
-// sends Python dict text: the panels fill; with decoding off, nothing is ever called live.
+// sends Python dict text: the panels fill; with decoding off, nothing is ever called live; data
+// that queued on the way is said to arrive late.
 import type { Page } from '@playwright/test'
 import { CHANNELS } from '../../src/protocol/contract.ts'
 import { startPythonBackend, type PythonBackend } from '../support/pythonBackend.ts'
+import { startTcpProxy, type TcpProxy } from '../support/tcpProxy.ts'
 import { expect, serveDist, test, type StaticSite } from './fixtures.ts'
 import { PANEL_TITLES, SLOW, expectLive, overallState, panel, sample } from './monitorPage.ts'
 
@@ -10,26 +12,30 @@ interface Setup {
   backend: PythonBackend
   site: StaticSite
   pageUrl: string
+  /** Between the page and the backend when asked for (a link that can hold the bytes). */
+  proxy: TcpProxy | null
 }
 
 let setup: Setup | undefined
 
 test.afterEach(async () => {
   await setup?.site.close()
+  await setup?.proxy?.close()
   await setup?.backend.stop()
   setup = undefined
 })
 
-async function start(transport: Record<string, unknown> = {}): Promise<Setup> {
+async function start(transport: Record<string, unknown> = {}, viaProxy = false): Promise<Setup> {
   const backend = await startPythonBackend({ style: 'dict', rate: 5 })
+  const proxy = viaProxy ? await startTcpProxy(backend.port) : null
   const site = await serveDist({
     configJson: {
-      apiBaseUrl: backend.url,
+      apiBaseUrl: proxy?.url ?? backend.url,
       debug: true,
       transport: { backoffBaseMs: 200, backoffMaxMs: 2000, ...transport },
     },
   })
-  setup = { backend, site, pageUrl: `${site.url}/market/realtime` }
+  setup = { backend, site, proxy, pageUrl: `${site.url}/market/realtime` }
   return setup
 }
 
@@ -114,5 +120,38 @@ test.describe('a FastAPI + sse-starlette backend that yields dicts', () => {
       expect(livePanels).toBe(0)
     }
     for (const channel of CHANNELS) expect(await appliedCount(page, channel)).toBe(0)
+  })
+
+  test('data held on the way for seconds is said to arrive late, and the note goes once it is on time', async ({
+    page,
+  }) => {
+    const { proxy, pageUrl } = await start({}, true)
+    await page.goto(pageUrl)
+    await expectLive(page)
+    for (const channel of CHANNELS) {
+      await expect.poll(() => appliedCount(page, channel), { timeout: SLOW }).toBeGreaterThan(5)
+    }
+    const note = page.getByTestId('behind')
+    await expect(note).toBeHidden()
+
+    // Four seconds of the backend's events queue in the proxy (a congested link), each stamped by
+    // the backend when it was sent; then they arrive together.
+    proxy?.freeze()
+    await page.waitForTimeout(4000)
+    // The note as drawn in the first frame that shows it (it may last only until the next status).
+    const seen = page.waitForFunction(
+      () => {
+        const text = document.querySelector('[data-testid="behind"]')?.textContent?.replace(/\s+/g, ' ').trim()
+        return text && /data arrives \d+ s late/.test(text) ? text : null
+      },
+      null,
+      { polling: 'raf', timeout: SLOW },
+    )
+    proxy?.thaw()
+    const text = await (await seen).jsonValue()
+    expect(text).toMatch(/data arrives [3-9] s late — the display is behind real time/)
+    // Fresh events arrive on time again: the note goes.
+    await expect(note).toBeHidden({ timeout: SLOW })
+    await expectLive(page)
   })
 })
