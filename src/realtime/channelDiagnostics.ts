@@ -48,6 +48,11 @@ export interface Lateness {
   ms: number
   /** When it was sampled (client clock, epoch ms). */
   at: number
+  /**
+   * True while the channel holds its live events back (catching up from history): nothing is
+   * applied, so what is shown grows older by the second; `ms` is the delay when holding began.
+   */
+  growing?: boolean
 }
 
 /** Live events' delay is sampled at most this often (one timestamp parse per sample). */
@@ -92,6 +97,7 @@ export class ChannelDiagnostics {
   private readonly invalidEvents: InvalidEvent[] = []
   private leastDelay = Infinity
   private late: Lateness | null = null
+  private holdingSince: number | null = null
 
   constructor(readonly channel: Channel) {}
 
@@ -111,6 +117,11 @@ export class ChannelDiagnostics {
 
   countArrival(): void {
     this.arrived += 1
+  }
+
+  /** Live events are held back (a catch-up) from now, or applied again. */
+  setHolding(holding: boolean): void {
+    this.holdingSince = holding ? Date.now() : null
   }
 
   /** A live event's payload time (`timestamp`): its delay is sampled a few times a second. */
@@ -200,7 +211,10 @@ export class ChannelDiagnostics {
       invalidEvents: [...this.invalidEvents],
       rejecting: this.rejecting(),
       notices: [...this.notices],
-      late: this.late,
+      late:
+        this.holdingSince === null
+          ? this.late
+          : { ms: this.late?.ms ?? 0, at: this.holdingSince, growing: true },
     }
   }
 }

@@ -222,6 +222,9 @@ export class ChannelSubscription {
     if (this.held) return
     const held: HeldEvent[] = []
     this.held = held
+    this.diagnostics.setHolding(true)
+    // Nothing is applied while holding, so no batch refreshes the status: tell it now.
+    this.notify()
     try {
       let result = await via.read(after)
       if (
@@ -249,6 +252,8 @@ export class ChannelSubscription {
    * stream is parsed; events arriving meanwhile join the end of the batch, so order is kept.
    */
   private async release(held: HeldEvent[]): Promise<void> {
+    // From here on, what is applied is measured as it is applied (with the time it was held).
+    this.diagnostics.setHolding(false)
     const released = new Set<string>()
     const budget = new TaskBudget()
     for (let i = 0; i < held.length; i += 1) {

@@ -162,8 +162,11 @@ export function streamLateness(statuses: readonly ChannelStatus[], now: number):
   let least: number | null = null
   for (const status of statuses) {
     const late = status.late
-    if (late === null || now - late.at > LATENESS_COUNTS_MS) continue
-    least = least === null ? late.ms : Math.min(least, late.ms)
+    if (late === null) continue
+    // Held back: what the channel shows grows older by the second until the catch-up ends.
+    const ms = late.growing ? late.ms + Math.max(0, now - late.at) : late.ms
+    if (!late.growing && now - late.at > LATENESS_COUNTS_MS) continue
+    least = least === null ? ms : Math.min(least, ms)
   }
   return least !== null && least >= LATE_AFTER_MS ? least : null
 }

@@ -133,6 +133,8 @@ describe('a reset caught up while the stream lags behind the server', () => {
         10_000,
         'the replay to arrive (held while history is read)',
       )
+      // Nothing is applied while the events are held: the status says the shown data grows older.
+      expect(h.client.status('alerts').late).toMatchObject({ growing: true })
 
       // The client now reads slower than the server sends: 1000 more events stay unread, and
       // the oldest 1000 held events leave the server's buffer. History answers 2001..8005 of the

@@ -51,6 +51,28 @@ describe('ChannelDiagnostics lateness', () => {
   })
 })
 
+describe('ChannelDiagnostics lateness while live events are held back', () => {
+  it('grows from the delay when holding began, and is measured again once released', () => {
+    const diagnostics = new ChannelDiagnostics('dashboard')
+    diagnostics.sampleDelay(stamp(-300))
+    diagnostics.setHolding(true)
+    expect(diagnostics.snapshot().late).toEqual({ ms: 0, at: START, growing: true })
+    // The header reads it as growing by the second (streamLateness below).
+    vi.advanceTimersByTime(7000)
+    expect(
+      streamLateness(
+        [{ ...channelStatus('dashboard', OPEN), late: diagnostics.snapshot().late }],
+        Date.now(),
+      ),
+    ).toBe(7000)
+    diagnostics.setHolding(false)
+    vi.advanceTimersByTime(LATENESS_SAMPLE_MS)
+    // The first held event is applied 7 s after it came, 0.3 s after it was sent.
+    diagnostics.sampleDelay(stamp(Date.now() - START - 7300))
+    expect(diagnostics.snapshot().late).toEqual({ ms: 7000, at: Date.now() })
+  })
+})
+
 describe('streamLateness', () => {
   const late = (ms: number, agoMs = 0) => ({ ms, at: START - agoMs })
 
@@ -60,6 +82,14 @@ describe('streamLateness', () => {
     expect(streamLateness([dashboard, alerts], START)).toBe(4000)
     expect(streamLateness([dashboard, { ...alerts, late: late(300) }], START)).toBeNull()
     expect(streamLateness([{ ...channelStatus('training', OPEN), late: null }], START)).toBeNull()
+  })
+
+  it('adds the time held to a growing sample, however old the sample is', () => {
+    const held = {
+      ...channelStatus('backtest', OPEN),
+      late: { ...late(500, 20_000), growing: true },
+    }
+    expect(streamLateness([held], START)).toBe(20_500)
   })
 
   it('forgets a sample after a while: an old one neither counts nor hides a late one', () => {
