@@ -106,13 +106,18 @@ export class ChannelDiagnostics {
     if (transport) this.transport = transport
   }
 
-  /** One applied event: counted, timed, and its id (if any) is the channel's last. */
-  countEvent(id: string | null): void {
+  /**
+   * One applied event: counted, timed, and its id (if any) is the channel's last; with its payload
+   * `timestamp` (live events), its delay is sampled (see sampleDelay).
+   */
+  countEvent(id: string | null, timestamp: string | null = null): void {
+    const now = Date.now()
     this.received += 1
     this.everApplied = true
     this.rejectedRun = 0
-    this.lastEventAt = Date.now()
+    this.lastEventAt = now
     if (id !== null) this.lastEventId = id
+    if (timestamp !== null) this.sampleDelay(timestamp, now)
   }
 
   countArrival(): void {
@@ -125,8 +130,7 @@ export class ChannelDiagnostics {
   }
 
   /** A live event's payload time (`timestamp`): its delay is sampled a few times a second. */
-  sampleDelay(timestamp: string): void {
-    const now = Date.now()
+  sampleDelay(timestamp: string, now = Date.now()): void {
     if (this.late !== null && now - this.late.at < LATENESS_SAMPLE_MS) return
     const at = parseTimestamp(timestamp)
     if (at === null) return

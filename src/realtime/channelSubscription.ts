@@ -65,12 +65,12 @@ export class ChannelSubscription {
     private readonly notify: () => void,
   ) {
     this.diagnostics = new ChannelDiagnostics(channel)
+    this.cursorKey = `channel:${channel}`
     this.cursorValue = cursors.get(this.cursorKey)
   }
 
-  private get cursorKey(): string {
-    return `channel:${this.channel}`
-  }
+  /** Made once: it is set with every applied event. */
+  private readonly cursorKey: string
 
   get cursor(): string | null {
     return this.cursorValue
@@ -195,9 +195,8 @@ export class ChannelSubscription {
       this.cursors.set(this.cursorKey, event.id)
       this.streamCursorHook?.(event.id)
     }
-    this.diagnostics.countEvent(event.id)
     // History is old by design; live, relayed and held events are what the page shows as now.
-    if (source !== 'history') this.diagnostics.sampleDelay(event.data.timestamp)
+    this.diagnostics.countEvent(event.id, source === 'history' ? null : event.data.timestamp)
     for (const listener of this.listeners) {
       try {
         listener(event)

@@ -59,9 +59,12 @@ export class StreamConnection {
   private readonly waiter = createWaiter()
   private readonly channels: StreamChannels
   private unsubscribeNetwork: (() => void) | null = null
+  /** Made once: it is set with every event id. */
+  private readonly cursorKey: string
 
   constructor(private readonly options: StreamConnectionOptions) {
-    this.lastEventId = options.cursors.get(`stream:${options.key}`)
+    this.cursorKey = `stream:${options.key}`
+    this.lastEventId = options.cursors.get(this.cursorKey)
     this.channels = new StreamChannels(options)
     // One channel per stream: its ids are the stream's, whether they came live or from history.
     const single = options.multiplexed ? undefined : options.subscriptions[0]
@@ -323,7 +326,7 @@ export class StreamConnection {
 
   private setStreamCursor(id: string): void {
     this.lastEventId = id === '' ? null : id
-    this.options.cursors.set(`stream:${this.options.key}`, id)
+    this.options.cursors.set(this.cursorKey, id)
   }
 
   private abortAttempt(): void {
