@@ -57,6 +57,13 @@ export interface Lateness {
 
 /** Live events' delay is sampled at most this often (one timestamp parse per sample). */
 export const LATENESS_SAMPLE_MS = 250
+/**
+ * The least delay is taken over about this long (in minute buckets): long enough that a flood
+ * does not read as the usual delay for its first ten minutes, short enough that a clock stepped
+ * forward (a laptop waking, a large NTP correction) stops reading as late after them.
+ */
+export const LEAST_DELAY_WINDOW_MS = 10 * 60_000
+const LEAST_DELAY_BUCKET_MS = 60_000
 
 export interface Rejecting {
   /** Events rejected in a row, since the last applied one (or since the start). */
@@ -95,7 +102,8 @@ export class ChannelDiagnostics {
   private gap: Gap | null = null
   private readonly gaps: GapRecord[] = []
   private readonly invalidEvents: InvalidEvent[] = []
-  private leastDelay = Infinity
+  /** The least delay in each minute of the window, oldest first: [minute start, least delay]. */
+  private readonly leastDelays: [number, number][] = []
   private late: Lateness | null = null
   private holdingSince: number | null = null
 
@@ -120,6 +128,19 @@ export class ChannelDiagnostics {
     if (timestamp !== null) this.sampleDelay(timestamp, now)
   }
 
+  /** Records `delay` in the current minute and returns the least one of the window. */
+  private leastDelay(now: number, delay: number): number {
+    const buckets = this.leastDelays
+    const last = buckets[buckets.length - 1]
+    if (last && now - last[0] < LEAST_DELAY_BUCKET_MS) last[1] = Math.min(last[1], delay)
+    else buckets.push([now, delay])
+    while (buckets.length > 0 && now - (buckets[0] as [number, number])[0] >= LEAST_DELAY_WINDOW_MS)
+      buckets.shift()
+    let least = delay
+    for (const [, value] of buckets) if (value < least) least = value
+    return least
+  }
+
   countArrival(): void {
     this.arrived += 1
   }
@@ -135,8 +156,7 @@ export class ChannelDiagnostics {
     const at = parseTimestamp(timestamp)
     if (at === null) return
     const delay = now - at
-    this.leastDelay = Math.min(this.leastDelay, delay)
-    this.late = { ms: delay - this.leastDelay, at: now }
+    this.late = { ms: delay - this.leastDelay(now, delay), at: now }
   }
 
   /** Records a notice once; true when it is new. */

@@ -1,7 +1,11 @@
 // How late live data arrives: each channel's delay against the least it has seen, and the stream's
 // lateness in the header (the least late of the channels sampled lately).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { ChannelDiagnostics, LATENESS_SAMPLE_MS } from '@/realtime/channelDiagnostics'
+import {
+  ChannelDiagnostics,
+  LATENESS_SAMPLE_MS,
+  LEAST_DELAY_WINDOW_MS,
+} from '@/realtime/channelDiagnostics'
 import { LATENESS_COUNTS_MS, streamLateness } from '@/stores/connectionModel'
 import { channelStatus } from './stores/factories'
 
@@ -36,6 +40,25 @@ describe('ChannelDiagnostics lateness', () => {
     const now = Date.now() - START
     diagnostics.sampleDelay(stamp(now + skew - 6000))
     expect(diagnostics.snapshot().late).toEqual({ ms: 6000 - 20, at: Date.now() })
+  })
+
+  it('takes the least delay over the last ten minutes: a flood stays late, a clock step passes', () => {
+    const diagnostics = new ChannelDiagnostics('dashboard')
+    /** Samples every 10 s for `ms`, each event `delay` ms old on arrival; the last lateness. */
+    const run = (ms: number, delay: number) => {
+      for (let t = 0; t < ms; t += 10_000) {
+        vi.advanceTimersByTime(10_000)
+        diagnostics.sampleDelay(stamp(Date.now() - START - delay))
+      }
+      return diagnostics.snapshot().late?.ms
+    }
+    expect(run(60_000, 20)).toBe(0)
+    // Five minutes of events arriving 6 s late: late all along.
+    expect(run(5 * 60_000, 6020)).toBe(6000)
+    // The client's clock stepped 5 s forward: every event now reads 5 s older. Late at first, not
+    // any more once the window holds nothing from before the step.
+    expect(run(60_000, 5020)).toBe(5000)
+    expect(run(LEAST_DELAY_WINDOW_MS, 5020)).toBe(0)
   })
 
   it('samples at most once per interval and skips what it cannot parse', () => {
