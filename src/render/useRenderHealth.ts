@@ -59,11 +59,21 @@ export function drawingEveryText(intervalMs: number): string {
 
 /**
  * The header's note while the display lags: drawing less often than data comes, data arriving late
- * (see streamLateness), or both; null while the page keeps up.
+ * (see streamLateness), or both; null while the page keeps up. `spoken`: the same without the
+ * figures, for screen readers (a live region would otherwise announce every new figure).
  */
-export function behindText(drawingIntervalMs: number | null, lateMs: number | null): string | null {
-  const drawing = drawingIntervalMs === null ? null : drawingEveryText(drawingIntervalMs)
+export function behindText(
+  drawingIntervalMs: number | null,
+  lateMs: number | null,
+  spoken = false,
+): string | null {
+  const drawing =
+    drawingIntervalMs === null
+      ? null
+      : spoken
+        ? 'drawing less often'
+        : drawingEveryText(drawingIntervalMs)
   if (lateMs === null) return drawing === null ? null : `${drawing} — the page is behind`
-  const late = `data arrives ${Math.round(lateMs / 1000)} s late`
+  const late = spoken ? 'data arrives late' : `data arrives ${Math.round(lateMs / 1000)} s late`
   return `${drawing === null ? '' : `${drawing} · `}${late} — the display is behind real time`
 }

@@ -74,6 +74,18 @@ describe('drawing health', () => {
     expect(wrapper.get('[data-testid="behind"]').text()).toContain(
       'drawing every 2 s · data arrives 8 s late — the display is behind real time',
     )
+    // Screen readers hear it without the figures, which change every second: the visible note is
+    // not a live region, a hidden one is.
+    expect(wrapper.get('[data-testid="behind"]').attributes('aria-live')).toBeUndefined()
+    expect(wrapper.get('.visually-hidden[aria-live="polite"]').text()).toBe(
+      'drawing less often · data arrives late — the display is behind real time',
+    )
+    lateBy('dashboard', 9400)
+    await wrapper.vm.$nextTick()
+    expect(wrapper.get('[data-testid="behind"]').text()).toContain('data arrives 9 s late')
+    expect(wrapper.get('.visually-hidden[aria-live="polite"]').text()).toBe(
+      'drawing less often · data arrives late — the display is behind real time',
+    )
     // Another channel of the stream arrives on time: the stream is not late (the dashboard's
     // events only carry older timestamps), so only the drawing is.
     lateBy('alerts', 100)
