@@ -1,28 +1,18 @@
 // The one clock for all drawing: a per-frame budget, charts redrawn round-robin at a bounded rate,
-// only while visible, and a redraw interval that stretches (and says so) when the page falls behind.
+// only while visible, and a redraw interval that stretches (and says so) when the page falls behind
+// (how loaded the page is, is RenderLoad's to judge).
 
 import { longFrameSource } from './longFrames'
+import { RenderLoad, SETTLE_MS, type RenderStats } from './renderLoad'
+
+export type { RenderStats } from './renderLoad'
 
 /** Our drawing work per frame, ms: about half of a 16.7 ms frame, the rest is the browser's. */
 export const FRAME_BUDGET_MS = 8
 /** A task waiting longer than this is drawn even if the frame's budget is spent (one per frame). */
 export const MAX_WAIT_MS = 2000
-/** The redraw interval the page can stretch to under overload, ms. */
-export const MAX_INTERVAL_MS = 2000
-/** At or above this interval (fewer than 4 redraws a second) the page says it is behind. */
-export const BEHIND_INTERVAL_MS = 250
-/** Load is judged over windows of this many ms of running frames. */
-const WINDOW_MS = 1000
 /** Frames keep being watched this long after the last change, so the load is judged while data flows. */
 const ACTIVE_MS = 1000
-/** Frames per second under which a window counts as overloaded, and at or above which as idle. */
-const OVERLOADED_FPS = 30
-const IDLE_FPS = 45
-/** Time spent in long frames beyond their first 50 ms, per window, that counts as overloaded. */
-const OVERLOADED_LONG_MS = 100
-/** A window this bad says "behind" at once, not after a few seconds of stretching. */
-const SWAMPED_FPS = 10
-const SWAMPED_LONG_MS = 500
 /**
  * A heavy task (a chart) may take about this share of the main thread: it is drawn at most every
  * `cost / share` ms, so a chart costing 12 ms draws 4 times a second, not 10, while one costing 3 ms
@@ -31,14 +21,6 @@ const SWAMPED_LONG_MS = 500
 const HEAVY_SHARE = 0.05
 /** "Every chart at least 4 times a second when the page keeps up." */
 const KEEP_UP_INTERVAL_MS = 250
-/**
- * The page's start, from when the scheduler begins to watch: every channel's first data mounts its
- * panel's rows and cards, and the charts build their canvases. Long frames then are not load.
- */
-const START_UP_MS = 3000
-/** Set-ups remembered to tell them from load (the page has a handful of charts). */
-const SET_UPS_KEPT = 16
-
 /**
  * What a draw may say about itself: 'set-up' when it built its canvas (a chart's first real draw),
  * a one-off that is neither the task's usual cost nor a sign of load.
@@ -65,17 +47,6 @@ export interface RenderTask {
   drawNow(): boolean
   readonly dirty: boolean
   dispose(): void
-}
-
-export interface RenderStats {
-  /** Least time between two draws of the same chart the scheduler applies now, ms. */
-  intervalMs: number
-  /** True while the interval is stretched past BEHIND_INTERVAL_MS because frames are missed. */
-  behind: boolean
-  /** Frames per second over the last window, or null before one was completed. */
-  fps: number | null
-  /** Our drawing time per second over the last window, ms. */
-  drawMsPerSecond: number | null
 }
 
 export interface SchedulerEnvironment {
@@ -153,42 +124,29 @@ export const browserEnvironment: SchedulerEnvironment = {
 
 export class RenderScheduler {
   private readonly tasks = new Set<TaskState>()
+  private readonly load: RenderLoad
   private frame: number | null = null
-  private intervalMs = 0
-  private behind = false
   private readonly listeners = new Set<(stats: RenderStats) => void>()
   private stopVisibility: (() => void) | null = null
-  // The current load window: frames seen, our drawing time, when it started.
-  private windowStart: number | null = null
-  private windowFrames = 0
-  private windowDrawMs = 0
-  private lastFps: number | null = null
-  private lastDrawMsPerSecond: number | null = null
   private idleTimer: ReturnType<typeof setTimeout> | undefined
   private lastChange = -Infinity
-  private windowLongMs = 0
-  private lastLongFrame = -Infinity
   /** A heavy task picked in the last frame, drawn in the task right after it. */
   private afterFrame: TaskState | null = null
   private stopLongFrames: (() => void) | null = null
-  /** Since when long frames are watched (see START_UP_MS). */
-  private watchedSince = Infinity
-  /** When tasks set themselves up (a chart's first real draw), [start, end], newest last, a few kept. */
-  private readonly setUps: [number, number][] = []
-  /** Whether the last load window was overloaded. */
-  private lastWindowOverloaded = true
 
-  /** `startUpMs`: how long the page's start lasts (see START_UP_MS; tests shorten it). */
+  /** `startUpMs`: how long the page's start lasts (see RenderLoad; tests shorten it). */
   constructor(
     private readonly env: SchedulerEnvironment = browserEnvironment,
-    private readonly startUpMs = START_UP_MS,
-  ) {}
+    startUpMs?: number,
+  ) {
+    this.load = new RenderLoad(startUpMs)
+  }
 
   register(options: RenderTaskOptions): RenderTask {
     if (!this.stopVisibility) this.stopVisibility = this.env.onVisibilityChange(() => this.wake())
     // Long frames say the page is behind even when frames still come at a fair rate.
     if (!this.stopLongFrames) {
-      this.watchedSince = this.env.now()
+      this.load.watch(this.env.now())
       this.stopLongFrames =
         this.env.onLongFrame?.((start, duration) => this.onLongFrame(start, duration)) ?? null
     }
@@ -233,12 +191,7 @@ export class RenderScheduler {
   }
 
   stats(): RenderStats {
-    return {
-      intervalMs: Math.round(this.intervalMs),
-      behind: this.behind,
-      fps: this.lastFps,
-      drawMsPerSecond: this.lastDrawMsPerSecond,
-    }
+    return this.load.stats()
   }
 
   /** Called with fresh stats after each load window and whenever `behind` changes. */
@@ -263,41 +216,21 @@ export class RenderScheduler {
 
   /** Nothing left to draw: after a quiet spell the page is not behind any more. */
   private idle(): void {
-    this.windowStart = null
-    if (this.intervalMs === 0 || this.idleTimer !== undefined) return
+    this.load.pause()
+    if (this.load.intervalMs === 0 || this.idleTimer !== undefined) return
     this.idleTimer = setTimeout(() => {
       this.idleTimer = undefined
       if (this.frame !== null) return
-      // Still janking with nothing to draw (the data path is busy): stay behind a while longer.
-      if (this.env.now() - this.lastLongFrame < MAX_WAIT_MS) return this.idle()
-      this.intervalMs = 0
-      this.behind = false
+      if (!this.load.settle(this.env.now())) return this.idle()
       this.emit()
-    }, MAX_WAIT_MS)
+    }, SETTLE_MS)
   }
 
-  /**
-   * A long frame: counted into the current load window; one far over the limit stretches the
-   * interval at once, even when no chart is waiting (the loop may be idle while the page janks).
-   * One-offs are not load: a frame of the page's start (before the scheduler watched, or in its
-   * first START_UP_MS), or one that holds a task's set-up (a chart building its canvas later, say
-   * when scrolled into view).
-   */
+  /** A long frame may stretch the interval at once while nothing is drawn (see RenderLoad). */
   private onLongFrame(start: number, duration: number): void {
-    if (start < this.watchedSince + this.startUpMs) return
-    if (this.setUps.some(([from, to]) => from >= start && to <= start + duration)) return
-    const excess = Math.max(0, duration - 50)
-    this.windowLongMs += excess
-    this.lastLongFrame = this.env.now()
-    if (this.windowStart !== null || excess <= OVERLOADED_LONG_MS) return
-    this.intervalMs = Math.min(
-      MAX_INTERVAL_MS,
-      Math.max(2 * BEHIND_INTERVAL_MS, this.intervalMs * 1.6),
-    )
-    if (!this.behind) {
-      this.behind = true
-      this.emit()
-    }
+    const wasBehind = this.load.behind
+    if (!this.load.longFrame(start, duration, this.env.now())) return
+    if (!wasBehind) this.emit()
     this.idle()
   }
 
@@ -309,14 +242,13 @@ export class RenderScheduler {
   private stop(): void {
     if (this.frame !== null) this.env.cancelFrame(this.frame)
     this.frame = null
-    this.windowStart = null
+    this.load.unwatch()
     clearTimeout(this.idleTimer)
     this.idleTimer = undefined
     this.stopVisibility?.()
     this.stopVisibility = null
     this.stopLongFrames?.()
     this.stopLongFrames = null
-    this.watchedSince = Infinity
   }
 
   private run(state: TaskState): number {
@@ -331,11 +263,8 @@ export class RenderScheduler {
       console.error('render task failed', error)
     } finally {
       const cost = this.env.now() - started
-      this.windowDrawMs += cost
-      if (kind === 'set-up') {
-        this.setUps.push([started, started + cost])
-        if (this.setUps.length > SET_UPS_KEPT) this.setUps.shift()
-      } else {
+      this.load.drew(started, cost, kind === 'set-up')
+      if (kind !== 'set-up') {
         state.costMs = state.measured ? state.costMs * 0.7 + cost * 0.3 : cost
         state.measured = true
       }
@@ -354,16 +283,16 @@ export class RenderScheduler {
     this.frame = null
     if (this.env.hidden()) {
       // No frames come while hidden; start a fresh load window when the page shows again.
-      this.windowStart = null
+      this.load.pause()
       return
     }
     const start = this.env.now()
-    this.countFrame(start)
+    if (this.load.frame(start)) this.emit()
     const due = [...this.tasks]
       .filter(
         (state) =>
           this.waiting(state) &&
-          start - state.lastDraw >= Math.max(this.floorOf(state), this.intervalMs),
+          start - state.lastDraw >= Math.max(this.floorOf(state), this.load.intervalMs),
       )
       // Round-robin: the task drawn longest ago goes first.
       .sort((a, b) => a.lastDraw - b.lastDraw)
@@ -397,49 +326,6 @@ export class RenderScheduler {
     const floor = state.options.minIntervalMs ?? 0
     if (!state.options.heavy || !state.measured) return floor
     return Math.max(floor, Math.min(KEEP_UP_INTERVAL_MS, state.costMs / HEAVY_SHARE))
-  }
-
-  /** Judges the load once per window of running frames and adapts the redraw interval. */
-  private countFrame(now: number): void {
-    if (this.windowStart === null) {
-      this.windowStart = now
-      this.windowFrames = 0
-      this.windowDrawMs = 0
-      this.windowLongMs = 0
-      return
-    }
-    this.windowFrames += 1
-    const elapsed = now - this.windowStart
-    if (elapsed < WINDOW_MS) return
-    const fps = (this.windowFrames * 1000) / elapsed
-    const drawMsPerSecond = (this.windowDrawMs * 1000) / elapsed
-    this.lastFps = Math.round(fps)
-    this.lastDrawMsPerSecond = Math.round(drawMsPerSecond)
-    const overloaded = fps < OVERLOADED_FPS || this.windowLongMs > OVERLOADED_LONG_MS
-    if (overloaded) {
-      // Frames are missed: draw less often, so the thread goes to the data and the input. Swamped
-      // (a frame rate in single figures, or half the second in long frames): behind at once.
-      const swamped = fps < SWAMPED_FPS || this.windowLongMs > SWAMPED_LONG_MS
-      const least = swamped ? 2 * BEHIND_INTERVAL_MS : 100
-      this.intervalMs = Math.min(MAX_INTERVAL_MS, Math.max(least, this.intervalMs * 1.6))
-    } else if (fps >= IDLE_FPS && this.windowLongMs === 0 && !this.lastWindowOverloaded) {
-      // A whole second at full frame rate without one long frame, after one that was not
-      // overloaded either: the page keeps up now, whatever stretched the interval before. (After a
-      // single good second, a page that is behind by turns would say so on and off.)
-      this.intervalMs = 0
-    } else {
-      // Keeping up: relax quickly when frames come at full rate, slowly in between.
-      const relaxed = this.intervalMs * (fps >= IDLE_FPS ? 0.7 : 0.85)
-      this.intervalMs = relaxed <= 20 ? 0 : relaxed
-    }
-    this.lastWindowOverloaded = overloaded
-    const behind = this.intervalMs >= BEHIND_INTERVAL_MS
-    this.behind = behind
-    this.windowStart = now
-    this.windowFrames = 0
-    this.windowDrawMs = 0
-    this.windowLongMs = 0
-    this.emit()
   }
 }
 

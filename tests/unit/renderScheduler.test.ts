@@ -1,12 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { effectScope } from 'vue'
 import { BEHIND_NOTE_HOLD_MS, useRenderHealthOf } from '@/render/useRenderHealth'
-import {
-  BEHIND_INTERVAL_MS,
-  FRAME_BUDGET_MS,
-  RenderScheduler,
-  type SchedulerEnvironment,
-} from '@/render/scheduler'
+import { BEHIND_INTERVAL_MS } from '@/render/renderLoad'
+import { FRAME_BUDGET_MS, RenderScheduler, type SchedulerEnvironment } from '@/render/scheduler'
 
 /** A fake clock and frame source: each frame advances the clock by `frameMs`. */
 function fakeEnvironment() {
