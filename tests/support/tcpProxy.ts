@@ -19,24 +19,27 @@ export interface TcpProxy {
 
 export async function startTcpProxy(port: number): Promise<TcpProxy> {
   let targetPort = port
-  const pairs = new Set<Socket>()
-  /** Each upstream socket and the client it answers. */
-  const answers = new Map<Socket, Socket>()
+  /** Each open connection: the upstream socket and the client it answers. */
+  const pairs = new Map<Socket, Socket>()
+  const destroyAll = (): void => {
+    for (const [upstream, client] of pairs) {
+      upstream.destroy()
+      client.destroy()
+    }
+    pairs.clear()
+  }
   const server = createServer((client) => {
     const upstream = connect(targetPort, '127.0.0.1')
-    pairs.add(client).add(upstream)
+    pairs.set(upstream, client)
     const drop = (): void => {
       client.destroy()
       upstream.destroy()
-      pairs.delete(client)
       pairs.delete(upstream)
-      answers.delete(upstream)
     }
     client.on('error', drop).on('close', drop)
     upstream.on('error', drop).on('close', drop)
     client.pipe(upstream)
     upstream.pipe(client)
-    answers.set(upstream, client)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const address = server.address()
@@ -44,22 +47,18 @@ export async function startTcpProxy(port: number): Promise<TcpProxy> {
   return {
     url: `http://127.0.0.1:${own}`,
     target: (next) => void (targetPort = next),
-    cut() {
-      for (const socket of pairs) socket.destroy()
-      pairs.clear()
-      answers.clear()
-    },
+    cut: destroyAll,
     freeze() {
-      for (const [upstream, client] of answers) {
+      for (const [upstream, client] of pairs) {
         upstream.unpipe(client)
         upstream.pause()
       }
     },
     thaw() {
-      for (const [upstream, client] of answers) upstream.pipe(client)
+      for (const [upstream, client] of pairs) upstream.pipe(client)
     },
     async close() {
-      for (const socket of pairs) socket.destroy()
+      destroyAll()
       await new Promise((resolve) => server.close(resolve))
     },
   }
