@@ -233,7 +233,15 @@ export class ChannelSubscription {
         result = await via.read(context)
       }
       if (!via.current()) return
-      for (const message of olderThanHeld(result, held)) this.handle(message, 'history')
+      // Up to 20 pages of 500: applied in slices, with the browser's turn in between (live events
+      // arriving meanwhile are held). A stream replaced meanwhile does not stop it: the answer is
+      // older than the held events, which are applied after it either way.
+      const budget = new TaskBudget()
+      const older = olderThanHeld(result, held)
+      for (let i = 0; i < older.length; i += 1) {
+        this.handle(older[i] as DecodedMessage, 'history')
+        if ((i & 255) === 255 && budget.spent()) await budget.yield()
+      }
       if (gapReason !== null && after !== null && !result.truncated) this.reportGap(null)
     } catch (error) {
       this.reportError(describeError(error))
@@ -253,17 +261,21 @@ export class ChannelSubscription {
   private async release(held: HeldEvent[]): Promise<void> {
     // From here on, what is applied is measured as it is applied (with the time it was held).
     this.diagnostics.setHolding(false)
-    const released = new Set<string>()
+    // By epoch, then id (with its fingerprint when it has one): no string is built per event
+    // when there is neither a fingerprint nor a second epoch.
+    const released = new Map<number, Set<string>>()
     const budget = new TaskBudget()
     for (let i = 0; i < held.length; i += 1) {
       const { event, fingerprint, epoch } = held[i] as HeldEvent
       if (event.id !== null) {
-        const key = `${epoch}\u0000${event.id}\u0000${fingerprint ?? ''}`
-        if (released.has(key)) {
+        let seen = released.get(epoch)
+        if (!seen) released.set(epoch, (seen = new Set()))
+        const key = fingerprint === undefined ? event.id : `${event.id}\u0000${fingerprint}`
+        if (seen.has(key)) {
           this.diagnostics.countDuplicate()
           continue
         }
-        released.add(key)
+        seen.add(key)
       }
       this.deliver(event, 'held', true, fingerprint, epoch)
       if ((i & 255) === 255 && budget.spent()) await budget.yield()
@@ -307,13 +319,26 @@ function olderThanHeld(
   result: HistoryResult,
   held: readonly { event: ChannelEvent }[],
 ): readonly DecodedMessage[] {
-  const heldIds = new Set<string>()
-  for (const { event } of held) if (event.id !== null) heldIds.add(event.id)
-  if (heldIds.size === 0) return result.messages
-  const at = result.messages.findIndex(
-    (m) => m.kind === 'event' && m.value.id !== null && heldIds.has(m.value.id),
-  )
-  if (at >= 0) return result.messages.slice(0, at)
-  const endsInsideHeld = result.cursor !== null && heldIds.has(result.cursor)
-  return endsInsideHeld ? [] : result.messages
+  const { messages, cursor } = result
+  // Where each id first comes in the answer (at most 20 pages of 500), looked up for each held
+  // event: after a flood the held events are the larger side (hundreds of thousands), and a set
+  // of them took hundreds of milliseconds in one task.
+  const indexOf = new Map<string, number>()
+  messages.forEach((m, i) => {
+    if (m.kind === 'event' && m.value.id !== null && !indexOf.has(m.value.id))
+      indexOf.set(m.value.id, i)
+  })
+  let first = -1
+  let anyHeld = false
+  let endsInsideHeld = false
+  for (const { event } of held) {
+    if (event.id === null) continue
+    anyHeld = true
+    if (event.id === cursor) endsInsideHeld = true
+    const at = indexOf.get(event.id)
+    if (at !== undefined && (first < 0 || at < first)) first = at
+  }
+  if (!anyHeld) return messages
+  if (first >= 0) return messages.slice(0, first)
+  return endsInsideHeld ? [] : messages
 }

@@ -1,33 +1,47 @@
-// Collects items and hands them over at most once per animation frame (or a timer where frames stop).
+// Collects items and hands them over at most once per animation frame (or a timer where frames stop),
+// a backlog over several frames.
 // Every batcher of the page shares one frame callback: the channels' stores commit together and
 // Vue renders once per frame, not once per channel (each render in between would make the next
 // one's layout reads force a synchronous layout).
 
 export interface FrameBatcher<T> {
   push(item: T): void
-  /** Hands over what is pending now. */
+  /** Hands over what is pending now, all of it. */
   flush(): void
   dispose(): void
 }
 
 /** Frames stop in hidden tabs; this timer still drains the queues so memory stays bounded. */
 const FALLBACK_MS = 250
+/**
+ * Applying batches in a frame stops after about this long, ms, and the rest waits for the next
+ * frame: a backlog (history after a reconnect, held events released) is applied over several
+ * frames instead of in one long task. Steady input is far below it (1,000 events a second is a
+ * few dozen per frame).
+ */
+export const FRAME_APPLY_MS = 12
+/** Items handed over at a time once a batch is larger: the budget is checked between them. */
+export const APPLY_CHUNK = 256
+
+type Flush = (deadline: number) => void
 
 /** Flushes of the batchers that wait for the next frame, in the order they asked. */
-const due = new Set<() => void>()
+const due = new Set<Flush>()
 let frame: number | undefined
 let timer: ReturnType<typeof setTimeout> | undefined
 
-function runDue(): void {
+function runDue(fromFrame: boolean): void {
   if (frame !== undefined) cancelAnimationFrame(frame)
   clearTimeout(timer)
   frame = undefined
   timer = undefined
+  // A hidden tab has no frames to keep: its timer drains everything.
+  const deadline = fromFrame ? performance.now() + FRAME_APPLY_MS : Infinity
   const flushes = [...due]
   due.clear()
   for (const flush of flushes) {
     try {
-      flush()
+      flush(deadline)
     } catch (error) {
       // One channel's failure must not keep the others' batches waiting; still surfaced.
       queueMicrotask(() => {
@@ -37,23 +51,43 @@ function runDue(): void {
   }
 }
 
-function requestRun(flush: () => void): void {
+function requestRun(flush: Flush): void {
   due.add(flush)
   if (timer !== undefined) return
   const hasFrames = typeof requestAnimationFrame === 'function'
-  if (hasFrames) frame = requestAnimationFrame(runDue)
-  timer = setTimeout(runDue, hasFrames ? FALLBACK_MS : 16)
+  if (hasFrames) frame = requestAnimationFrame(() => runDue(true))
+  timer = setTimeout(() => runDue(false), hasFrames ? FALLBACK_MS : 16)
 }
 
 export function createFrameBatcher<T>(deliver: (items: T[]) => void): FrameBatcher<T> {
   let pending: T[] = []
 
-  function flush() {
+  /** Hands over pending items, in chunks once past `deadline`'s reach; the rest asks for a frame. */
+  function flush(deadline: number) {
     due.delete(flush)
     if (pending.length === 0) return
     const items = pending
     pending = []
-    deliver(items)
+    if (items.length <= APPLY_CHUNK || deadline === Infinity) {
+      deliver(items)
+      return
+    }
+    let at = 0
+    try {
+      // Each batcher hands over at least one chunk per frame, so none of them waits on the others.
+      do {
+        const chunk = items.slice(at, at + APPLY_CHUNK)
+        // Counted before it is handed over: a chunk whose handler throws is not handed over again.
+        at += APPLY_CHUNK
+        deliver(chunk)
+      } while (at < items.length && performance.now() < deadline)
+    } finally {
+      if (at < items.length) {
+        // Items pushed meanwhile (none in a frame callback, but a handler may push) stay after.
+        pending = pending.length > 0 ? items.slice(at).concat(pending) : items.slice(at)
+        requestRun(flush)
+      }
+    }
   }
 
   return {
@@ -61,7 +95,7 @@ export function createFrameBatcher<T>(deliver: (items: T[]) => void): FrameBatch
       pending.push(item)
       if (pending.length === 1) requestRun(flush)
     },
-    flush,
+    flush: () => flush(Infinity),
     dispose() {
       pending = []
       due.delete(flush)

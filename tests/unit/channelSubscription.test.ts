@@ -69,6 +69,32 @@ describe('ChannelSubscription catch-up', () => {
     expect(subscription.catchingUp).toBe(false)
   })
 
+  it('applies a long history answer across tasks, with live arrivals held until after it', async () => {
+    const { subscription, applied, answer, catchUp } = pendingCatchUp((event) => event.id ?? '')
+    // Twenty pages of 500: the most one catch-up reads.
+    const messages = range(1, 10_000).map((id) => ({
+      kind: 'event' as const,
+      value: alert(id),
+      raw: '',
+    }))
+    let appliedWhenTimerRan = -1
+    setTimeout(() => {
+      appliedWhenTimerRan = applied.length
+      for (const id of range(10_001, 10_005)) subscription.deliver(alert(id), 'live')
+    }, 0)
+    // Each event costs a little, as a store's apply does: the answer outlasts a task's budget.
+    subscription.addListener(() => {
+      const until = performance.now() + 0.005
+      while (performance.now() < until);
+    })
+    answer.resolve({ messages, cursor: '10000', truncated: false })
+    await catchUp
+    expect(appliedWhenTimerRan).toBeGreaterThan(0)
+    expect(appliedWhenTimerRan).toBeLessThan(10_000)
+    expect(applied).toEqual(range(1, 10_005).map(String))
+    expect(subscription.cursor).toBe('10005')
+  })
+
   it('keeps fresh events that reuse ids after a new id epoch began during the read', async () => {
     const { subscription, applied, answer, catchUp } = pendingCatchUp(
       (event) => `${event.id}:${(event.data as { message: string }).message}`,

@@ -1,9 +1,10 @@
 // Frame batching: every channel's batch is handed over in the same frame callback, so stores commit
 // together and Vue renders once per frame.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createFrameBatcher } from '@/realtime/frameBatcher'
+import { APPLY_CHUNK, createFrameBatcher, FRAME_APPLY_MS } from '@/realtime/frameBatcher'
 
 afterEach(() => {
+  vi.restoreAllMocks()
   vi.unstubAllGlobals()
   vi.useRealTimers()
 })
@@ -76,5 +77,73 @@ describe('createFrameBatcher', () => {
     batcher.push(2)
     vi.advanceTimersByTime(300)
     expect(delivered).toEqual([[1, 2]])
+  })
+
+  it('applies a backlog over several frames, in order, each frame within its budget', () => {
+    vi.useFakeTimers()
+    const frames = stubFrames()
+    let clock = 0
+    vi.spyOn(performance, 'now').mockImplementation(() => clock)
+    // Each chunk costs 5 ms: a frame hands over chunks until its budget is spent.
+    const costMs = 5
+    const perFrame = Math.ceil(FRAME_APPLY_MS / costMs)
+    const chunks: number[][] = []
+    const batcher = createFrameBatcher<number>((items) => {
+      chunks.push(items)
+      clock += costMs
+    })
+    const total = APPLY_CHUNK * (perFrame * 2 + 1)
+    for (let i = 0; i < total; i += 1) batcher.push(i)
+
+    frames.runFrame()
+    expect(chunks).toHaveLength(perFrame)
+    expect(chunks.every((chunk) => chunk.length === APPLY_CHUNK)).toBe(true)
+    // What is left asked for the next frame; events pushed meanwhile come after it.
+    expect(frames.requested).toBe(1)
+    batcher.push(total)
+    frames.runFrame()
+    expect(chunks).toHaveLength(perFrame * 2)
+    frames.runFrame()
+    expect(frames.requested).toBe(0)
+    expect(chunks.flat()).toEqual(Array.from({ length: total + 1 }, (_, i) => i))
+  })
+
+  it('hands a backlog over whole where frames do not come, and on flush()', () => {
+    vi.useFakeTimers()
+    stubFrames()
+    let clock = 0
+    vi.spyOn(performance, 'now').mockImplementation(() => clock)
+    const delivered: number[][] = []
+    const batcher = createFrameBatcher<number>((items) => {
+      delivered.push(items)
+      clock += 100
+    })
+    const total = APPLY_CHUNK * 4
+    for (let i = 0; i < total; i += 1) batcher.push(i)
+    vi.advanceTimersByTime(300)
+    expect(delivered.map((items) => items.length)).toEqual([total])
+    for (let i = 0; i < total; i += 1) batcher.push(i)
+    batcher.flush()
+    expect(delivered.map((items) => items.length)).toEqual([total, total])
+    // The frame asked for by the pushes still comes (with nothing left to hand over).
+    vi.advanceTimersByTime(300)
+    expect(delivered).toHaveLength(2)
+  })
+
+  it('a chunk whose handler throws is not handed over again; the rest still is', () => {
+    vi.useFakeTimers()
+    const frames = stubFrames()
+    vi.stubGlobal('queueMicrotask', () => {})
+    const delivered: number[] = []
+    let calls = 0
+    const batcher = createFrameBatcher<number>((items) => {
+      calls += 1
+      if (calls === 1) throw new Error('boom')
+      delivered.push(...items)
+    })
+    const total = APPLY_CHUNK * 2
+    for (let i = 0; i < total; i += 1) batcher.push(i)
+    for (let frame = 0; frame < 3; frame += 1) frames.runFrame()
+    expect(delivered).toEqual(Array.from({ length: APPLY_CHUNK }, (_, i) => APPLY_CHUNK + i))
   })
 })
