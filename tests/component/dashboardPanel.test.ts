@@ -104,6 +104,45 @@ describe('DashboardPanel', () => {
     expect(wrapper.get('[data-testid="kpi-equity"]').text()).toBe('2,000,000.00')
   })
 
+  it('leaves the chart controls alone while snapshots only move prices, and lists a new index', async () => {
+    useConnectionStore().setStatus('dashboard', channelStatus('dashboard', OPEN))
+    fill()
+    const wrapper = mountWith(DashboardPanel, pinia)
+    await flushPromises()
+    const controls = wrapper.get('.dchart__controls').element
+    const changes: MutationRecord[] = []
+    const observer = new MutationObserver((records) => changes.push(...records))
+    observer.observe(controls, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      characterData: true,
+    })
+    const [sse, szse] = dashboardEvent(1).data.indices
+    for (let second = 2; second <= 5; second += 1) {
+      fill(
+        {
+          indices: [
+            { ...sse!, last: 3342 + second },
+            { ...szse!, last: 10650 - second },
+          ],
+        },
+        second,
+      )
+      await flushPromises()
+    }
+    expect(wrapper.get('tbody tr').text()).toContain('3,347.00')
+    expect(observer.takeRecords().concat(changes)).toEqual([])
+    fill({ indices: [sse!, szse!, { ...sse!, symbol: '000300.SH', name: 'CSI 300' }] }, 6)
+    await flushPromises()
+    expect(wrapper.findAll('.dchart__index option').map((o) => o.text())).toEqual([
+      'SSE Composite',
+      'SZSE Component',
+      'CSI 300',
+    ])
+    observer.disconnect()
+  })
+
   it('shows the channel gap on the panel', () => {
     fill()
     useConnectionStore().setStatus(

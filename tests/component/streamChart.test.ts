@@ -2,6 +2,7 @@ import { flushPromises, mount } from '@vue/test-utils'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import StreamChart from '@/components/StreamChart.vue'
 import type { ChartOption } from '@/charts/echarts'
+import { nextTick, ref } from 'vue'
 import { charts } from './echartsMock'
 
 // jsdom cannot draw on a canvas: ECharts is replaced by a recorder of what the component asks.
@@ -25,7 +26,18 @@ function runFrames(): void {
   for (const cb of due) cb(performance.now())
 }
 
+/** What the charts' revision getter reads: a store's version, say. */
+const version = ref(0)
+async function bump(to: number) {
+  version.value = to
+  await nextTick()
+}
+
 describe('StreamChart', () => {
+  beforeEach(() => {
+    version.value = 0
+  })
+
   it('draws at most once per frame, merging (never notMerge), and disposes on unmount', async () => {
     let builds = 0
     const build = (): ChartOption => {
@@ -33,12 +45,12 @@ describe('StreamChart', () => {
       return { series: [{ id: 'a', type: 'line', data: [[builds, builds]] }] }
     }
     const wrapper = mount(StreamChart, {
-      props: { build, revision: 0, label: 'test chart', minIntervalMs: 0 },
+      props: { build, revision: () => version.value, label: 'test chart', minIntervalMs: 0 },
       attachTo: document.body,
     })
     const chart = charts[0]
     expect(chart?.setOption).toHaveBeenCalledTimes(1)
-    for (const revision of [1, 2, 3]) await wrapper.setProps({ revision })
+    for (const revision of [1, 2, 3]) await bump(revision)
     expect(chart?.setOption).toHaveBeenCalledTimes(1)
     runFrames()
     expect(chart?.setOption).toHaveBeenCalledTimes(2)
@@ -53,13 +65,18 @@ describe('StreamChart', () => {
 
   it('under a flood, redraws at most once per minIntervalMs, then catches up', async () => {
     const wrapper = mount(StreamChart, {
-      props: { build: () => ({}) as ChartOption, revision: 0, label: 'x', minIntervalMs: 60 },
+      props: {
+        build: () => ({}) as ChartOption,
+        revision: () => version.value,
+        label: 'x',
+        minIntervalMs: 60,
+      },
       attachTo: document.body,
     })
     const chart = charts[0]
     expect(chart?.setOption).toHaveBeenCalledTimes(1)
     for (const revision of [1, 2, 3]) {
-      await wrapper.setProps({ revision })
+      await bump(revision)
       runFrames()
     }
     // Too soon after the first draw: the change waits instead of costing a draw per frame.
@@ -73,12 +90,12 @@ describe('StreamChart', () => {
   it('does not redraw while the tab is hidden and catches up when it shows again', async () => {
     const visibility = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden')
     document.dispatchEvent(new Event('visibilitychange'))
-    const wrapper = mount(StreamChart, {
-      props: { build: () => ({}) as ChartOption, revision: 0, label: 'x' },
+    mount(StreamChart, {
+      props: { build: () => ({}) as ChartOption, revision: () => version.value, label: 'x' },
       attachTo: document.body,
     })
     const chart = charts[0]
-    await wrapper.setProps({ revision: 1 })
+    await bump(1)
     runFrames()
     expect(chart?.setOption).toHaveBeenCalledTimes(0)
     visibility.mockReturnValue('visible')
@@ -91,7 +108,12 @@ describe('StreamChart', () => {
 
   it('offers the live edge once the user zoomed away, keeping the zoom width', async () => {
     const wrapper = mount(StreamChart, {
-      props: { build: () => ({}) as ChartOption, revision: 0, label: 'x', liveEdge: true },
+      props: {
+        build: () => ({}) as ChartOption,
+        revision: () => version.value,
+        label: 'x',
+        liveEdge: true,
+      },
       attachTo: document.body,
     })
     const chart = charts[0]
