@@ -52,7 +52,29 @@ export function findStorms(views: readonly AlertView[]): StormGroup[] {
   return storms
 }
 
+/**
+ * The last group built for a storm, by its oldest row: a storm whose rows are the same views as
+ * before (views are reused while a row is unchanged) gets the same object, so its list line is not
+ * re-rendered for every frame of alerts elsewhere.
+ */
+const lastGroups = new WeakMap<AlertView, StormGroup>()
+
 function stormOf(category: AlertCategory, oldestFirst: AlertView[]): StormGroup {
+  const first = oldestFirst[0] as AlertView
+  const known = lastGroups.get(first)
+  const count = oldestFirst.length
+  if (
+    known &&
+    known.rows.length === count &&
+    known.rows.every((row, i) => row === oldestFirst[count - 1 - i])
+  )
+    return known
+  const group = buildGroup(category, oldestFirst)
+  lastGroups.set(first, group)
+  return group
+}
+
+function buildGroup(category: AlertCategory, oldestFirst: AlertView[]): StormGroup {
   const rows = oldestFirst.slice().reverse()
   const first = oldestFirst[0] as AlertView
   const last = rows[0] as AlertView

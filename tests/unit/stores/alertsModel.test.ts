@@ -120,6 +120,25 @@ describe('storms', () => {
     expect(open.slice(1).every((e) => e.kind === 'row' && e.nested)).toBe(true)
   })
 
+  it('gives an unchanged storm the same group object, and a changed one a new group', () => {
+    const quiet = storm(8, 100)
+    const growing = storm(6, 0)
+    const before = findStorms([...quiet, ...growing])
+    // A frame later: the same views (rows unchanged), and one more row in the younger storm.
+    const grown = [...storm(1, 3.5).map((v) => ({ ...v, key: 'v-new' })), ...growing]
+    const after = findStorms([...quiet, ...grown])
+    const withRows = (groups: typeof before, rows: number) =>
+      groups.find((g) => g.rows.length === rows)
+    expect(withRows(after, 8)).toBe(withRows(before, 8))
+    expect(withRows(after, 7)).not.toBe(withRows(before, 6))
+    expect(withRows(after, 7)?.rows[0]?.key).toBe('v-new')
+    // A row acknowledged is a new view of it: its storm is rebuilt with the new count.
+    const acked = quiet.map((v, i) => (i === 0 ? { ...v, acknowledged: true } : v))
+    const afterAck = findStorms([...acked, ...grown])
+    expect(withRows(afterAck, 8)).not.toBe(withRows(before, 8))
+    expect(withRows(afterAck, 8)?.unacknowledged).toBe(7)
+  })
+
   it('a storm keeps its id as it grows', () => {
     const first = findStorms(storm(6, 0))[0]?.id
     const later = findStorms([...storm(3, 3), ...storm(6, 0)])[0]?.id
