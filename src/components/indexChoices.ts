@@ -5,7 +5,7 @@ import type { IndexQuote } from '@/protocol/contract'
 
 export type IndexChoice = Pick<IndexQuote, 'symbol' | 'name'>
 
-export function sameChoices(a: readonly IndexChoice[], b: readonly IndexChoice[]): boolean {
+function sameChoices(a: readonly IndexChoice[], b: readonly IndexChoice[]): boolean {
   return (
     a.length === b.length && a.every((q, i) => q.symbol === b[i]?.symbol && q.name === b[i]?.name)
   )
