@@ -13,7 +13,7 @@ import type { ChannelListener } from './realtimeSource'
 import { RecentIds } from './recentIds'
 import type { CursorStore } from './sessionCursors'
 import { describeError } from './sseTransport'
-import { TaskBudget } from './taskBudget'
+import { eachInSlices } from './taskBudget'
 
 /**
  * Where a message came from: the live stream, a history read, the leader tab's relay, or the
@@ -236,12 +236,7 @@ export class ChannelSubscription {
       // Up to 20 pages of 500: applied in slices, with the browser's turn in between (live events
       // arriving meanwhile are held). A stream replaced meanwhile does not stop it: the answer is
       // older than the held events, which are applied after it either way.
-      const budget = new TaskBudget()
-      const older = olderThanHeld(result, held)
-      for (let i = 0; i < older.length; i += 1) {
-        this.handle(older[i] as DecodedMessage, 'history')
-        if ((i & 255) === 255 && budget.spent()) await budget.yield()
-      }
+      await eachInSlices(olderThanHeld(result, held), (message) => this.handle(message, 'history'))
       if (gapReason !== null && after !== null && !result.truncated) this.reportGap(null)
     } catch (error) {
       this.reportError(describeError(error))
@@ -264,22 +259,19 @@ export class ChannelSubscription {
     // By epoch, then id (with its fingerprint when it has one): no string is built per event
     // when there is neither a fingerprint nor a second epoch.
     const released = new Map<number, Set<string>>()
-    const budget = new TaskBudget()
-    for (let i = 0; i < held.length; i += 1) {
-      const { event, fingerprint, epoch } = held[i] as HeldEvent
+    await eachInSlices(held, ({ event, fingerprint, epoch }) => {
       if (event.id !== null) {
         let seen = released.get(epoch)
         if (!seen) released.set(epoch, (seen = new Set()))
         const key = fingerprint === undefined ? event.id : `${event.id}\u0000${fingerprint}`
         if (seen.has(key)) {
           this.diagnostics.countDuplicate()
-          continue
+          return
         }
         seen.add(key)
       }
       this.deliver(event, 'held', true, fingerprint, epoch)
-      if ((i & 255) === 255 && budget.spent()) await budget.yield()
-    }
+    })
     this.held = null
   }
 
