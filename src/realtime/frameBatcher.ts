@@ -84,7 +84,7 @@ export function createFrameBatcher<T>(deliver: (items: T[]) => void): FrameBatch
     } finally {
       if (at < items.length) {
         // Items pushed meanwhile (none in a frame callback, but a handler may push) stay after.
-        pending = pending.length > 0 ? items.slice(at).concat(pending) : items.slice(at)
+        pending = items.slice(at).concat(pending)
         requestRun(flush)
       }
     }
