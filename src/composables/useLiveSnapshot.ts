@@ -2,6 +2,7 @@
 // re-read at most once a second while the panel is out of view.
 import { tryOnScopeDispose, useElementVisibility, type MaybeElementRef } from '@vueuse/core'
 import { shallowRef, watch, type Ref, type ShallowRef } from 'vue'
+import { renderScheduler } from '@/render/scheduler'
 import { useConnectionStore } from '@/stores/connectionStore'
 
 /**
@@ -16,7 +17,10 @@ export const OFFSCREEN_REFRESH_MS = 1000
  * Re-reads `read()` on every store version bump unless the display is paused; on resume it reads
  * at once, which jumps to the live edge. Versions move once per frame at most, and at the render
  * scheduler's pace while the page is behind (see useChannelFeeds). While `inView` is false, reads
- * are spaced OFFSCREEN_REFRESH_MS apart, the last version always read. `read` runs untracked.
+ * are spaced OFFSCREEN_REFRESH_MS apart, the last version always read, and each takes a heavy turn
+ * of the render scheduler: a panel re-rendered below the fold (cards mounting, their layout) costs
+ * as much as a chart's draw, so it never shares a frame with one, or with another panel's read.
+ * `read` runs untracked.
  */
 export function useLiveSnapshot<T>(
   read: () => T,
@@ -26,21 +30,40 @@ export function useLiveSnapshot<T>(
   const connection = useConnectionStore()
   const snapshot = shallowRef<T>(read())
   let lastRead = Date.now()
+  let readVersion = version()
   let timer: ReturnType<typeof setTimeout> | undefined
   const refresh = () => {
     clearTimeout(timer)
     timer = undefined
     if (connection.paused) return
     lastRead = Date.now()
+    readVersion = version()
     snapshot.value = read()
   }
+  // The scheduler's turn may come after the panel came into view and read: nothing left to read.
+  const offscreenTurn = inView
+    ? renderScheduler.register({
+        heavy: true,
+        dirty: false,
+        draw: () => {
+          if (version() !== readVersion) refresh()
+        },
+      })
+    : null
   watch([version, () => connection.paused, () => inView?.value ?? true], () => {
-    if (connection.paused || inView?.value !== false) return refresh()
+    if (connection.paused || !offscreenTurn || inView?.value !== false) return refresh()
     const wait = OFFSCREEN_REFRESH_MS - (Date.now() - lastRead)
-    if (wait <= 0) refresh()
-    else timer ??= setTimeout(refresh, wait)
+    if (wait <= 0) offscreenTurn.invalidate()
+    else
+      timer ??= setTimeout(() => {
+        timer = undefined
+        offscreenTurn.invalidate()
+      }, wait)
   })
-  tryOnScopeDispose(() => clearTimeout(timer))
+  tryOnScopeDispose(() => {
+    clearTimeout(timer)
+    offscreenTurn?.dispose()
+  })
   return snapshot
 }
 

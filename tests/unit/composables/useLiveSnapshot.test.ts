@@ -1,5 +1,6 @@
 // What a panel draws: every version while in view, at most one read a second out of view (the last
-// version always read), at once when it comes into view, nothing while paused.
+// version always read, at a heavy turn of the render scheduler), at once when it comes into view,
+// nothing while paused.
 import { createPinia, setActivePinia } from 'pinia'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { effectScope, nextTick, shallowRef } from 'vue'
@@ -7,13 +8,24 @@ import { OFFSCREEN_REFRESH_MS, useLiveSnapshot } from '@/composables/useLiveSnap
 import { useConnectionStore } from '@/stores/connectionStore'
 
 let scope = effectScope()
+/** Animation frames asked for and not run yet (jsdom draws no frames: the test runs them). */
+let frames: FrameRequestCallback[] = []
+function runFrame(): void {
+  const due = frames
+  frames = []
+  for (const callback of due) callback(performance.now())
+}
 beforeEach(() => {
   setActivePinia(createPinia())
   vi.useFakeTimers()
+  frames = []
+  vi.stubGlobal('requestAnimationFrame', (callback: FrameRequestCallback) => frames.push(callback))
+  vi.stubGlobal('cancelAnimationFrame', () => {})
   scope = effectScope()
 })
 afterEach(() => {
   scope.stop()
+  vi.unstubAllGlobals()
   vi.useRealTimers()
 })
 
@@ -54,19 +66,51 @@ describe('useLiveSnapshot', () => {
     const { snapshot, commit, reads } = setup(false)
     vi.advanceTimersByTime(OFFSCREEN_REFRESH_MS)
     await commit(1)
-    // A second has passed since the first read: this version is read at once.
+    // A second has passed since the first read: this version is read at the next frame.
+    runFrame()
     expect(snapshot.value).toBe(1)
     const before = reads()
     for (let value = 2; value <= 30; value += 1) {
       vi.advanceTimersByTime(20)
       await commit(value)
+      runFrame()
     }
     // 29 versions over 580 ms: none read yet, the panel still shows version 1.
     expect(reads()).toBe(before)
     expect(snapshot.value).toBe(1)
     vi.advanceTimersByTime(OFFSCREEN_REFRESH_MS)
+    runFrame()
     expect(reads()).toBe(before + 1)
     expect(snapshot.value).toBe(30)
+  })
+
+  it('out of view, two panels due at once read in different frames, and each once', async () => {
+    const first = setup(false)
+    const second = setup(false)
+    vi.advanceTimersByTime(OFFSCREEN_REFRESH_MS)
+    await first.commit(1)
+    await second.commit(1)
+    const before = [first.reads(), second.reads()]
+    runFrame()
+    // One heavy turn per frame: one panel re-rendered, the other waits for the next frame.
+    expect(first.reads() + second.reads()).toBe(before[0]! + before[1]! + 1)
+    runFrame()
+    expect([first.snapshot.value, second.snapshot.value]).toEqual([1, 1])
+    expect([first.reads(), second.reads()]).toEqual([before[0]! + 1, before[1]! + 1])
+    runFrame()
+    expect([first.reads(), second.reads()]).toEqual([before[0]! + 1, before[1]! + 1])
+  })
+
+  it('a turn that comes after the panel came into view reads nothing again', async () => {
+    const { snapshot, inView, commit, reads } = setup(false)
+    vi.advanceTimersByTime(OFFSCREEN_REFRESH_MS)
+    await commit(1)
+    inView.value = true
+    await nextTick()
+    expect(snapshot.value).toBe(1)
+    const before = reads()
+    runFrame()
+    expect(reads()).toBe(before)
   })
 
   it('reads at once when the panel comes into view', async () => {
