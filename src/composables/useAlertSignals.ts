@@ -1,6 +1,6 @@
 // Critical alerts beyond the list: unread count in the tab title, opt-in desktop notification and
 // beep, once per browser however many tabs are open, repeated gently while unacknowledged.
-import { tryOnScopeDispose, useIntervalFn } from '@vueuse/core'
+import { tryOnScopeDispose, useIntervalFn, useThrottleFn } from '@vueuse/core'
 import { shallowRef, toValue, watch, type MaybeRefOrGetter } from 'vue'
 import { useAlertsStore } from '@/stores/alertsStore'
 import { useTabVoice } from './useTabVoice'
@@ -9,6 +9,12 @@ export type NotifyPermission = NotificationPermission | 'unsupported'
 
 /** Between two repeats of the sound while a critical stays unacknowledged. */
 export const REPEAT_SOUND_MS = 30_000
+/**
+ * The tab title changes at most this often, ms, the newest count always landing. Under a flood of
+ * criticals the count moves every frame, and each title change is a message to the browser (its
+ * tab strip redraws): 50 a second at 1,000 events a second, far more than anyone reads off a tab.
+ */
+export const TITLE_EVERY_MS = 500
 /** Signatures remembered so a critical is voiced once across tabs and leader changes. */
 const SEEN_CAP = 2000
 
@@ -78,12 +84,20 @@ export function useAlertSignals(options: AlertSignalsOptions = {}) {
   const permission = shallowRef<NotifyPermission>(permissionNow())
   const { isVoice } = useTabVoice(`rtm-alerts-voice:${scope}`)
 
-  watch(
-    () => store.unreadCritical,
-    (count) => {
-      if (typeof document === 'undefined') return
+  let disposed = false
+  // Leading and trailing: a change after a quiet spell shows at once, a burst ends on its last count.
+  const showCount = useThrottleFn(
+    (count: number) => {
+      if (disposed || typeof document === 'undefined') return
       document.title = count > 0 ? `(${count}) critical · ${baseTitle}` : baseTitle
     },
+    TITLE_EVERY_MS,
+    true,
+    true,
+  )
+  watch(
+    () => store.unreadCritical,
+    (count) => void showCount(count),
     { immediate: true },
   )
 
@@ -136,6 +150,7 @@ export function useAlertSignals(options: AlertSignalsOptions = {}) {
   }, REPEAT_SOUND_MS)
 
   tryOnScopeDispose(() => {
+    disposed = true
     channel?.close()
     if (typeof document !== 'undefined') document.title = baseTitle
   })

@@ -94,7 +94,8 @@ describe('AlertsPanel', () => {
     expect(wrapper.get('[data-testid="count-critical"]').text()).toMatch(
       /0\s*unacked \/ 1\s*critical/,
     )
-    expect(document.title).toBe('Realtime Monitor')
+    // The title changes at most every TITLE_EVERY_MS (500 ms): the new count lands by then.
+    await vi.waitFor(() => expect(document.title).toBe('Realtime Monitor'))
   })
 
   it('snoozing hides the alert and lists it under "snoozed"', async () => {
