@@ -313,11 +313,14 @@ export class SharedRealtimeClient implements RealtimeSource {
       return
     }
     const silent = Date.now() - this.lastLeaderBeat
-    // Among the tabs heard from lately, the one with the smallest id steals; the others wait.
+    // Among the tabs heard from lately, the one with the smallest id steals; the others wait. The
+    // silent leader is not in line: its wants stay on the roster for WANT_BEAT_MS × 3, and the tab
+    // opened first (the usual leader) has the smallest id, so counting it would hold the takeover
+    // back until they expire.
     if (
       this.leaderTab !== null &&
       silent > LEADER_TIMEOUT_MS &&
-      this.roster.firstInLine(this.tabId)
+      this.roster.firstInLine(this.tabId, this.leaderTab)
     ) {
       // The leader stopped beating but holds the lock (hung): take it over.
       this.leaderTab = null

@@ -29,9 +29,13 @@ export class TabRoster {
     return channels
   }
 
-  /** Whether `tab` has the smallest id among itself and the tabs heard from lately. */
-  firstInLine(tab: string): boolean {
-    const others = [...this.alive().keys()]
+  /**
+   * Whether `tab` has the smallest id among itself and the tabs heard from lately, leaving out
+   * `except` (a leader that stopped beating is not in line to replace itself, however lately its
+   * wants were heard).
+   */
+  firstInLine(tab: string, except: string | null = null): boolean {
+    const others = [...this.alive().keys()].filter((other) => other !== except)
     return [tab, ...others].sort()[0] === tab
   }
 

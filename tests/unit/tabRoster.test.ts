@@ -29,4 +29,18 @@ describe('TabRoster', () => {
     // a is quiet (hung or closed): b goes first.
     expect(roster.firstInLine('b')).toBe(true)
   })
+
+  it('leaves the silent leader out of the line, however lately its wants were heard', () => {
+    // Three tabs: a (the leader, opened first, now hung), b and c, each heard just now.
+    const rosterOfB = new TabRoster(3000)
+    rosterOfB.heard('a', ['alerts'])
+    rosterOfB.heard('c', ['alerts'])
+    const rosterOfC = new TabRoster(3000)
+    rosterOfC.heard('a', ['alerts'])
+    rosterOfC.heard('b', ['alerts'])
+    expect(rosterOfB.firstInLine('b')).toBe(false)
+    expect(rosterOfB.firstInLine('b', 'a')).toBe(true)
+    // One tab steals, not two.
+    expect(rosterOfC.firstInLine('c', 'a')).toBe(false)
+  })
 })
