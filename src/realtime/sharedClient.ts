@@ -312,20 +312,12 @@ export class SharedRealtimeClient implements RealtimeSource {
       this.broadcastStatus()
       return
     }
-    const silent = Date.now() - this.lastLeaderBeat
-    // Among the tabs heard from lately, the one with the smallest id steals; the others wait. The
-    // silent leader is not in line: its wants stay on the roster for WANT_BEAT_MS × 3, and the tab
-    // opened first (the usual leader) has the smallest id, so counting it would hold the takeover
-    // back until they expire.
-    if (
-      this.leaderTab !== null &&
-      silent > LEADER_TIMEOUT_MS &&
-      this.roster.firstInLine(this.tabId, this.leaderTab)
-    ) {
-      // The leader stopped beating but holds the lock (hung): take it over.
-      this.leaderTab = null
-      this.requestLeadership(true)
-    }
+    if (this.leaderTab === null || Date.now() - this.lastLeaderBeat <= LEADER_TIMEOUT_MS) return
+    // The leader stopped beating but holds the lock (hung). Among the tabs heard from lately, the
+    // silent leader left out (see firstInLine), the one with the smallest id takes it over.
+    if (!this.roster.firstInLine(this.tabId, this.leaderTab)) return
+    this.leaderTab = null
+    this.requestLeadership(true)
   }
 
   private wantsChanged(): void {

@@ -31,8 +31,9 @@ export class TabRoster {
 
   /**
    * Whether `tab` has the smallest id among itself and the tabs heard from lately, leaving out
-   * `except` (a leader that stopped beating is not in line to replace itself, however lately its
-   * wants were heard).
+   * `except`: a leader that stopped beating is not in line to replace itself. Its wants stay here
+   * until they go stale, and the tab opened first (the usual leader) has the smallest id, so
+   * counting it would hold a takeover back until then.
    */
   firstInLine(tab: string, except: string | null = null): boolean {
     const others = [...this.alive().keys()].filter((other) => other !== except)
