@@ -66,6 +66,12 @@ export interface StreamHandlers {
   onId(id: string): void
   onRetry(ms: number): void
   onOversize(error: ParseError): void
+  /**
+   * Asked between slices: a promise while what was parsed already waits to be applied (the page's
+   * frames are behind), and reading stops until it resolves. The bytes stay in the socket, where
+   * the server sees a slow client, instead of piling up parsed in memory.
+   */
+  backpressure?(): Promise<void> | null
 }
 
 /**
@@ -100,7 +106,11 @@ export async function readStream(
         feeder.feed(
           at === 0 && text.length <= SLICE_CHARS ? text : text.slice(at, at + SLICE_CHARS),
         )
-        if (budget.spent()) await budget.yield()
+        const backlog = handlers.backpressure?.()
+        if (backlog) {
+          await backlog
+          budget.restart()
+        } else if (budget.spent()) await budget.yield()
       }
     }
     feeder.feed(decoder.decode())

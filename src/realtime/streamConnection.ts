@@ -3,6 +3,7 @@ import type { EventSourceMessage } from 'eventsource-parser'
 import { MAX_ID_CHARS } from '@/protocol/limits'
 import { backoffDelay, type BackoffOptions } from './backoff'
 import type { ConnectionState } from './connectionState'
+import { whenBacklogFits } from './frameBatcher'
 import type { NetworkMonitor } from './network'
 import type { CursorStore } from './sessionCursors'
 import { describeError, openStream, readStream, type FetchLike } from './sseTransport'
@@ -251,6 +252,8 @@ export class StreamConnection {
           onRetry: (ms) => {
             if (isCurrent()) this.serverRetryMs = Math.min(ms, MAX_SERVER_DELAY_MS)
           },
+          // What was parsed waits for frames to apply it: take no more from the socket meanwhile.
+          backpressure: whenBacklogFits,
           onOversize: () => {
             if (!isCurrent()) return
             this.options.observer.onReport({

@@ -1,7 +1,14 @@
 // Frame batching: every channel's batch is handed over in the same frame callback, so stores commit
 // together and Vue renders once per frame.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { APPLY_CHUNK, createFrameBatcher, FRAME_APPLY_MS } from '@/realtime/frameBatcher'
+import {
+  APPLY_CHUNK,
+  BACKLOG_LIMIT,
+  createFrameBatcher,
+  FRAME_APPLY_MS,
+  frameBacklog,
+  whenBacklogFits,
+} from '@/realtime/frameBatcher'
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -145,5 +152,53 @@ describe('createFrameBatcher', () => {
     for (let i = 0; i < total; i += 1) batcher.push(i)
     for (let frame = 0; frame < 3; frame += 1) frames.runFrame()
     expect(delivered).toEqual(Array.from({ length: APPLY_CHUNK }, (_, i) => APPLY_CHUNK + i))
+  })
+})
+
+describe('the frames backlog', () => {
+  it('past BACKLOG_LIMIT waiting items, a reader is told to wait until frames bring it to half', async () => {
+    vi.useFakeTimers()
+    const frames = stubFrames()
+    // Each look at the clock is a millisecond later: a frame applies FRAME_APPLY_MS chunks at most.
+    let now = 0
+    vi.spyOn(performance, 'now').mockImplementation(() => (now += 1))
+    const applied: number[] = []
+    const batcher = createFrameBatcher<number>((items) => applied.push(...items))
+    const before = frameBacklog()
+    let pushed = 0
+    while (whenBacklogFits() === null) batcher.push((pushed += 1))
+    expect(frameBacklog()).toBe(before + pushed)
+    expect(frameBacklog()).toBe(BACKLOG_LIMIT + 1)
+
+    let resumed = false
+    void whenBacklogFits()?.then(() => (resumed = true))
+    frames.runFrame()
+    await Promise.resolve()
+    // One frame applies a dozen chunks: still far from half the limit.
+    expect(applied.length).toBeLessThanOrEqual((FRAME_APPLY_MS + 1) * APPLY_CHUNK)
+    expect(resumed).toBe(false)
+    while (frameBacklog() > BACKLOG_LIMIT / 2) frames.runFrame()
+    await Promise.resolve()
+    expect(resumed).toBe(true)
+    expect(whenBacklogFits()).toBeNull()
+    // Nothing lost or reordered on the way.
+    frames.runFrame()
+    while (frameBacklog() > 0) frames.runFrame()
+    expect(applied).toEqual(Array.from({ length: pushed }, (_, i) => i + 1))
+    batcher.dispose()
+  })
+
+  it('a disposed batcher takes its items off the backlog and lets waiting readers go', async () => {
+    vi.useFakeTimers()
+    stubFrames()
+    const batcher = createFrameBatcher<number>(() => {})
+    const before = frameBacklog()
+    while (whenBacklogFits() === null) batcher.push(1)
+    let resumed = false
+    void whenBacklogFits()?.then(() => (resumed = true))
+    batcher.dispose()
+    await Promise.resolve()
+    expect(resumed).toBe(true)
+    expect(frameBacklog()).toBe(before)
   })
 })

@@ -159,3 +159,36 @@ describe('readStream under a backlog', () => {
     expect(new Set(ids).size).toBe(count)
   })
 })
+
+describe('readStream with backpressure', () => {
+  it('takes nothing more from the stream while what it parsed waits, then goes on and loses nothing', async () => {
+    const chunks = [1, 2, 3].map((n) =>
+      encoder.encode(`id: ${n}\nevent: risk_alert\ndata: {"n":${n}}\n\n`),
+    )
+    const ids: string[] = []
+    let release: (() => void) | null = null
+    let asked = 0
+    const reading = readStream(
+      streamOf(chunks),
+      {
+        onActivity: () => {},
+        onMessage: (message) => ids.push(message.id ?? ''),
+        onRetry: () => {},
+        onOversize: () => {},
+        onId: () => {},
+        backpressure: () => {
+          asked += 1
+          // Behind after the first chunk only.
+          return asked === 1 ? new Promise<void>((resolve) => (release = resolve)) : null
+        },
+      },
+      1_000_000,
+    )
+    for (let i = 0; i < 20; i += 1) await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(ids).toEqual(['1'])
+    expect(release).not.toBeNull()
+    release!()
+    await reading
+    expect(ids).toEqual(['1', '2', '3'])
+  })
+})
