@@ -95,16 +95,6 @@ export function decodeMessage(message: EventSourceMessage, context: StreamContex
   return python ? { kind: 'event', value, raw, python } : { kind: 'event', value, raw }
 }
 
-/** FNV-1a over the UTF-16 code units: cheap, and enough to tell two payloads apart. */
-export function fingerprintOf(text: string): number {
-  let hash = 0x811c9dc5
-  for (let i = 0; i < text.length; i += 1) {
-    hash ^= text.charCodeAt(i)
-    hash = Math.imul(hash, 0x01000193)
-  }
-  return hash >>> 0
-}
-
 /** Data that is not JSON may be `str(dict)` from a Python backend: read it strictly, never eval. */
 function parsePythonDict(
   raw: string,
