@@ -52,7 +52,7 @@ export function whenBacklogFits(): Promise<void> | null {
   return new Promise((resolve) => waiting.push(resolve))
 }
 
-/** Items waiting in all batchers (diagnostics and tests). */
+/** Items waiting in all batchers. */
 export function frameBacklog(): number {
   return backlog
 }
@@ -97,6 +97,12 @@ function requestRun(flush: Flush): void {
 export function createFrameBatcher<T>(deliver: (items: T[]) => void): FrameBatcher<T> {
   let pending: T[] = []
 
+  /** Off the backlog before the handler runs: a batch whose handler throws is not counted again. */
+  function handOver(items: T[]) {
+    backlog -= items.length
+    deliver(items)
+  }
+
   /** Hands over pending items, in chunks once past `deadline`'s reach; the rest asks for a frame. */
   function flush(deadline: number) {
     due.delete(flush)
@@ -104,8 +110,7 @@ export function createFrameBatcher<T>(deliver: (items: T[]) => void): FrameBatch
     const items = pending
     pending = []
     if (items.length <= APPLY_CHUNK || deadline === Infinity) {
-      backlog -= items.length
-      deliver(items)
+      handOver(items)
       return
     }
     let at = 0
@@ -115,8 +120,7 @@ export function createFrameBatcher<T>(deliver: (items: T[]) => void): FrameBatch
         const chunk = items.slice(at, at + APPLY_CHUNK)
         // Counted before it is handed over: a chunk whose handler throws is not handed over again.
         at += APPLY_CHUNK
-        backlog -= chunk.length
-        deliver(chunk)
+        handOver(chunk)
       } while (at < items.length && performance.now() < deadline)
     } finally {
       if (at < items.length) {
