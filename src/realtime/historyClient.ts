@@ -4,6 +4,7 @@ import { decodeMessage, type DecodedMessage } from './eventDecoder'
 import { resolveEndpoint } from '@/config/resolveUrl'
 import { describeIssues, type Channel } from '@/protocol/contract'
 import { describeError, type FetchLike } from './sseTransport'
+import { eachInSlices } from './taskBudget'
 
 const HistoryPageSchema = v.object({
   events: v.array(v.object({ id: v.nullish(v.string()), event: v.string(), data: v.unknown() })),
@@ -44,7 +45,9 @@ export async function fetchHistory(request: HistoryRequest): Promise<HistoryResu
   for (let page = 0; page < maxPages; page += 1) {
     const body = await getPage(request, cursor)
     if (page === 0) truncated = body.truncated
-    for (const entry of body.events) {
+    // In slices: a page of 500 took 85–90 ms in one task at 50,000 ev/s, while a catch-up after
+    // the server dropped a slow stream read them back to back.
+    await eachInSlices(body.events, (entry) => {
       const message = {
         event: entry.event,
         id: entry.id ?? undefined,
@@ -52,7 +55,7 @@ export async function fetchHistory(request: HistoryRequest): Promise<HistoryResu
       }
       messages.push(decodeMessage(message, { channels: [channel], multiplexed: false }))
       if (entry.id) cursor = entry.id
-    }
+    })
     const caughtUp = body.events.length === 0 || body.latest_id == null || cursor === body.latest_id
     if (caughtUp || request.after === null) break
   }

@@ -44,11 +44,16 @@ const CHECK_EVERY = 256
 
 /**
  * Calls `each` on every item in order, yielding once a task's budget is spent. Items pushed onto
- * `items` meanwhile (while yielded) are handled too, after the others.
+ * `items` meanwhile (while yielded) are handled too, after the others, unless `count` stops it at
+ * the first `count` items.
  */
-export async function eachInSlices<T>(items: readonly T[], each: (item: T) => void): Promise<void> {
+export async function eachInSlices<T>(
+  items: readonly T[],
+  each: (item: T) => void,
+  count = Infinity,
+): Promise<void> {
   const budget = new TaskBudget()
-  for (let i = 0; i < items.length; i += 1) {
+  for (let i = 0; i < items.length && i < count; i += 1) {
     each(items[i] as T)
     if (i % CHECK_EVERY === CHECK_EVERY - 1 && budget.spent()) await budget.yield()
   }
