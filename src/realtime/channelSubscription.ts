@@ -326,8 +326,8 @@ async function olderThanHeld(
   let anyHeld = false
   let endsInsideHeld = false
   // The events held when the answer came, in slices: one pass over hundreds of thousands still
-  // took 100–200 ms in one task at 50,000 ev/s. Those held meanwhile came later still, as they
-  // would have had the pass not yielded.
+  // took 100–200 ms in one task at 50,000 ev/s. Events held while it yields are left out, as the
+  // single pass left out those that came after it.
   await eachInSlices(
     held,
     ({ event }) => {
