@@ -83,7 +83,6 @@ function runDue(fromFrame: boolean): void {
       })
     }
   }
-  releaseWaiting()
 }
 
 function requestRun(flush: Flush): void {
@@ -97,9 +96,14 @@ function requestRun(flush: Flush): void {
 export function createFrameBatcher<T>(deliver: (items: T[]) => void): FrameBatcher<T> {
   let pending: T[] = []
 
-  /** Off the backlog before the handler runs: a batch whose handler throws is not counted again. */
+  /**
+   * Off the backlog before the handler runs: a batch whose handler throws is not counted again.
+   * Readers waiting for the backlog to fit are let go where it falls (they resume in a microtask,
+   * after this frame's or flush's work).
+   */
   function handOver(items: T[]) {
     backlog -= items.length
+    releaseWaiting()
     deliver(items)
   }
 
@@ -137,10 +141,7 @@ export function createFrameBatcher<T>(deliver: (items: T[]) => void): FrameBatch
       backlog += 1
       if (pending.length === 1) requestRun(flush)
     },
-    flush: () => {
-      flush(Infinity)
-      releaseWaiting()
-    },
+    flush: () => flush(Infinity),
     dispose() {
       backlog -= pending.length
       pending = []
