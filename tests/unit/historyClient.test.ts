@@ -2,19 +2,11 @@
 // reads up to 20 pages of 500 back to back while the page must still draw and answer input.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { fetchHistory } from '@/realtime/historyClient'
+import { alertEvent } from './stores/factories'
 
+/** A history entry as the server lists it: a valid alert payload under id `id`. */
 function alertEntry(id: number) {
-  return {
-    id: String(id),
-    event: 'risk_alert',
-    data: {
-      alert_id: `a-${id}`,
-      timestamp: '2026-01-04T10:00:00.000Z',
-      severity: 'warning',
-      category: 'exposure',
-      message: `alert ${id}`,
-    },
-  }
+  return { id: String(id), event: 'risk_alert', data: alertEvent(`a-${id}`, 0).data }
 }
 
 /** A fetch whose answer is ready at once (no network task in between): only the decoder can yield. */
