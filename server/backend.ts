@@ -1,6 +1,7 @@
 // The embedded dev backend: implements the wire contract (shared/protocol.md) on plain node:http.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isChannel, type Channel } from '../src/protocol/contract.ts'
+import { claimDataMark } from './dataMark.ts'
 import type { EventHub } from './events.ts'
 import { MemoryHub } from './hub.ts'
 import {
@@ -54,7 +55,10 @@ export interface Backend {
    * with LimitError when the data is over a publish bound (src/protocol/limits.ts).
    */
   publish(channel: Channel, eventType: string, data: object | string): Promise<string>
-  /** Resolves once the event store can serve (at once in memory; Redis connected). */
+  /**
+   * Resolves once the event store can serve (at once in memory; Redis connected and its prefix's
+   * data mark agrees with this start). Rejects with DataMarkError when live and demo would mix.
+   */
   ready(): Promise<void>
   setFaults(partial: Partial<Faults>): Faults
   /** Destroys every open stream socket now; returns how many. */
@@ -83,6 +87,19 @@ export function createBackend(input: BackendOptions = {}): Backend {
       historySize: options.historySize,
       warn,
     })
+  // On Redis the prefix's data mark must agree before anything is simulated or served.
+  let refusal: string | null = null
+  const marked: Promise<void> = memory
+    ? Promise.resolve()
+    : hub
+        .ready()
+        .then(() =>
+          claimDataMark((hub as RedisHub).connection, options.redisPrefix, options.simulate),
+        )
+  marked.catch((error: unknown) => {
+    refusal = error instanceof Error ? error.message : String(error)
+    warn(`refusing to serve: ${refusal}`)
+  })
   const streams = new Set<SseStream>()
   let faults: Faults = { ...NO_FAULTS }
   let rates: Rates = { ...options.rates }
@@ -150,6 +167,7 @@ export function createBackend(input: BackendOptions = {}): Backend {
     }
     const allowed = applyCors(req, res, options.corsOrigins)
     if (req.method === 'OPTIONS') return answerPreflight(res, allowed)
+    if (refusal !== null) return sendError(res, 503, 'data_mark_refused', refusal)
     const path = url.pathname
     // Producers and dev controls have their own tokens; the readers' token opens neither.
     const publishing = path.startsWith('/api/v1/publish/')
@@ -208,7 +226,7 @@ export function createBackend(input: BackendOptions = {}): Backend {
     }
   }
 
-  const simulation = startSimulation(options, hub, memory, () => rates, publish)
+  const simulation = startSimulation(options, hub, memory, () => rates, publish, marked)
 
   return {
     options,
@@ -221,7 +239,7 @@ export function createBackend(input: BackendOptions = {}): Backend {
     handle,
     emit,
     publish,
-    ready: () => hub.ready(),
+    ready: () => marked,
     setFaults,
     dropConnections,
     setRates,

@@ -5,7 +5,15 @@ import { parseRatesList, type BackendOptions } from './options.ts'
 
 export class UsageError extends Error {}
 
-export const USAGE = `Usage: tsx server/main.ts [flags]
+export const USAGE = `Usage: npm run server -- [flags]
+
+A production start serves only what producers publish: it never invents data. The simulator
+(made-up market snapshots, risk alerts, training and backtest progress) runs only with --dev or
+--demo; then /api/v1/sse/status says "data": "demo" and the page shows "Demo data — not real".
+On Redis a simulating start keeps its events under the prefix rtm-demo unless --redis-prefix
+names another, and refuses a prefix that holds published events (or belongs to a production
+start); a production start refuses a prefix that holds demo data.
+
   --port <n>            port to listen on (default 8000, env PORT)
   --host <addr>         address to bind (default 127.0.0.1)
   --cors <list>         browser origins allowed cross-origin, comma separated (default none:
@@ -17,7 +25,7 @@ export const USAGE = `Usage: tsx server/main.ts [flags]
   --auth-token <t>      require "Authorization: Bearer <t>" on /api/v1
   --state-file <path>   save ids and history there on exit (and every few seconds), load on start
   --redis-url <url>     keep events in Redis Streams, shared by every instance (env REDIS_URL)
-  --redis-prefix <p>    prefix of the Redis keys (default rtm)
+  --redis-prefix <p>    prefix of the Redis keys (default rtm; rtm-demo when simulating)
   --publish-token <t>   bearer token for POST /api/v1/publish/{channel} (env RTM_PUBLISH_TOKEN)
   --max-clients-per-ip <n>  open streams per client address before 429 (default 50, 0 = no limit)
   --trust-proxy <list>  reverse proxies (addresses or networks, e.g. 10.0.0.5,10.1.0.0/16) whose
@@ -27,9 +35,12 @@ export const USAGE = `Usage: tsx server/main.ts [flags]
   --flush-ms <ms>       gather each stream's writes this long (default 0: write every tick)
   --no-multiplex        no /api/v1/sse/stream, like older backends
   --no-history          no history endpoint
-  --no-simulate         no simulated events (publish them, or POST /api/v1/dev/emit with --dev)
-  --dev                 mount the dev controls /api/v1/dev/* (faults, rates, drop, emit) and allow
-                        any origin by default. Never in production
+  --demo                a demo deployment: run the simulator (invented data, labelled "demo"
+                        everywhere), without the dev controls
+  --no-simulate         no simulated events with --dev (publish them, or POST /api/v1/dev/emit);
+                        without --dev or --demo there are none anyway
+  --dev                 mount the dev controls /api/v1/dev/* (faults, rates, drop, emit), run the
+                        simulator and allow any origin by default. Never in production
   --dev-token <t>       bearer token of the dev controls (env RTM_DEV_TOKEN); required with
                         --dev when --auth-token is set
   -h, --help            show this help`
@@ -113,6 +124,18 @@ export function startupNotes(options: BackendOptions): string[] {
         '--cors https://app.example.com (comma separated for several).',
     )
   }
+  const simulating = options.simulate ?? (options.dev === true || options.demo === true)
+  if (simulating) {
+    notes.push(
+      'DEMO DATA: the simulator invents every event this server serves; the status says ' +
+        '"data": "demo" and the page labels it "Demo data — not real".',
+    )
+  } else {
+    notes.push(
+      'Data: only what producers publish (POST /api/v1/publish/{channel} with --publish-token, ' +
+        'or npm run publish on Redis); nothing is invented.',
+    )
+  }
   if (options.trustProxy?.length) {
     notes.push(
       `Client addresses from X-Real-IP / X-Forwarded-For of ${options.trustProxy.join(', ')} only`,
@@ -148,6 +171,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = {}): 
         'trust-proxy': { type: 'string' },
         'allowed-hosts': { type: 'string' },
         dev: { type: 'boolean' },
+        demo: { type: 'boolean' },
         'dev-token': { type: 'string' },
         'flush-ms': { type: 'string' },
         'no-multiplex': { type: 'boolean' },
@@ -163,6 +187,10 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = {}): 
   const port = number('--port', portText, 0, true)
   if (port > 65535) throw new UsageError(`--port must be at most 65535, got "${portText}"`)
   const dev = values.dev === true
+  const demo = values.demo === true
+  if (demo && values['no-simulate']) {
+    throw new UsageError('--demo runs the simulator; it cannot be combined with --no-simulate')
+  }
   const corsOrigins = values.cors === undefined ? undefined : origins(values.cors)
   if (corsOrigins === '*' && !dev) {
     throw new UsageError(
@@ -180,6 +208,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = {}): 
   }
   const options: BackendOptions = {
     dev: dev ? true : undefined,
+    demo: demo ? true : undefined,
     devToken,
     corsOrigins,
     rates: values.rates === undefined ? undefined : rates('--rates', values.rates),

@@ -1,4 +1,4 @@
-// Standalone dev backend (`npm run server`): the wire contract on a plain HTTP port.
+// The server on its own (`npm run server`): the wire contract on a plain HTTP port.
 import { createServer } from 'node:http'
 import type { Socket } from 'node:net'
 import { createBackend } from './backend.ts'
@@ -42,11 +42,18 @@ server.listen(config.port, config.host, () => {
   const address = server.address()
   const port = typeof address === 'object' && address !== null ? address.port : config.port
   const host = config.host.includes(':') ? `[${config.host}]` : config.host
-  console.log(`Realtime Monitor dev backend on http://${host}:${port} (status: /api/v1/sse/status)`)
+  console.log(`Realtime Monitor server on http://${host}:${port} (status: /api/v1/sse/status)`)
   for (const note of startupNotes(config.options)) console.log(note)
   if (config.options.redisUrl !== undefined) {
     // Streams opened before this line miss events published meanwhile (the reader is not placed).
-    void backend.ready().then(() => console.log('Redis: connected, reading the channel streams'))
+    backend.ready().then(
+      () => console.log('Redis: connected, reading the channel streams'),
+      (error: unknown) => {
+        // The prefix's data mark disagrees with this start (live and demo would mix): never serve.
+        console.error(`error: ${error instanceof Error ? error.message : String(error)}`)
+        process.exit(1)
+      },
+    )
   }
 })
 

@@ -28,7 +28,13 @@ export interface BackendOptions {
   historySize?: number
   multiplex?: boolean
   history?: boolean
+  /**
+   * Run the market simulator (invented events). Default: only with `dev` or `demo`; a production
+   * start never invents data. Wherever it runs, the status says `"data": "demo"`.
+   */
   simulate?: boolean
+  /** A demo deployment: no dev controls, but the simulator runs and everything says "demo". */
+  demo?: boolean
   rates?: Partial<Rates>
   retryMs?: number
   /** Browser origins allowed cross-origin; `'*'` (any) only with `dev`. Default: `'*'` with dev, none without. */
@@ -47,7 +53,10 @@ export interface BackendOptions {
   stateFile?: string
   /** Redis URL: events go through Redis Streams, shared by every instance (default: in memory). */
   redisUrl?: string
-  /** Prefix of the Redis keys (`{prefix}:alerts`, ...), to share one Redis between deployments. */
+  /**
+   * Prefix of the Redis keys (`{prefix}:alerts`, ...), to share one Redis between deployments.
+   * Default `rtm`; `rtm-demo` when the simulator runs, so invented events never land in real streams.
+   */
   redisPrefix?: string
   /** Bearer token producers need for POST /api/v1/publish/{channel}; none: publishing is off. */
   publishToken?: string
@@ -63,6 +72,7 @@ export interface ResolvedOptions {
   multiplex: boolean
   history: boolean
   simulate: boolean
+  demo: boolean
   rates: Rates
   retryMs: number | undefined
   corsOrigins: readonly string[] | '*'
@@ -92,7 +102,8 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   historySize: 1000, // events kept per channel for resume and history
   multiplex: true, // false: behave like an older backend without /sse/stream
   history: true, // false: no history endpoint, status omits `history`
-  simulate: true, // run the simulator; tests turn it off and call emit()
+  simulate: false, // no invented data unless `dev` or `demo` asks for the simulator
+  demo: false, // not a demo deployment
   rates: DEFAULT_RATES, // simulated events per second per channel
   retryMs: undefined, // when set, every stream opens with `retry: N`
   corsOrigins: [], // no cross-origin browser (with `dev`: any origin)
@@ -104,11 +115,14 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   seed: 20260104, // simulator seed
   stateFile: undefined, // no state file: a restart starts from id 1
   redisUrl: undefined, // in memory, one process
-  redisPrefix: 'rtm', // keys {rtm}:dashboard, {rtm}:alerts, ...
+  redisPrefix: 'rtm', // keys {rtm}:dashboard, {rtm}:alerts, ... (DEMO_REDIS_PREFIX when simulating)
   publishToken: undefined, // publishing endpoint off
   trustProxy: [], // no proxy: the peer address is the client's
   flushMs: 0, // write each stream's events at the end of the tick that produced them
 }
+
+/** Where a simulating instance keeps its events on Redis unless told otherwise. */
+export const DEMO_REDIS_PREFIX = 'rtm-demo'
 
 export const NO_FAULTS: Faults = {
   error500: false,
@@ -128,14 +142,22 @@ export function resolveOptions(options: BackendOptions = {}): ResolvedOptions {
   const rates = parseRates(options.rates ?? {})
   if (typeof rates === 'string') throw new Error(`rates: ${rates}`)
   const dev = options.dev === true
+  const demo = options.demo === true
   const corsOrigins = options.corsOrigins ?? (dev ? '*' : [])
   if (corsOrigins === '*' && !dev) {
     throw new Error('any origin (CORS "*") is for dev starts only; name the allowed origins')
   }
+  if (demo && options.simulate === false) throw new Error('a demo start runs the simulator')
+  // Invented data only when asked for: a dev start or a demo deployment.
+  const simulate = options.simulate ?? (dev || demo)
+  const redisPrefix = options.redisPrefix ?? (simulate ? DEMO_REDIS_PREFIX : 'rtm')
   return {
     ...DEFAULT_OPTIONS,
     ...defined,
     dev,
+    demo,
+    simulate,
+    redisPrefix,
     corsOrigins,
     rates: { ...DEFAULT_RATES, ...rates },
   } as ResolvedOptions

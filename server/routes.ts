@@ -87,6 +87,8 @@ async function sendStatus(ctx: RouteContext, res: ServerResponse): Promise<void>
     stream_connections: ctx.streams.size,
     backend: hub.kind,
     stream_lengths: lengths,
+    // "demo": this server runs the simulator and its events are invented (docs/protocol.md).
+    data: options.simulate ? 'demo' : 'live',
     simulator: ctx.simulator(),
     ...hub.status(),
   })

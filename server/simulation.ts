@@ -29,6 +29,8 @@ export function startSimulation(
   memory: MemoryHub | undefined,
   rates: () => Rates,
   publish: Publish,
+  /** Settles once the Redis prefix may take simulated events; a rejection means never. */
+  marked: Promise<void>,
 ): Simulation {
   if (memory) return inMemory(options, memory, rates)
   if (options.stateFile !== undefined) {
@@ -48,14 +50,28 @@ export function startSimulation(
       },
     )
   }
-  const lease = leaseSimulator(redis.connection, redis.prefix, {
-    start(counters) {
-      const simulator = new Simulator({ seed: options.seed + sum(counters), counters })
-      const stopTimer = runSimulator(simulator, rates, emit)
-      return { stop: stopTimer, counters: () => simulator.counters() }
+  let lease: ReturnType<typeof leaseSimulator> | undefined
+  let stopped = false
+  marked.then(
+    () => {
+      if (stopped) return
+      lease = leaseSimulator(redis.connection, redis.prefix, {
+        start(counters) {
+          const simulator = new Simulator({ seed: options.seed + sum(counters), counters })
+          const stopTimer = runSimulator(simulator, rates, emit)
+          return { stop: stopTimer, counters: () => simulator.counters() }
+        },
+      })
     },
-  })
-  return { state: () => (lease.leading() ? 'running' : 'standby'), stop: () => lease.stop() }
+    () => {}, // refused: the backend says why and serves nothing
+  )
+  return {
+    state: () => (lease?.leading() ? 'running' : 'standby'),
+    async stop() {
+      stopped = true
+      await lease?.stop()
+    },
+  }
 }
 
 function inMemory(options: ResolvedOptions, hub: MemoryHub, rates: () => Rates): Simulation {

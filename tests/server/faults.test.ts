@@ -166,6 +166,7 @@ describe('dev endpoints', () => {
 
   it('simulates at the configured rates when enabled', async () => {
     server = await startDevBackend({
+      dev: true,
       rates: { dashboard: 100, alerts: 0, training: 0, backtest: 0 },
     })
     const reader = await open('/api/v1/sse/dashboard')

@@ -20,7 +20,7 @@ afterEach(async () => {
 })
 
 async function instance(): Promise<DevBackendServer> {
-  const server = await startDevBackend({ redisUrl: redis.url, rates: RATES })
+  const server = await startDevBackend({ redisUrl: redis.url, demo: true, rates: RATES })
   await server.backend.ready()
   servers.push(server)
   return server

@@ -115,7 +115,7 @@ describe('simulator', () => {
 
   it('streams valid simulated events on every channel of a running backend', async () => {
     const rates = { dashboard: 150, alerts: 150, training: 150, backtest: 150 }
-    const server = await startDevBackend({ rates })
+    const server = await startDevBackend({ demo: true, rates })
     const reader = await openSse(`${server.url}/api/v1/sse/stream?channels=${CHANNELS.join(',')}`)
     try {
       await reader.take(200)

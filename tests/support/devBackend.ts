@@ -17,10 +17,14 @@ export interface DevBackendServer {
   close(): Promise<void>
 }
 
-export async function startDevBackend(options: BackendOptions = {}): Promise<DevBackendServer> {
+/** Starts a backend on `listenPort` (default: a free one; a port reused after a close: a restart). */
+export async function startDevBackend(
+  options: BackendOptions = {},
+  listenPort = 0,
+): Promise<DevBackendServer> {
   const backend = createBackend(options)
   let server: Server | undefined
-  let port = 0
+  let port = listenPort
   const sockets = new Set<Socket>()
 
   const listen = async (): Promise<void> => {
