@@ -137,6 +137,8 @@ export const StatusSchema = v.object({
   ),
   // Any text: the reader parses it (`parseTimestamp`) and treats what it cannot read as absent.
   server_time: v.fallback(v.optional(v.nullable(v.string()), null), null),
+  // "demo": the backend's simulator invents every event (the page labels it); absent: not said.
+  data: v.fallback(v.optional(v.nullable(v.picklist(['live', 'demo'])), null), null),
 })
 export type BackendStatusBody = v.InferOutput<typeof StatusSchema>
 

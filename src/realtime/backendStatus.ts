@@ -16,7 +16,11 @@ export interface BackendCapabilities {
   heartbeatSeconds: number | null
   /** The server's clock at the answer (ISO 8601), when it says. */
   serverTime: string | null
+  /** `demo`: the backend says its events are invented (its simulator); null when it does not say. */
+  data: DataSource | null
 }
+
+export type DataSource = 'live' | 'demo'
 
 export const UNKNOWN_BACKEND: BackendCapabilities = {
   reachable: false,
@@ -24,6 +28,7 @@ export const UNKNOWN_BACKEND: BackendCapabilities = {
   history: 0,
   heartbeatSeconds: null,
   serverTime: null,
+  data: null,
 }
 
 export async function fetchCapabilities(
@@ -59,5 +64,6 @@ export function readCapabilities(body: unknown): BackendCapabilities {
     history: status.history,
     heartbeatSeconds: status.heartbeat_seconds,
     serverTime: status.server_time,
+    data: status.data,
   }
 }

@@ -1,4 +1,5 @@
 // Per-channel counters and findings for the diagnostics drawer; counters are cheap, snapshots on demand.
+import type { DataSource } from './backendStatus'
 import type { ConnectionState, Gap } from './connectionState'
 import type { InvalidEvent } from './eventDecoder'
 import type { Channel } from '@/protocol/contract'
@@ -36,6 +37,8 @@ export interface ChannelStatus {
   notices: readonly string[]
   /** How much later than usual the newest sampled live event arrived; null before one. */
   late: Lateness | null
+  /** What the backend's status says of its events: `demo` (invented) or `live`; null: not said. */
+  data: DataSource | null
 }
 
 /**
@@ -106,12 +109,18 @@ export class ChannelDiagnostics {
   private readonly leastDelays: [number, number][] = []
   private late: Lateness | null = null
   private holdingSince: number | null = null
+  private data: DataSource | null = null
 
   constructor(readonly channel: Channel) {}
 
   setState(state: ConnectionState, transport: ChannelStatus['transport']): void {
     this.state = state
     if (transport) this.transport = transport
+  }
+
+  /** What the backend's status said of its data at the last probe. */
+  setDataSource(data: DataSource | null): void {
+    this.data = data
   }
 
   /**
@@ -239,6 +248,7 @@ export class ChannelDiagnostics {
         this.holdingSince === null
           ? this.late
           : { ms: this.late?.ms ?? 0, at: this.holdingSince, growing: true },
+      data: this.data,
     }
   }
 }

@@ -257,6 +257,9 @@ export class ChannelSubscription {
   private async release(held: HeldEvent[]): Promise<void> {
     // From here on, what is applied is measured as it is applied (with the time it was held).
     this.diagnostics.setHolding(false)
+    // Held nothing (a quiet channel): no batch will refresh the status, so the lateness of the
+    // hold would stay on the page and grow; tell it now.
+    if (held.length === 0) this.notify()
     // By epoch, then id (with its fingerprint when it has one): no string is built per event
     // when there is neither a fingerprint nor a second epoch.
     const released = new Map<number, Set<string>>()

@@ -63,6 +63,8 @@ export class RealtimeClient implements RealtimeSource {
   private capabilitiesPending: Promise<BackendCapabilities> | null = null
   private lastProbe = 0
   private reprobing = false
+  /** A stream reconnected since the last status read: the backend may have restarted. */
+  private reconnectedSinceProbe = false
   private reconcileQueued = false
   private paused = false
   private lastToken: string | null = null
@@ -209,6 +211,7 @@ export class RealtimeClient implements RealtimeSource {
 
   private async probe(): Promise<BackendCapabilities> {
     this.lastProbe = Date.now()
+    this.reconnectedSinceProbe = false
     const url = resolveEndpoint(this.options.baseUrl, STATUS_PATH)
     try {
       return await fetchCapabilities(this.fetchFn, url, await this.authHeaders())
@@ -217,20 +220,22 @@ export class RealtimeClient implements RealtimeSource {
     }
   }
 
-  /** The backend was unreachable when the mode was chosen: ask again once a stream works. */
+  /**
+   * Asks the status again once a stream works after the backend was unreachable when the mode was
+   * chosen, or after a reconnect (a restarted backend may serve other data, e.g. demo → live).
+   */
   private async reprobe(): Promise<void> {
-    if (
-      this.capabilities?.reachable !== false ||
-      this.reprobing ||
-      Date.now() - this.lastProbe < 1000
-    )
-      return
+    const known = this.capabilities
+    if (known === null || this.reprobing) return
+    if (known.reachable ? !this.reconnectedSinceProbe : Date.now() - this.lastProbe < 1000) return
     this.reprobing = true
     const found = await this.probe().finally(() => (this.reprobing = false))
     if (!found.reachable || this.closed) return
-    const changed =
-      found.multiplex !== this.capabilities.multiplex || found.history !== this.capabilities.history
+    const changed = found.multiplex !== known.multiplex || found.history !== known.history
     this.capabilities = found
+    if (found.data !== known.data) {
+      this.updateDiagnostics(CHANNELS, (d) => d.setDataSource(found.data))
+    }
     if (!changed) return
     for (const connection of this.connections.values()) connection.close('switching transport')
     this.connections.clear()
@@ -295,7 +300,11 @@ export class RealtimeClient implements RealtimeSource {
     return {
       onState: (state: ConnectionState) => {
         if (!current()) return
-        this.updateDiagnostics(channels, (d) => d.setState(state, mode))
+        const data = this.capabilities?.data ?? null
+        this.updateDiagnostics(channels, (d) => {
+          d.setState(state, mode)
+          d.setDataSource(data)
+        })
         if (state.phase === 'open') {
           this.renewals = 0
           void this.reprobe()
@@ -319,6 +328,7 @@ export class RealtimeClient implements RealtimeSource {
         this.updateDiagnostics(channels, (d) => d.setError(report.message))
         return
       case 'reconnect':
+        this.reconnectedSinceProbe = true
         this.updateDiagnostics(channels, (d) => d.countReconnect())
         return
     }

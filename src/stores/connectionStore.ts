@@ -23,6 +23,10 @@ export const useConnectionStore = defineStore('connection', () => {
   const overall = computed(() => summarizeStatuses(list.value))
   const transport = computed(() => transportOf(list.value))
   const invalidEvents = computed(() => mergeInvalidEvents(list.value))
+  /** Channels whose backend says its events are invented (status `"data": "demo"`). */
+  const demoChannels = computed(() =>
+    list.value.filter((status) => status.data === 'demo').map((status) => status.channel),
+  )
 
   function setStatus(channel: Channel, status: ChannelStatus): void {
     statuses.value = { ...statuses.value, [channel]: status }
@@ -50,6 +54,7 @@ export const useConnectionStore = defineStore('connection', () => {
     overall,
     transport,
     invalidEvents,
+    demoChannels,
     setStatus,
     isLive,
     lateness,

@@ -47,7 +47,8 @@ async function scrollList(wrapper: ReturnType<typeof mountWith>, top: number) {
 describe('AlertsPanel', () => {
   it('says that no alerts have arrived yet', async () => {
     const wrapper = await mountPanel()
-    expect(wrapper.text()).toContain('No alerts yet')
+    expect(wrapper.text()).toContain('No events yet')
+    expect(wrapper.text()).toContain('Risk alerts appear here as they fire')
   })
 
   it('lists alerts newest first with severity icon and word', async () => {

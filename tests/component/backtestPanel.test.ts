@@ -38,7 +38,8 @@ const METRICS = {
 describe('BacktestPanel', () => {
   it('says that no backtests have reported yet', () => {
     const wrapper = mountWith(BacktestPanel, pinia)
-    expect(wrapper.text()).toContain('No backtests yet')
+    expect(wrapper.text()).toContain('No events yet')
+    expect(wrapper.text()).toContain('Backtests appear here')
   })
 
   it('shows strategy, status, progress with the current date, equity and trades', async () => {

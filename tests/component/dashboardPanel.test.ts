@@ -29,7 +29,8 @@ function fill(overrides: Parameters<typeof dashboardEvent>[1] = {}, seconds = 1)
 describe('DashboardPanel', () => {
   it('says what it waits for before the first snapshot', () => {
     const wrapper = mountWith(DashboardPanel, pinia)
-    expect(wrapper.text()).toContain('Waiting for the first market snapshot')
+    expect(wrapper.text()).toContain('No events yet')
+    expect(wrapper.text()).toContain('with the first snapshot')
   })
 
   it('shows the KPIs with sign and arrow, the indices and the breadth', async () => {

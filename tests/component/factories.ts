@@ -138,6 +138,7 @@ export function channelStatus(
     rejecting: null,
     notices: [],
     late: null,
+    data: null,
     gaps: [],
     invalidEvents: [],
     ...overrides,

@@ -31,7 +31,8 @@ function add(...events: ReturnType<typeof trainingEvent>[]) {
 describe('TrainingPanel', () => {
   it('says that no training runs have reported yet', () => {
     const wrapper = mountWith(TrainingPanel, pinia)
-    expect(wrapper.text()).toContain('No training runs yet')
+    expect(wrapper.text()).toContain('No events yet')
+    expect(wrapper.text()).toContain('Training runs appear here')
   })
 
   it('shows a card per run with model, status, epoch, steps, ETA and metrics', async () => {

@@ -39,8 +39,15 @@ describe('multiplexed mode', () => {
     expect(backend.backend.stats().streamConnections).toBe(1)
     expect(harness.client.mode).toBe('multiplexed')
 
-    const sent = Object.fromEntries(CHANNELS.map((c) => [c, emitN(backend, c, 25)])) as Record<Channel, string[]>
-    await harness.until(() => CHANNELS.every((c) => harness?.events[c].length === 25), 5000, 'all events')
+    const sent = Object.fromEntries(CHANNELS.map((c) => [c, emitN(backend, c, 25)])) as Record<
+      Channel,
+      string[]
+    >
+    await harness.until(
+      () => CHANNELS.every((c) => harness?.events[c].length === 25),
+      5000,
+      'all events',
+    )
     for (const channel of CHANNELS) {
       expect(harness.ids(channel)).toEqual(sent[channel])
       expect(harness.events[channel].every((e) => e.channel === channel)).toBe(true)
@@ -58,10 +65,16 @@ describe('multiplexed mode', () => {
     harness.subscribe('training')
     const second = emitN(backend, 'alerts', 5, 5)
     const training = emitN(backend, 'training', 3)
-    await harness.until(() => harness?.events.alerts.length === 10 && harness.events.training.length === 3)
+    await harness.until(
+      () => harness?.events.alerts.length === 10 && harness.events.training.length === 3,
+    )
     expect(harness.ids('alerts')).toEqual([...first, ...second])
     expect(harness.ids('training')).toEqual(training)
-    await harness.until(() => backend.backend.stats().streamConnections === 1, 2000, 'one connection')
+    await harness.until(
+      () => backend.backend.stats().streamConnections === 1,
+      2000,
+      'one connection',
+    )
   })
 
   it('closes the connection when the last subscriber leaves', async () => {
@@ -92,10 +105,14 @@ describe('per-channel mode', () => {
     const backend = await setup()
     harness = createHarness(backend.url, {
       fetch: (input, init) =>
-        input.includes('/sse/status') ? Promise.reject(new TypeError('status down')) : fetch(input, init),
+        input.includes('/sse/status')
+          ? Promise.reject(new TypeError('status down'))
+          : fetch(input, init),
     })
     harness.subscribe('alerts', 'training')
-    await harness.until(() => isOpen(harness as Harness, 'alerts') && isOpen(harness as Harness, 'training'))
+    await harness.until(
+      () => isOpen(harness as Harness, 'alerts') && isOpen(harness as Harness, 'training'),
+    )
     expect(harness.client.mode).toBe('per-channel')
     expect(backend.backend.stats().streamConnections).toBe(2)
   })
@@ -114,9 +131,11 @@ describe('resume', () => {
       expect(backend.backend.dropConnections()).toBe(1)
       sent.push(...emitN(backend, 'alerts', 5, 1000 + round * 5))
       await harness.until(
-        () => harness?.client.status('alerts').reconnects === reconnects + 1 && isOpen(harness, 'alerts'),
+        () =>
+          harness?.client.status('alerts').reconnects === reconnects + 1 &&
+          isOpen(harness, 'alerts'),
         1000,
-        `reopen ${round}: ${JSON.stringify(harness.phases.alerts)} ${harness.client.status("alerts").reconnects}`,
+        `reopen ${round}: ${JSON.stringify(harness.phases.alerts)} ${harness.client.status('alerts').reconnects}`,
       )
     }
     await harness.until(() => harness?.events.alerts.length === sent.length, 5000, 'all alerts')
@@ -133,9 +152,15 @@ describe('resume', () => {
     const before = emitN(backend, 'training', 10)
     await harness.until(() => harness?.events.training.length === 10)
     await backend.stop()
-    await harness.until(() => harness?.client.status('training').state.phase === 'backoff', 3000, 'backoff')
+    await harness.until(
+      () => harness?.client.status('training').state.phase === 'backoff',
+      3000,
+      'backoff',
+    )
     const state = harness.client.status('training').state
-    expect(state.phase === 'backoff' && state.retryAt >= Date.now() - 50 && state.attempt >= 1).toBe(true)
+    expect(
+      state.phase === 'backoff' && state.retryAt >= Date.now() - 50 && state.attempt >= 1,
+    ).toBe(true)
     const during = emitN(backend, 'training', 10, 10)
     await backend.start()
     await harness.until(() => harness?.events.training.length === 20, 5000, 'resume')
@@ -159,7 +184,11 @@ describe('resume', () => {
     // history back (the newest events reach its cursor), then exactly what it missed, once each.
     harness = createHarness(backend.url, { storage })
     harness.subscribe('alerts')
-    await harness.until(() => harness?.events.alerts.length === 14, 5000, 'context and missed events')
+    await harness.until(
+      () => harness?.events.alerts.length === 14,
+      5000,
+      'context and missed events',
+    )
     const after = emitN(backend, 'alerts', 2, 14)
     await harness.until(() => harness?.events.alerts.length === 16)
     expect(harness.ids('alerts')).toEqual([...before, ...missed, ...after])
@@ -209,11 +238,45 @@ describe('resume', () => {
     expect(status.gap?.uncertain).toBe(false)
     expect(status.gaps.length).toBe(1)
     // What the server still holds (the last 5) is recovered from history; then live goes on.
-    await harness.until(() => harness?.ids('alerts').includes(lost[lost.length - 1] as string) === true)
+    await harness.until(
+      () => harness?.ids('alerts').includes(lost[lost.length - 1] as string) === true,
+    )
     const next = emitN(backend, 'alerts', 2, 30)
     await harness.until(() => harness?.ids('alerts').includes(next[1] as string) === true)
     const ids = harness.ids('alerts')
     expect(new Set(ids).size).toBe(ids.length)
     expect(ids.slice(-7)).toEqual([...lost.slice(-5), ...next])
   })
+})
+
+describe('what the backend says of its data', () => {
+  const ZERO = { dashboard: 0, alerts: 0, training: 0, backtest: 0 }
+
+  it('reaches every channel status: demo from a simulating backend, live from a production one', async () => {
+    const demo = await setup({ simulate: true, rates: ZERO })
+    harness = createHarness(demo.url)
+    harness.subscribe(...CHANNELS)
+    await harness.until(() => CHANNELS.every((c) => isOpen(harness as Harness, c)), 5000, 'open')
+    for (const channel of CHANNELS) expect(harness.client.status(channel).data).toBe('demo')
+    harness.close()
+    await demo.close()
+
+    const live = await setup()
+    harness = createHarness(live.url)
+    harness.subscribe('alerts')
+    await harness.until(() => isOpen(harness as Harness, 'alerts'), 5000, 'open')
+    expect(harness.client.status('alerts').data).toBe('live')
+  })
+
+  it('is read again after a reconnect: a backend restarted without its simulator is live', async () => {
+    const demo = await setup({ simulate: true, rates: ZERO })
+    harness = createHarness(demo.url)
+    harness.subscribe('alerts')
+    await harness.until(() => harness?.client.status('alerts').data === 'demo', 5000, 'demo')
+    const port = demo.port
+    await demo.close()
+    // The same address now serves a production start (in memory: a new backend).
+    server = await startDevBackend({ heartbeatSeconds: 0.3 }, port)
+    await harness.until(() => harness?.client.status('alerts').data === 'live', 15_000, 'live')
+  }, 25_000)
 })
