@@ -8,3 +8,9 @@ interface ImportMetaEnv {
 interface ImportMeta {
   readonly env: ImportMetaEnv
 }
+
+declare module 'virtual:engine-version' {
+  /** A hash of the engine's source: names its worker, so an edit or a new build gets a fresh one. */
+  const version: string
+  export default version
+}

@@ -1,6 +1,7 @@
 // Vite: the SPA build, the embedded dev backend under `npm run dev`, and the test projects.
-import { copyFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { createHash } from 'node:crypto'
+import { copyFileSync, readdirSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { fileURLToPath, URL } from 'node:url'
 import vue from '@vitejs/plugin-vue'
 import type { Plugin } from 'vite'
@@ -19,13 +20,55 @@ function spaFallbackPage(): Plugin {
   }
 }
 
+/** Sources that make up the realtime engine: an edit to any of them is a new engine version. */
+const ENGINE_DIRS = ['src/realtime', 'src/protocol'].map((dir) => resolve(import.meta.dirname, dir))
+
+/**
+ * `virtual:engine-version`: a hash of the engine's sources. It names the engine's worker, so a new
+ * build, or an edit under `npm run dev` (which reloads the page), starts a fresh worker instead of
+ * leaving an old one serving new pages.
+ */
+function engineVersion(): Plugin {
+  const id = 'virtual:engine-version'
+  const resolvedId = `\0${id}`
+  const hash = (): string => {
+    const digest = createHash('sha256')
+    for (const dir of ENGINE_DIRS) {
+      for (const name of readdirSync(dir).sort()) {
+        digest.update(name).update(readFileSync(join(dir, name)))
+      }
+    }
+    return digest.digest('hex').slice(0, 12)
+  }
+  return {
+    name: 'engine-version',
+    resolveId: (source) => (source === id ? resolvedId : undefined),
+    load: (loaded) =>
+      loaded === resolvedId ? `export default ${JSON.stringify(hash())}` : undefined,
+    handleHotUpdate({ file, server }) {
+      if (!ENGINE_DIRS.some((dir) => file.startsWith(`${dir}/`))) return
+      const version = server.moduleGraph.getModuleById(resolvedId)
+      if (version) server.moduleGraph.invalidateModule(version)
+      server.ws.send({ type: 'full-reload' })
+      return []
+    },
+  }
+}
+
 export default defineConfig(({ command, mode }) => ({
   // A sub-path deploy (e.g. /monitor/) sets BASE_PATH at build time; router and assets follow it.
   base: process.env.BASE_PATH ?? '/',
-  plugins: [vue(), spaFallbackPage(), ...(command === 'serve' && mode !== 'test' ? [devBackendPlugin()] : [])],
+  plugins: [
+    vue(),
+    engineVersion(),
+    spaFallbackPage(),
+    ...(command === 'serve' && mode !== 'test' ? [devBackendPlugin()] : []),
+  ],
   resolve: {
     alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
   },
+  // The engine's worker is an ES module (SharedWorker and Worker with `type: 'module'`).
+  worker: { format: 'es', plugins: () => [engineVersion()] },
   build: {
     sourcemap: false,
     target: 'es2022',

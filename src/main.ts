@@ -4,7 +4,7 @@ import { createApp } from 'vue'
 import App from './App.vue'
 import ConfigErrorScreen from './components/ConfigErrorScreen.vue'
 import { APP_CONFIG } from './composables/useAppConfig'
-import { exposeRole } from './composables/debugHook'
+import { exposeEngine } from './composables/debugHook'
 import { createRealtimeClient, installRealtimeClient } from './composables/useRealtimeClient'
 import { watchTokenChanges } from './config/authWatch'
 import { ConfigError, loadRuntimeConfig } from './config/runtimeConfig'
@@ -28,7 +28,7 @@ async function start(): Promise<void> {
   const client = createRealtimeClient(config)
   installRealtimeClient(app, client)
   watchTokenChanges(config.auth, () => client.retryNow())
-  if (config.debug) exposeRole(() => ('role' in client ? String(client.role) : 'solo'))
+  if (config.debug) exposeEngine(() => ({ host: client.host, tabs: client.sharedBy }))
   app.mount('#app')
 }
 

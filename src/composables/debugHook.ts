@@ -8,8 +8,8 @@ export interface DebugHook {
    * published for Vue to render, which is later than applied while the page is behind.
    */
   published?: (channel: string) => void
-  /** Which part this tab plays in sharing the stream: 'leader', 'follower' or 'solo'. */
-  role?: () => string
+  /** Where this tab's engine runs ('shared-worker', 'worker', 'page') and how many tabs share it. */
+  engine?: () => { host: string; tabs: number }
 }
 
 declare global {
@@ -38,8 +38,8 @@ export function exposePublished(): (channel: Channel) => void {
   return (channel) => hook.published?.(channel)
 }
 
-/** Lets tests ask a tab whether it holds the stream. */
-export function exposeRole(role: () => string): void {
+/** Lets tests ask a tab where its engine runs. */
+export function exposeEngine(engine: () => { host: string; tabs: number }): void {
   if (typeof window === 'undefined') return
-  debugHook().role = role
+  debugHook().engine = engine
 }

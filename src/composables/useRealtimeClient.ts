@@ -1,33 +1,48 @@
-// Provides the one realtime source of the app (shared across tabs where the browser can) to components.
+// Provides the app's realtime source to components: the page's proxy of the one realtime engine,
+// which runs in a SharedWorker shared by every tab where the browser can (else a Worker, else here).
 import { inject, type App, type InjectionKey } from 'vue'
 import { tokenProviderFor } from '@/config/authToken'
 import type { AppConfig } from '@/config/runtimeConfig'
-import { RealtimeClient, type RealtimeClientOptions } from '@/realtime/realtimeClient'
+import { engineHosts } from '@/realtime/engineHosts'
+import { EngineProxy } from '@/realtime/engineProxy'
+import { browserNetwork } from '@/realtime/network'
 import type { RealtimeSource } from '@/realtime/realtimeSource'
-import { canShareAcrossTabs, SharedRealtimeClient } from '@/realtime/sharedClient'
+import {
+  browserSessionStorage,
+  createClientId,
+  createSessionCursors,
+} from '@/realtime/sessionCursors'
+import { whenBacklogFits } from '@/render/frameBatcher'
 
 export const REALTIME_CLIENT: InjectionKey<RealtimeSource> = Symbol('realtime-client')
 
-/** One stream per browser when tabs can coordinate (Web Locks + BroadcastChannel), else one per tab. */
-export function createRealtimeClient(config: AppConfig): RealtimeSource {
-  const options: RealtimeClientOptions = {
+/** The engine proxy for `config`; this tab keeps the cursors it receives for a reload. */
+export function createRealtimeClient(config: AppConfig): EngineProxy {
+  const storage = browserSessionStorage()
+  return new EngineProxy({
     baseUrl: config.apiBaseUrl,
     transport: config.transport,
     token: tokenProviderFor(config.auth),
-  }
-  return config.transport.shareAcrossTabs && canShareAcrossTabs()
-    ? new SharedRealtimeClient(options)
-    : new RealtimeClient(options)
+    hosts: engineHosts(config.apiBaseUrl, config.transport.shareAcrossTabs),
+    cursors: createSessionCursors(storage, config.apiBaseUrl || 'same-origin'),
+    clientId: createClientId(storage),
+    network: browserNetwork(),
+    backlog: { whenFits: whenBacklogFits },
+  })
 }
 
 /** Installs `client` for the app and writes its cursors before the page goes away. */
 export function installRealtimeClient(app: App, client: RealtimeSource): void {
   app.provide(REALTIME_CLIENT, client)
-  if (typeof window !== 'undefined') window.addEventListener('pagehide', () => client.flushCursors())
+  if (typeof window === 'undefined') return
+  window.addEventListener('pagehide', () => client.flushCursors())
+  // The engine outlives this tab where it is shared: say goodbye so it stops sending here.
+  window.addEventListener('pagehide', (event) => event.persisted || client.close())
 }
 
 export function useRealtimeClient(): RealtimeSource {
   const client = inject(REALTIME_CLIENT, null)
-  if (!client) throw new Error('No realtime client installed: call installRealtimeClient(app, client)')
+  if (!client)
+    throw new Error('No realtime client installed: call installRealtimeClient(app, client)')
   return client
 }

@@ -11,7 +11,7 @@ import {
 import { tryOnScopeDispose } from '@vueuse/core'
 import type { ChannelStatus } from '@/realtime/channelDiagnostics'
 import type { ConnectionState, Gap } from '@/realtime/connectionState'
-import { createFrameBatcher } from '@/realtime/frameBatcher'
+import { createFrameBatcher } from '@/render/frameBatcher'
 import type { Channel, EventOf } from '@/protocol/contract'
 import type { RealtimeSource } from '@/realtime/realtimeSource'
 import { useRealtimeClient } from './useRealtimeClient'

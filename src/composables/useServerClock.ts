@@ -1,53 +1,28 @@
-// The server's clock against ours: read from the status endpoint's `server_time`, once per app and
-// again every few minutes, so data ages do not inherit the client's clock error.
-import { effectScope, shallowRef, type ShallowRef } from 'vue'
-import { useIntervalFn } from '@vueuse/core'
-import { tokenProviderFor } from '@/config/authToken'
-import { resolveEndpoint } from '@/config/resolveUrl'
-import type { AppConfig } from '@/config/runtimeConfig'
-import { fetchCapabilities, STATUS_PATH } from '@/realtime/backendStatus'
-import { bearerHeaders } from '@/realtime/realtimeSource'
-import { clockOffset } from '@/stores/timestamps'
-
-/** How often the offset is measured again (clocks drift, laptops sleep). */
-const REFRESH_MS = 5 * 60_000
+// The server's clock against ours, as the realtime engine measured it from the status endpoint's
+// `server_time` (when it starts, after reconnects, and every few minutes), so data ages do not
+// inherit the client's clock error. The page asks the backend nothing itself.
+import { shallowRef, type ShallowRef } from 'vue'
+import type { RealtimeSource } from '@/realtime/realtimeSource'
 
 let shared: { offsetMs: ShallowRef<number | null> } | null = null
-
-async function measure(config: AppConfig): Promise<number | null> {
-  const token = await tokenProviderFor(config.auth)?.()
-  const sentAt = Date.now()
-  const status = await fetchCapabilities(
-    (input, init) => fetch(input, init),
-    resolveEndpoint(config.apiBaseUrl, STATUS_PATH),
-    bearerHeaders(token),
-  )
-  const receivedAt = Date.now()
-  return status.serverTime === null ? null : clockOffset(status.serverTime, sentAt, receivedAt)
-}
 
 /**
  * Server minus client clock in ms; null until measured, or when the backend does not send
  * `server_time` (ages are then shown uncorrected and say so).
  */
-export function useServerClock(config: AppConfig | null): {
+export function useServerClock(client: RealtimeSource | null): {
   offsetMs: Readonly<ShallowRef<number | null>>
 } {
   if (shared) return shared
-  // Without a config (a component mounted alone) there is no backend to ask: uncorrected.
-  if (!config || typeof fetch === 'undefined') return { offsetMs: shallowRef(null) }
-  const offsetMs = shallowRef<number | null>(null)
+  // Without a client (a component mounted alone) there is no backend to ask: uncorrected.
+  if (!client) return { offsetMs: shallowRef(null) }
+  const offsetMs = shallowRef<number | null>(client.clockOffsetMs)
   shared = { offsetMs }
-  const run = () =>
-    measure(config)
-      .then((value) => {
-        if (value !== null) offsetMs.value = value
-      })
-      .catch(() => {
-        // A failed status request leaves the last known offset (or none): ages say "uncorrected".
-      })
-  // Detached: the page lives all day; the timer must not die with the first panel that asked.
-  effectScope(true).run(() => useIntervalFn(run, REFRESH_MS, { immediateCallback: true }))
+  // Kept for the page's life: it must not end with the first panel that asked.
+  client.onStatusChange(() => {
+    // A failed status read leaves the last known offset (or none): ages say "uncorrected".
+    if (client.clockOffsetMs !== null) offsetMs.value = client.clockOffsetMs
+  })
   return shared
 }
 

@@ -25,3 +25,18 @@ function hasSubMillisecondDigits(text: string): boolean {
 export function isDigit(code: number): boolean {
   return code >= 48 && code <= 57
 }
+
+/**
+ * Server minus client clock from one status request: `serverTime` read at the midpoint of the
+ * request. Null when the answer took too long to tell (the midpoint is then too uncertain).
+ */
+export function clockOffset(
+  serverTime: string,
+  sentAt: number,
+  receivedAt: number,
+  maxRoundTripMs = 5000,
+): number | null {
+  const server = parseTimestamp(serverTime)
+  if (server === null || receivedAt - sentAt > maxRoundTripMs || receivedAt < sentAt) return null
+  return server - (sentAt + receivedAt) / 2
+}

@@ -1,6 +1,7 @@
 // Reads `/api/v1/sse/status` leniently: a failure or a missing field means "not supported", never an error.
 import * as v from 'valibot'
 import { StatusSchema } from '@/protocol/contract'
+import { clockOffset } from '@/protocol/timestamp'
 import type { FetchLike } from './sseTransport'
 
 /** Where a backend says what it supports (and its clock). */
@@ -16,6 +17,8 @@ export interface BackendCapabilities {
   heartbeatSeconds: number | null
   /** The server's clock at the answer (ISO 8601), when it says. */
   serverTime: string | null
+  /** Server minus client clock, ms, measured with this answer; null when it cannot be told. */
+  clockOffsetMs: number | null
   /** `demo`: the backend says its events are invented (its simulator); null when it does not say. */
   data: DataSource | null
 }
@@ -28,6 +31,7 @@ export const UNKNOWN_BACKEND: BackendCapabilities = {
   history: 0,
   heartbeatSeconds: null,
   serverTime: null,
+  clockOffsetMs: null,
   data: null,
 }
 
@@ -40,13 +44,17 @@ export async function fetchCapabilities(
   const controller = new AbortController()
   const timer = setTimeout(() => controller.abort(), timeoutMs)
   try {
+    const sentAt = Date.now()
     const response = await fetchFn(url, {
       headers: { Accept: 'application/json', ...headers },
       cache: 'no-store',
       signal: controller.signal,
     })
     if (!response.ok) return UNKNOWN_BACKEND
-    return readCapabilities(await response.json())
+    const found = readCapabilities(await response.json())
+    const receivedAt = Date.now()
+    const offset = found.serverTime === null ? null : clockOffset(found.serverTime, sentAt, receivedAt)
+    return { ...found, clockOffsetMs: offset }
   } catch {
     return UNKNOWN_BACKEND
   } finally {
@@ -64,6 +72,7 @@ export function readCapabilities(body: unknown): BackendCapabilities {
     history: status.history,
     heartbeatSeconds: status.heartbeat_seconds,
     serverTime: status.server_time,
+    clockOffsetMs: null,
     data: status.data,
   }
 }

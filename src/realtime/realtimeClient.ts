@@ -43,12 +43,17 @@ export interface RealtimeClientOptions {
   cursors?: CursorStore & { flush(): void }
   clientId?: string
   random?: () => number
+  /** Told before each read from a socket: a promise holds the reading (see StreamConnectionOptions). */
+  backpressure?: () => Promise<void> | null
   /**
    * The subscription object of each channel, when someone else owns them (a tab sharing one
    * stream keeps them across leadership changes). By default this client owns its own.
    */
   subscriptions?: (channel: Channel) => ChannelSubscription
 }
+
+/** The status is read again this often: the server's clock drifts and laptops sleep. */
+const STATUS_REFRESH_MS = 5 * 60_000
 
 export class RealtimeClient implements RealtimeSource {
   readonly clientId: string
@@ -70,8 +75,13 @@ export class RealtimeClient implements RealtimeSource {
   private lastToken: string | null = null
   private renewals = 0
   private closed = false
+  private readonly refreshTimer: ReturnType<typeof setInterval>
 
   constructor(private readonly options: RealtimeClientOptions) {
+    this.refreshTimer = setInterval(() => {
+      this.reconnectedSinceProbe = true
+      void this.reprobe()
+    }, STATUS_REFRESH_MS)
     this.transport = { ...DEFAULT_TRANSPORT, ...options.transport }
     this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
     this.network = options.network ?? browserNetwork()
@@ -122,6 +132,11 @@ export class RealtimeClient implements RealtimeSource {
     )
   }
 
+  /** Server minus client clock, ms, from the last status read; null until known or when not said. */
+  get clockOffsetMs(): number | null {
+    return this.capabilities?.clockOffsetMs ?? null
+  }
+
   get mode(): TransportMode | null {
     if (!this.capabilities) return null
     return this.useMultiplex() ? 'multiplexed' : 'per-channel'
@@ -155,6 +170,7 @@ export class RealtimeClient implements RealtimeSource {
 
   close(): void {
     this.closed = true
+    clearInterval(this.refreshTimer)
     for (const connection of this.connections.values()) connection.close()
     this.connections.clear()
     this.cursors.flush()
@@ -233,7 +249,7 @@ export class RealtimeClient implements RealtimeSource {
     if (!found.reachable || this.closed) return
     const changed = found.multiplex !== known.multiplex || found.history !== known.history
     this.capabilities = found
-    if (found.data !== known.data) {
+    if (found.data !== known.data || found.clockOffsetMs !== known.clockOffsetMs) {
       this.updateDiagnostics(CHANNELS, (d) => d.setDataSource(found.data))
     }
     if (!changed) return
@@ -287,6 +303,7 @@ export class RealtimeClient implements RealtimeSource {
       resumeConfirmed: capabilities.history > 0,
       pythonLiterals: transport.pythonLiterals,
       random: this.options.random,
+      backpressure: this.options.backpressure,
     }
   }
 

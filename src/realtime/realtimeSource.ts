@@ -18,7 +18,7 @@ export interface TransportOptions {
   pollIntervalMs: number
   backfillLimit: number
   maxEventChars: number
-  /** Let one tab hold the stream and relay it to the other tabs of this browser. */
+  /** Run the engine in a SharedWorker that every tab of this browser shares (else a Worker per tab). */
   shareAcrossTabs: boolean
   /** Decode payloads that are Python dict text (`str(dict)` from sse-starlette) instead of JSON. */
   pythonLiterals: boolean
@@ -50,9 +50,11 @@ export function bearerHeaders(token: string | null | undefined): Record<string, 
 export type ChannelListener = (event: ChannelEvent) => void
 export type TransportMode = 'multiplexed' | 'per-channel'
 
-/** What the app needs of a realtime client: this tab's own, or one shared with other tabs. */
+/** What the app needs of a realtime client: the engine itself, or the page's proxy of it. */
 export interface RealtimeSource {
   readonly mode: TransportMode | null
+  /** Server minus client clock, ms, as the backend's status said; null until known. */
+  readonly clockOffsetMs: number | null
   /** Delivers `channel`'s validated events to `listener` until the returned function is called. */
   subscribe(channel: Channel, listener: ChannelListener): () => void
   status(channel: Channel): ChannelStatus
@@ -60,8 +62,6 @@ export interface RealtimeSource {
   onStatusChange(listener: (channel: Channel) => void): () => void
   invalidEvents(): readonly InvalidEvent[]
   reportHandlerError(channel: Channel, error: unknown): void
-  pause(): void
-  resume(): void
   retryNow(): void
   flushCursors(): void
   close(): void

@@ -9,6 +9,9 @@ export interface CursorStore {
 export interface StorageLike {
   getItem(key: string): string | null
   setItem(key: string, value: string): void
+  /** Where the storage can list its keys (Web Storage can): lets entries() find stored cursors. */
+  readonly length?: number
+  key?(index: number): string | null
 }
 
 /** Cursors change on every event; storage is written at most every `flushMs`, and on pagehide. */
@@ -16,7 +19,7 @@ export function createSessionCursors(
   storage: StorageLike | null,
   namespace: string,
   flushMs = 250,
-): CursorStore & { flush(): void } {
+): CursorStore & { flush(): void; entries(): Record<string, string> } {
   const values = new Map<string, string>()
   const dirty = new Set<string>()
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -55,6 +58,26 @@ export function createSessionCursors(
       timer ??= setTimeout(flush, flushMs)
     },
     flush,
+    /** Every cursor known here (in memory or stored), to hand to an engine that starts without any. */
+    entries() {
+      const prefix = storageKey('')
+      const found: Record<string, string> = {}
+      try {
+        for (let i = 0; storage?.key && i < (storage.length ?? 0); i += 1) {
+          const name = storage.key(i)
+          if (!name?.startsWith(prefix)) continue
+          const value = storage.getItem(name)
+          if (value) found[name.slice(prefix.length)] = value
+        }
+      } catch {
+        // Unreadable storage: only the cursors of this page's life are handed over.
+      }
+      for (const [key, value] of values) {
+        if (value) found[key] = value
+        else delete found[key]
+      }
+      return found
+    },
   }
 }
 

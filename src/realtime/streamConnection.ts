@@ -3,7 +3,6 @@ import type { EventSourceMessage } from 'eventsource-parser'
 import { MAX_ID_CHARS } from '@/protocol/limits'
 import { backoffDelay, type BackoffOptions } from './backoff'
 import type { ConnectionState } from './connectionState'
-import { whenBacklogFits } from './frameBatcher'
 import type { NetworkMonitor } from './network'
 import type { CursorStore } from './sessionCursors'
 import { describeError, openStream, readStream, type FetchLike } from './sseTransport'
@@ -38,6 +37,11 @@ export interface StreamConnectionOptions extends StreamChannelsOptions {
   /** Largest event accepted, in characters; a larger one is skipped and reported. */
   maxEventChars: number
   random?: () => number
+  /**
+   * Null while whoever applies the events keeps up; else a promise to wait for before taking more
+   * from the socket (the page's frames are behind), so the backlog stays in the socket.
+   */
+  backpressure?: () => Promise<void> | null
 }
 
 export class StreamConnection {
@@ -253,7 +257,7 @@ export class StreamConnection {
             if (isCurrent()) this.serverRetryMs = Math.min(ms, MAX_SERVER_DELAY_MS)
           },
           // What was parsed waits for frames to apply it: take no more from the socket meanwhile.
-          backpressure: whenBacklogFits,
+          backpressure: this.options.backpressure,
           onOversize: () => {
             if (!isCurrent()) return
             this.options.observer.onReport({

@@ -1,5 +1,5 @@
 // Parsing of the wire's date fields into epoch milliseconds, never throwing, and data ages.
-import { isDigit, parseTimestamp } from '@/protocol/timestamp'
+import { isDigit } from '@/protocol/timestamp'
 
 /**
  * 'YYYY-MM-DD' → epoch ms at 00:00 UTC; null for anything else, including impossible dates and
@@ -63,19 +63,4 @@ export function freshness(
     corrected: offsetMs !== null,
     delayed: delayedAfterMs !== null && ageMs > delayedAfterMs,
   }
-}
-
-/**
- * Server minus client clock from one status request: `serverTime` read at the midpoint of the
- * request. Null when the answer took too long to tell (the midpoint is then too uncertain).
- */
-export function clockOffset(
-  serverTime: string,
-  sentAt: number,
-  receivedAt: number,
-  maxRoundTripMs = 5000,
-): number | null {
-  const server = parseTimestamp(serverTime)
-  if (server === null || receivedAt - sentAt > maxRoundTripMs || receivedAt < sentAt) return null
-  return server - (sentAt + receivedAt) / 2
 }

@@ -21,16 +21,19 @@ test('without a token the page says authentication is required; a new token in s
     { authToken: 's3cret', rates: { dashboard: 10 } },
     { auth: { mode: 'bearer', storageKey: 'monitor_token' } },
   )
-  const requests: string[] = []
-  context.on('request', (request) => requests.push(request.url()))
+  // What reached the backend, whichever thread asked (the engine runs in a worker).
+  const backend = setup.backend
+  const streamAttempts = () =>
+    backend.requests.filter(({ url }) => url.startsWith('/api/v1/sse/')).length
   const page = await context.newPage()
   await page.goto(setup.pageUrl)
   await expect(page.getByText(/authentication required/i).first()).toBeVisible()
   await page.waitForTimeout(1500)
-  const attempts = requests.filter((url) => url.includes('/api/v1/sse/')).length
+  const attempts = streamAttempts()
+  expect(attempts).toBeGreaterThan(0)
   await page.waitForTimeout(1500)
   // Failed for good: no retry loop against a backend that said 401.
-  expect(requests.filter((url) => url.includes('/api/v1/sse/')).length).toBe(attempts)
+  expect(streamAttempts()).toBe(attempts)
   expect(await appliedCount(page)).toBe(0)
 
   // Another tab (or the host page's login) stores a token: the storage event triggers a retry.
@@ -40,7 +43,8 @@ test('without a token the page says authentication is required; a new token in s
   await expect.poll(() => appliedCount(page)).toBeGreaterThan(0)
   await expect(page.getByText(/authentication required/i)).toHaveCount(0)
   // The token travels in the Authorization header only, never in a URL.
-  expect(requests.some((url) => url.includes('s3cret'))).toBe(false)
+  expect(backend.requests.some(({ url }) => url.includes('s3cret'))).toBe(false)
+  expect(backend.requests.some(({ authorization }) => authorization === 'Bearer s3cret')).toBe(true)
 })
 
 test('a valid token from the start streams with the Authorization header', async ({ context }) => {
@@ -50,15 +54,15 @@ test('a valid token from the start streams with the Authorization header', async
   )
   await context.addInitScript(() => localStorage.setItem('monitor_token', 'tok-1'))
   const page = await context.newPage()
-  const authHeaders: string[] = []
-  page.on('request', (request) => {
-    if (request.url().includes('/api/v1/sse/stream'))
-      authHeaders.push(request.headers().authorization ?? '')
-  })
+  const backend = setup.backend
+  const authHeaders = () =>
+    backend.requests
+      .filter(({ url }) => url.startsWith('/api/v1/sse/stream'))
+      .map((r) => r.authorization)
   await page.goto(setup.pageUrl)
   // The first events may come from the first-visit history read, before the stream is opened:
   // wait for the stream request itself, then for live events after it.
-  await expect.poll(() => authHeaders, { timeout: SLOW }).toContain('Bearer tok-1')
+  await expect.poll(authHeaders, { timeout: SLOW }).toContain('Bearer tok-1')
   const before = await appliedCount(page)
   await expect.poll(() => appliedCount(page), { timeout: SLOW }).toBeGreaterThan(before)
 })

@@ -100,6 +100,25 @@ test('the built app runs under a strict Content-Security-Policy', async ({ brows
   }
 })
 
+test('with workers blocked by CSP (worker-src none) the engine runs in the page, and the page works', async ({
+  browser,
+}) => {
+  const csp = `${STRICT_CSP}; worker-src 'none'`
+  const setup = await startMonitor({ rates: { dashboard: 10, alerts: 5 } }, {}, { csp })
+  try {
+    const page = await browser.newPage()
+    await page.goto(setup.pageUrl)
+    await expect.poll(() => appliedCount(page, 'dashboard')).toBeGreaterThan(0)
+    await expect.poll(() => appliedCount(page, 'alerts')).toBeGreaterThan(0)
+    expect(await page.evaluate(() => window.__rtm?.engine?.())).toEqual({ host: 'page', tabs: 1 })
+    await expect(page.getByRole('banner').getByRole('status')).toContainText('live')
+    await expect.poll(() => setup.backend.backend.stats().streamConnections).toBe(1)
+  } finally {
+    await setup.site.close()
+    await setup.backend.close()
+  }
+})
+
 test('a malformed config.json shows an error screen that says what to fix', async ({ browser }) => {
   const site = await serveDist({ configJson: { apiBaseUrl: 'localhost:8000' } })
   try {

@@ -1,12 +1,17 @@
-// One stream per browser: tabs elect a leader with Web Locks and share its events over BroadcastChannel.
+// One realtime engine per browser: every tab connects to one SharedWorker, which holds the one
+// stream. Tabs come and go without a reconnect, a loss or a repeat; a new tab paints from the
+// engine's recent events without asking the backend; a hung tab holds nobody back.
 import { expect, test, type Page } from '@playwright/test'
 import type { Channel } from '../../src/protocol/contract'
 import { samplePayload } from '../support/clientHarness'
 import { startMonitor, type MonitorSetup } from './fixtures'
+import { PANEL_TITLES, panel, SLOW } from './monitorPage'
 
 let setup: MonitorSetup | undefined
+let flow: ReturnType<typeof setInterval> | undefined
 
 test.afterEach(async () => {
+  clearInterval(flow)
   await setup?.site.close()
   await setup?.backend.close()
   setup = undefined
@@ -14,7 +19,12 @@ test.afterEach(async () => {
 
 const applied = (page: Page, channel: Channel) =>
   page.evaluate((c) => window.__rtm?.applied[c] ?? [], channel)
-const role = (page: Page) => page.evaluate(() => window.__rtm?.role?.() ?? 'none')
+const engine = (page: Page) => page.evaluate(() => window.__rtm?.engine?.() ?? null)
+/** Stream requests the backend has been asked for, of any kind. */
+const streamRequests = () =>
+  (setup as MonitorSetup).backend.requests.filter(({ url }) =>
+    /^\/api\/v1\/sse\/(stream|dashboard|alerts|training|backtest)(\?|$)/.test(url),
+  )
 
 function emit(channel: Channel, count: number, from: number): string[] {
   return Array.from({ length: count }, (_, i) => {
@@ -23,7 +33,17 @@ function emit(channel: Channel, count: number, from: number): string[] {
   })
 }
 
-test('eight tabs share one stream connection, and a closed leader hands over without a gap', async ({ context }) => {
+/** Every id once, in order: what each open tab must have applied. */
+async function expectExactly(page: Page, channel: Channel, ids: readonly string[]): Promise<void> {
+  await expect
+    .poll(() => applied(page, channel).then((got) => got.length), { timeout: SLOW })
+    .toBe(ids.length)
+  expect(await applied(page, channel)).toEqual(ids)
+}
+
+test('eight tabs share one engine and one stream; closing them in any order, the first included, loses, repeats and reconnects nothing', async ({
+  context,
+}) => {
   setup = await startMonitor({ simulate: false })
   const pages: Page[] = []
   for (let i = 0; i < 8; i += 1) {
@@ -32,41 +52,58 @@ test('eight tabs share one stream connection, and a closed leader hands over wit
     pages.push(page)
   }
   await expect.poll(() => setup?.backend.backend.stats().streamConnections).toBe(1)
-  // Eight tabs loading at once on a busy machine may still be settling who leads (a leader too
-  // busy to beat for 2 s is replaced): wait for one leader and seven followers.
-  let roles: string[] = []
-  await expect
-    .poll(
-      async () => {
-        roles = await Promise.all(pages.map(role))
-        return [roles.filter((r) => r === 'leader').length, roles.filter((r) => r === 'follower').length]
-      },
-      { timeout: 15_000 },
-    )
-    .toEqual([1, 7])
-  expect(setup.backend.backend.stats().streamConnections).toBe(1)
-
-  const first = emit('alerts', 20, 0)
-  for (const page of pages) await expect.poll(() => applied(page, 'alerts')).toEqual(first)
-
-  // Close the leader: another tab takes the stream over from the shared cursor.
-  const leader = pages[roles.indexOf('leader')] as Page
-  const rest = pages.filter((page) => page !== leader)
-  await leader.close()
-  const during = emit('alerts', 10, 20)
-  const takeoverStarted = Date.now()
-  await expect.poll(async () => (await Promise.all(rest.map(role))).filter((r) => r === 'leader').length).toBe(1)
-  const takeoverMs = Date.now() - takeoverStarted
-  const after = emit('alerts', 10, 30)
-  for (const page of rest) {
-    await expect.poll(() => applied(page, 'alerts')).toEqual([...first, ...during, ...after])
+  for (const page of pages) {
+    await expect
+      .poll(() => engine(page), { timeout: SLOW })
+      .toEqual({ host: 'shared-worker', tabs: 8 })
   }
-  await expect.poll(() => setup?.backend.backend.stats().streamConnections).toBe(1)
-  test.info().annotations.push({ type: 'takeover', description: `${takeoverMs} ms` })
-  expect(takeoverMs).toBeLessThan(5000)
+  expect(streamRequests()).toHaveLength(1)
+
+  // Alerts flow at about 1,000 a second while tabs close: the first one, then the rest at random.
+  const sent: string[] = []
+  flow = setInterval(() => sent.push(...emit('alerts', 10, sent.length)), 10)
+  const order = [pages[0] as Page, ...pages.slice(1).sort(() => Math.random() - 0.5)]
+  const open = new Set(pages)
+  for (const page of order.slice(0, 6)) {
+    await expect.poll(() => sent.length).toBeGreaterThan(300 * (8 - open.size + 1))
+    await page.close()
+    open.delete(page)
+  }
+  await expect.poll(() => sent.length).toBeGreaterThan(3000)
+  clearInterval(flow)
+  for (const page of open) await expectExactly(page, 'alerts', sent)
+  expect(streamRequests(), 'no tab closing cost a new stream request').toHaveLength(1)
+  for (const page of open) {
+    await expect.poll(() => engine(page)).toEqual({ host: 'shared-worker', tabs: 2 })
+  }
 })
 
-test('a hung leader is replaced within seconds, with no lost or repeated events', async ({ context }) => {
+test('a tab opened while another is live paints current dashboard data from the engine, asking the backend for nothing', async ({
+  context,
+}) => {
+  setup = await startMonitor({ simulate: false })
+  const first = await context.newPage()
+  await first.goto(setup.pageUrl)
+  await expect.poll(() => setup?.backend.backend.stats().streamConnections).toBe(1)
+  const ids = emit('dashboard', 5, 0)
+  await expectExactly(first, 'dashboard', ids)
+
+  const asked = setup.backend.requests.length
+  const second = await context.newPage()
+  await second.goto(setup.pageUrl)
+  await expect(panel(second, PANEL_TITLES.dashboard).getByTestId('kpi-equity')).toBeVisible({
+    timeout: SLOW,
+  })
+  await expectExactly(second, 'dashboard', ids)
+  expect(
+    setup.backend.requests.slice(asked).map(({ url }) => url),
+    'requests of the second tab',
+  ).toEqual([])
+  const more = emit('dashboard', 3, 5)
+  await expectExactly(second, 'dashboard', [...ids, ...more])
+})
+
+test('a hung tab holds no other tab back', async ({ context }) => {
   setup = await startMonitor({ simulate: false })
   const pages: Page[] = []
   for (let i = 0; i < 3; i += 1) {
@@ -74,36 +111,23 @@ test('a hung leader is replaced within seconds, with no lost or repeated events'
     await page.goto(setup.pageUrl)
     pages.push(page)
   }
-  await expect.poll(async () => (await Promise.all(pages.map(role))).filter((r) => r === 'leader').length).toBe(1)
-  const roles = await Promise.all(pages.map(role))
-  const leader = pages[roles.indexOf('leader')] as Page
-  const followers = pages.filter((page) => page !== leader)
+  for (const page of pages)
+    await expect.poll(() => engine(page)).toEqual({ host: 'shared-worker', tabs: 3 })
+  const [hung, ...others] = pages as [Page, ...Page[]]
   const first = emit('training', 5, 0)
-  for (const page of followers) await expect.poll(() => applied(page, 'training')).toEqual(first)
+  for (const page of pages) await expectExactly(page, 'training', first)
 
-  // The leader's main thread is stuck for 6 s: the followers must not wait for it.
-  const hang = leader.evaluate(() => {
+  // One tab's main thread is stuck for 6 s: the others keep receiving meanwhile.
+  const hang = hung.evaluate(() => {
     const until = Date.now() + 6000
     while (Date.now() < until) {
       /* busy */
     }
   })
   const during = emit('training', 5, 5)
-  await expect
-    .poll(async () => (await Promise.all(followers.map(role))).filter((r) => r === 'leader').length, {
-      timeout: 5000,
-    })
-    .toBe(1)
-  for (const page of followers) {
-    await expect.poll(() => applied(page, 'training'), { timeout: 5000 }).toEqual([...first, ...during])
-  }
+  for (const page of others) await expectExactly(page, 'training', [...first, ...during])
   await hang
-  // Back from the hang, the old leader learns its lock was taken and follows.
-  await expect.poll(() => role(leader)).toBe('follower')
-  const after = emit('training', 5, 10)
-  for (const page of pages) {
-    await expect.poll(() => applied(page, 'training')).toEqual(expect.arrayContaining(after))
-  }
-  for (const page of followers) expect(await applied(page, 'training')).toEqual([...first, ...during, ...after])
-  await expect.poll(() => setup?.backend.backend.stats().streamConnections).toBe(1)
+  // Back from the hang, it has every event too, once.
+  await expectExactly(hung, 'training', [...first, ...during])
+  expect(streamRequests()).toHaveLength(1)
 })

@@ -15,9 +15,17 @@ export interface DevBackendServer {
   start(): Promise<void>
   /** Stops the server for good and closes the backend. */
   close(): Promise<void>
+  /** Every request this server was asked for so far, in order: target and Authorization header. */
+  readonly requests: readonly BackendRequest[]
 }
 
 /** Starts a backend on `listenPort` (default: a free one; a port reused after a close: a restart). */
+export interface BackendRequest {
+  /** The request target, e.g. `/api/v1/sse/stream?channels=…`. */
+  url: string
+  authorization: string | null
+}
+
 export async function startDevBackend(
   options: BackendOptions = {},
   listenPort = 0,
@@ -26,9 +34,13 @@ export async function startDevBackend(
   let server: Server | undefined
   let port = listenPort
   const sockets = new Set<Socket>()
+  const requests: BackendRequest[] = []
 
   const listen = async (): Promise<void> => {
-    const next = createServer((req, res) => backend.handle(req, res))
+    const next = createServer((req, res) => {
+      requests.push({ url: req.url ?? '', authorization: req.headers.authorization ?? null })
+      backend.handle(req, res)
+    })
     next.on('connection', (socket) => {
       sockets.add(socket)
       socket.on('close', () => sockets.delete(socket))
@@ -57,6 +69,7 @@ export async function startDevBackend(
     backend,
     stop,
     start: listen,
+    requests,
     async close() {
       await backend.close()
       await stop()

@@ -8,7 +8,7 @@ import {
   FRAME_APPLY_MS,
   frameBacklog,
   whenBacklogFits,
-} from '@/realtime/frameBatcher'
+} from '@/render/frameBatcher'
 
 afterEach(() => {
   vi.restoreAllMocks()

@@ -14,7 +14,7 @@ import {
   type Channel,
   type ChannelEvent,
 } from '@/protocol/contract'
-import { createFrameBatcher } from '@/realtime/frameBatcher'
+import { createFrameBatcher } from '@/render/frameBatcher'
 import { useAlertsStore } from '@/stores/alertsStore'
 import { useBacktestStore } from '@/stores/backtestStore'
 import { useDashboardStore } from '@/stores/dashboardStore'

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ema } from '@/charts/trainingChartOption'
-import { clockOffset, freshness } from '@/stores/timestamps'
+import { clockOffset } from '@/protocol/timestamp'
+import { freshness } from '@/stores/timestamps'
 import {
   WARMUP_SAMPLES,
   fractionDone,

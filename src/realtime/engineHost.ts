@@ -1,0 +1,264 @@
+// The realtime engine's host: one RealtimeClient for every tab connected over a port. It routes each
+// channel's validated events to the tabs that want it in batches (one message per tab per frame's
+// worth of time), keeps each channel's recent events so a new tab paints at once, holds the
+// cursors and hands them to the tabs (which keep them for a reload), and stops reading the socket
+// while a tab says its frames are behind. Knows nothing of Vue or of where it runs.
+import { CHANNELS, type Channel, type ChannelEvent } from '@/protocol/contract'
+import {
+  BATCH_MS,
+  type EngineHello,
+  type EngineMessage,
+  type PageMessage,
+  type PortLike,
+} from './enginePort'
+import { manualNetwork } from './network'
+import { RealtimeClient } from './realtimeClient'
+import type { CursorStore } from './sessionCursors'
+
+/** Recent events kept per channel for a tab that connects while the engine is live. */
+export const RECENT_EVENTS = 2000
+/** Counters in a channel's status are sent along with its events at most this often. */
+const STATUS_EVERY_MS = 1000
+/** A tab that said it is behind and then went silent (hung, closed) stops holding the engine back. */
+const BEHIND_EXPIRES_MS = 3000
+/** A token request a page does not answer counts as "no token". */
+const TOKEN_TIMEOUT_MS = 5000
+
+interface Tab {
+  port: PortLike
+  id: string
+  channels: Set<Channel>
+  pending: ChannelEvent[]
+  behindSince: number | null
+}
+
+export class EngineHost {
+  private engine: RealtimeClient | null = null
+  private readonly tabs = new Set<Tab>()
+  private readonly stops = new Map<Channel, () => void>()
+  private readonly recent = new Map<Channel, ChannelEvent[]>()
+  private readonly cursorValues = new Map<string, string>()
+  private movedCursors: Record<string, string> | null = null
+  private readonly statusDue = new Set<Channel>()
+  private readonly statusSentAt = new Map<Channel, number>()
+  private readonly network = manualNetwork(true)
+  private readonly tokenWaits = new Map<number, (token: string | null) => void>()
+  private nextRequest = 1
+  private lastActive: Tab | null = null
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private caughtUp: (() => void)[] = []
+
+  constructor(private readonly version: string) {}
+
+  get tabCount(): number {
+    return this.tabs.size
+  }
+
+  connect(port: PortLike): void {
+    const tab: Tab = { port, id: '', channels: new Set(), pending: [], behindSince: null }
+    port.addEventListener('message', (event: MessageEvent<PageMessage>) => {
+      this.lastActive = tab
+      this.onMessage(tab, event.data)
+    })
+    port.start?.()
+    this.post(tab, { t: 'ready', version: this.version })
+  }
+
+  private onMessage(tab: Tab, message: PageMessage): void {
+    switch (message.t) {
+      case 'hello':
+        tab.id = message.tab
+        this.tabs.add(tab)
+        this.network.set(message.online)
+        this.start(message)
+        this.sendTabCount()
+        return
+      case 'subscribe':
+        tab.channels.add(message.channel)
+        this.replayRecent(tab, message.channel)
+        this.want(message.channel)
+        this.post(tab, this.statusMessage(message.channel))
+        return
+      case 'unsubscribe':
+        tab.channels.delete(message.channel)
+        this.release(message.channel)
+        return
+      case 'retry':
+        this.engine?.retryNow()
+        return
+      case 'handler-error':
+        this.engine?.reportHandlerError(message.channel, new Error(message.message))
+        return
+      case 'behind':
+        tab.behindSince = message.behind ? Date.now() : null
+        if (!message.behind) this.releaseReaders()
+        return
+      case 'network':
+        this.network.set(message.online)
+        return
+      case 'token':
+        this.tokenWaits.get(message.request)?.(message.token)
+        return
+      case 'bye':
+        this.drop(tab)
+        return
+    }
+  }
+
+  /** The first tab's hello starts the engine with the cursors that tab kept. */
+  private start(hello: EngineHello): void {
+    if (this.engine) return
+    for (const [key, value] of Object.entries(hello.cursors)) this.cursorValues.set(key, value)
+    const cursors: CursorStore & { flush(): void } = {
+      get: (key) => this.cursorValues.get(key) || null,
+      set: (key, value) => {
+        this.cursorValues.set(key, value)
+        ;(this.movedCursors ??= {})[key] = value
+        this.schedule()
+      },
+      flush: () => this.flush(),
+    }
+    this.engine = new RealtimeClient({
+      baseUrl: hello.baseUrl,
+      transport: hello.transport,
+      token: hello.auth ? () => this.requestToken() : undefined,
+      storage: null,
+      cursors,
+      clientId: hello.clientId,
+      network: this.network,
+      backpressure: () => this.backpressure(),
+    })
+    this.engine.onStatusChange((channel) => {
+      this.statusDue.add(channel)
+      this.schedule()
+    })
+  }
+
+  private want(channel: Channel): void {
+    if (!this.engine || this.stops.has(channel)) return
+    this.stops.set(
+      channel,
+      this.engine.subscribe(channel, (event) => this.route(event)),
+    )
+  }
+
+  /** Stops a channel no tab wants any more. */
+  private release(channel: Channel): void {
+    if ([...this.tabs].some((tab) => tab.channels.has(channel))) return
+    this.stops.get(channel)?.()
+    this.stops.delete(channel)
+    this.recent.delete(channel)
+  }
+
+  private drop(tab: Tab): void {
+    this.tabs.delete(tab)
+    if (this.lastActive === tab) this.lastActive = null
+    for (const channel of tab.channels) this.release(channel)
+    tab.channels.clear()
+    this.releaseReaders()
+    this.sendTabCount()
+  }
+
+  private route(event: ChannelEvent): void {
+    let kept = this.recent.get(event.channel)
+    if (!kept) this.recent.set(event.channel, (kept = []))
+    kept.push(event)
+    if (kept.length > RECENT_EVENTS * 1.25) kept.splice(0, kept.length - RECENT_EVENTS)
+    for (const tab of this.tabs) if (tab.channels.has(event.channel)) tab.pending.push(event)
+    this.schedule()
+  }
+
+  /** A tab that starts watching a live channel gets what the others see now, with no request. */
+  private replayRecent(tab: Tab, channel: Channel): void {
+    const kept = this.recent.get(channel)
+    if (kept) tab.pending.push(...kept.slice(-RECENT_EVENTS))
+    this.schedule()
+  }
+
+  private schedule(): void {
+    this.timer ??= setTimeout(() => this.flush(), BATCH_MS)
+  }
+
+  private flush(): void {
+    clearTimeout(this.timer)
+    this.timer = undefined
+    const cursors = this.movedCursors
+    this.movedCursors = null
+    const now = Date.now()
+    for (const tab of this.tabs) {
+      if (tab.pending.length === 0 && cursors === null) continue
+      for (const event of tab.pending) {
+        const sent = this.statusSentAt.get(event.channel) ?? 0
+        if (now - sent >= STATUS_EVERY_MS) this.statusDue.add(event.channel)
+      }
+      this.post(tab, { t: 'batch', events: tab.pending, cursors })
+      tab.pending = []
+    }
+    for (const channel of this.statusDue) {
+      this.statusSentAt.set(channel, now)
+      const message = this.statusMessage(channel)
+      for (const tab of this.tabs) this.post(tab, message)
+    }
+    this.statusDue.clear()
+  }
+
+  private statusMessage(channel: Channel): EngineMessage {
+    const engine = this.engine as RealtimeClient
+    return {
+      t: 'status',
+      status: engine.status(channel),
+      mode: engine.mode,
+      tabs: this.tabs.size,
+      clockOffsetMs: engine.clockOffsetMs,
+    }
+  }
+
+  private sendTabCount(): void {
+    for (const channel of CHANNELS) if (this.stops.has(channel)) this.statusDue.add(channel)
+    this.schedule()
+  }
+
+  private post(tab: Tab, message: EngineMessage): void {
+    try {
+      tab.port.postMessage(message)
+    } catch {
+      this.drop(tab) // a port that cannot take messages any more belongs to a gone tab
+    }
+  }
+
+  /** Null while every tab keeps up; else resolves once none is behind (or a silent one expired). */
+  private backpressure(): Promise<void> | null {
+    const now = Date.now()
+    const behind = [...this.tabs].some(
+      (tab) => tab.behindSince !== null && now - tab.behindSince < BEHIND_EXPIRES_MS,
+    )
+    if (!behind) return null
+    return new Promise((resolve) => {
+      this.caughtUp.push(resolve)
+      setTimeout(() => this.releaseReaders(), BEHIND_EXPIRES_MS)
+    })
+  }
+
+  private releaseReaders(): void {
+    const waiting = this.caughtUp
+    this.caughtUp = []
+    for (const resolve of waiting) resolve()
+  }
+
+  /** Asks the tab heard from last for a token (storage and the host page's function live there). */
+  private requestToken(): Promise<string | null> {
+    const tab = this.lastActive ?? [...this.tabs][0]
+    if (!tab) return Promise.resolve(null)
+    const request = this.nextRequest++
+    return new Promise((resolve) => {
+      const done = (token: string | null) => {
+        this.tokenWaits.delete(request)
+        clearTimeout(timer)
+        resolve(token)
+      }
+      const timer = setTimeout(() => done(null), TOKEN_TIMEOUT_MS)
+      this.tokenWaits.set(request, done)
+      this.post(tab, { t: 'token-request', request })
+    })
+  }
+}

@@ -1,0 +1,55 @@
+// What crosses the port between a page and the realtime engine (in a SharedWorker, a Worker or the
+// page itself): a small typed protocol, validated events in batches one way, commands the other.
+import type { Channel, ChannelEvent } from '@/protocol/contract'
+import type { ChannelStatus } from './channelDiagnostics'
+import type { TransportMode, TransportOptions } from './realtimeSource'
+
+/** Either end of a MessagePort, or a dedicated worker's global scope, which acts as one. */
+export interface PortLike {
+  postMessage(message: unknown): void
+  addEventListener(type: 'message', listener: (event: MessageEvent) => void): void
+  start?(): void
+  close?(): void
+}
+
+/** What a tab tells the engine when it connects: the first tab's values start the engine. */
+export interface EngineHello {
+  t: 'hello'
+  tab: string
+  baseUrl: string
+  transport: Partial<TransportOptions>
+  /** Whether the page has a token provider: the engine then asks the page before every attempt. */
+  auth: boolean
+  /** The cursors this tab kept (sessionStorage), for an engine that starts without any. */
+  cursors: Record<string, string>
+  clientId: string
+  online: boolean
+}
+
+export type PageMessage =
+  | EngineHello
+  | { t: 'subscribe'; channel: Channel }
+  | { t: 'unsubscribe'; channel: Channel }
+  | { t: 'retry' }
+  | { t: 'handler-error'; channel: Channel; message: string }
+  /** The page's frames are behind (true) or caught up (false): the engine stops reading meanwhile. */
+  | { t: 'behind'; behind: boolean }
+  | { t: 'network'; online: boolean }
+  | { t: 'token'; request: number; token: string | null }
+  | { t: 'bye' }
+
+export type EngineMessage =
+  | { t: 'ready'; version: string }
+  /** Validated events of every channel this tab wants, in order, and the cursors they moved. */
+  | { t: 'batch'; events: ChannelEvent[]; cursors: Record<string, string> | null }
+  | {
+      t: 'status'
+      status: ChannelStatus
+      mode: TransportMode | null
+      tabs: number
+      clockOffsetMs: number | null
+    }
+  | { t: 'token-request'; request: number }
+
+/** The page wants its events in batches at most this often (about one frame). */
+export const BATCH_MS = 16

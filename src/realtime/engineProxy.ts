@@ -1,0 +1,238 @@
+// The page's side of the realtime engine: the same interface as an in-page RealtimeClient, over a
+// port to wherever the engine runs. It keeps this tab's listeners, the statuses the engine sends,
+// and the cursors it hands over (sessionStorage, so a reload resumes even when the engine is gone).
+import type { Channel } from '@/protocol/contract'
+import { ChannelDiagnostics, type ChannelStatus } from './channelDiagnostics'
+import type { EngineMessage, PageMessage, PortLike } from './enginePort'
+import type { InvalidEvent } from './eventDecoder'
+import type { NetworkMonitor } from './network'
+import type {
+  ChannelListener,
+  RealtimeSource,
+  TokenProvider,
+  TransportMode,
+  TransportOptions,
+} from './realtimeSource'
+import type { CursorStore } from './sessionCursors'
+import { describeError } from './sseTransport'
+
+/**
+ * Where an engine can run, best first; `open` resolves null where that host cannot start, and
+ * calls `failed` if it could not start after all (a worker script blocked or broken).
+ */
+export interface EngineHostOption {
+  kind: string
+  open(failed: () => void): Promise<PortLike | null>
+}
+
+/** How far behind the page's frames are, so the engine can stop reading the socket meanwhile. */
+export interface PageBacklog {
+  /** Null while it fits; else resolves once frames have applied it down. */
+  whenFits(): Promise<void> | null
+}
+
+export interface EngineProxyOptions {
+  baseUrl: string
+  transport: Partial<TransportOptions>
+  token?: TokenProvider
+  hosts: readonly EngineHostOption[]
+  cursors: CursorStore & { flush(): void; entries(): Record<string, string> }
+  clientId: string
+  network: NetworkMonitor
+  backlog?: PageBacklog
+}
+
+/** A host that says nothing this long after it was created is given up for the next one. */
+const READY_TIMEOUT_MS = 10_000
+/** While the page is behind it says so again this often (a silent "behind" expires in the engine). */
+const BEHIND_REPEAT_MS = 1000
+
+export class EngineProxy implements RealtimeSource {
+  readonly tabId = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
+  private port: PortLike | null = null
+  private hostKind = 'none'
+  private readonly listeners = new Map<Channel, Set<ChannelListener>>()
+  private readonly statusListeners = new Set<(channel: Channel) => void>()
+  private statuses: Partial<Record<Channel, ChannelStatus>> = {}
+  private modeNow: TransportMode | null = null
+  private clockOffset: number | null = null
+  private tabs = 0
+  private behind = false
+  private closed = false
+  private readonly stopNetwork: () => void
+
+  constructor(private readonly options: EngineProxyOptions) {
+    this.stopNetwork = options.network.subscribe((online) => this.send({ t: 'network', online }))
+    void this.attach(0)
+  }
+
+  /** Where the engine runs for this tab: 'shared-worker', 'worker' or 'page' ('none' until known). */
+  get host(): string {
+    return this.hostKind
+  }
+
+  /** Tabs of this browser that share the engine (1 where it runs per tab). */
+  get sharedBy(): number {
+    return this.tabs
+  }
+
+  get mode(): TransportMode | null {
+    return this.modeNow
+  }
+
+  get clockOffsetMs(): number | null {
+    return this.clockOffset
+  }
+
+  subscribe(channel: Channel, listener: ChannelListener): () => void {
+    let set = this.listeners.get(channel)
+    if (!set) this.listeners.set(channel, (set = new Set()))
+    set.add(listener)
+    if (set.size === 1) this.send({ t: 'subscribe', channel })
+    return () => {
+      set.delete(listener)
+      if (set.size === 0) this.send({ t: 'unsubscribe', channel })
+    }
+  }
+
+  status(channel: Channel): ChannelStatus {
+    return this.statuses[channel] ?? waitingStatus(channel)
+  }
+
+  onStatusChange(listener: (channel: Channel) => void): () => void {
+    this.statusListeners.add(listener)
+    return () => this.statusListeners.delete(listener)
+  }
+
+  invalidEvents(): readonly InvalidEvent[] {
+    return Object.values(this.statuses)
+      .flatMap((status) => status.invalidEvents)
+      .sort((a, b) => a.at - b.at)
+  }
+
+  reportHandlerError(channel: Channel, error: unknown): void {
+    this.send({ t: 'handler-error', channel, message: describeError(error) })
+  }
+
+  retryNow(): void {
+    this.send({ t: 'retry' })
+  }
+
+  flushCursors(): void {
+    this.options.cursors.flush()
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.send({ t: 'bye' })
+    this.closed = true
+    this.port?.close?.()
+    this.port = null
+    this.stopNetwork()
+    this.options.cursors.flush()
+  }
+
+  /** Tries the hosts in order until one answers; the page's state is replayed to it. */
+  private async attach(index: number): Promise<void> {
+    const option = this.options.hosts[index]
+    if (!option || this.closed) return
+    let failed = (): void => {}
+    const port = await option.open(() => failed()).catch(() => null)
+    if (!port) return this.attach(index + 1)
+    const ready = await new Promise<boolean>((resolve) => {
+      failed = () => resolve(false)
+      const timer = setTimeout(() => resolve(false), READY_TIMEOUT_MS)
+      port.addEventListener('message', (event: MessageEvent<EngineMessage>) => {
+        if (event.data.t === 'ready') {
+          clearTimeout(timer)
+          resolve(true)
+        } else if (this.port === port) this.onMessage(event.data)
+      })
+      port.start?.()
+    })
+    if (!ready || this.closed) {
+      port.close?.()
+      return this.attach(index + 1)
+    }
+    this.port = port
+    this.hostKind = option.kind
+    const { baseUrl, transport, token, cursors, clientId, network } = this.options
+    this.send({
+      t: 'hello',
+      tab: this.tabId,
+      baseUrl,
+      transport,
+      auth: token !== undefined,
+      cursors: cursors.entries(),
+      clientId,
+      online: network.isOnline(),
+    })
+    for (const [channel, set] of this.listeners) {
+      if (set.size > 0) this.send({ t: 'subscribe', channel })
+    }
+  }
+
+  private onMessage(message: EngineMessage): void {
+    switch (message.t) {
+      case 'batch':
+        if (message.cursors) {
+          for (const [key, value] of Object.entries(message.cursors))
+            this.options.cursors.set(key, value)
+        }
+        for (const event of message.events) {
+          for (const listener of this.listeners.get(event.channel) ?? []) listener(event)
+        }
+        this.checkBehind()
+        return
+      case 'status':
+        this.statuses = { ...this.statuses, [message.status.channel]: message.status }
+        this.modeNow = message.mode
+        this.tabs = message.tabs
+        this.clockOffset = message.clockOffsetMs
+        for (const listener of this.statusListeners) listener(message.status.channel)
+        return
+      case 'token-request':
+        void this.answerToken(message.request)
+        return
+      default:
+        return
+    }
+  }
+
+  private async answerToken(request: number): Promise<void> {
+    let token: string | null = null
+    try {
+      token = (await this.options.token?.()) ?? null
+    } catch {
+      token = null // the engine reports the failed attempt; a token function must not break the tab
+    }
+    this.send({ t: 'token', request, token })
+  }
+
+  /** Tells the engine when this tab's frames fall behind, again while they are, and when they catch up. */
+  private checkBehind(): void {
+    if (this.behind) return
+    const fits = this.options.backlog?.whenFits()
+    if (!fits) return
+    this.behind = true
+    this.send({ t: 'behind', behind: true })
+    const repeat = setInterval(() => this.send({ t: 'behind', behind: true }), BEHIND_REPEAT_MS)
+    void fits.then(() => {
+      clearInterval(repeat)
+      this.behind = false
+      this.send({ t: 'behind', behind: false })
+    })
+  }
+
+  private send(message: PageMessage): void {
+    if (!this.port || this.closed) return
+    this.port.postMessage(message)
+  }
+}
+
+function waitingStatus(channel: Channel): ChannelStatus {
+  return {
+    ...new ChannelDiagnostics(channel).snapshot(),
+    state: { phase: 'connecting', attempt: 0 },
+  }
+}
