@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The interop tests run real sse-starlette backends: install their packages (tests/interop/backend/
-# requirements.txt) and the tests' own Python tools into .pydeps/
+# requirements.txt, examples/fastapi/requirements.txt) and the tests' own Python tools into .pydeps/
 # (git-ignored) unless they are already there. pip is pointed at the
 # package index it is configured with (`pip config list`), so it never waits on an unreachable PyPI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-REQUIREMENTS=(tests/interop/backend/requirements.txt
+REQUIREMENTS=(tests/interop/backend/requirements.txt examples/fastapi/requirements.txt
   tests/interop/requirements-tools.txt)
 TARGET=${PYDEPS_DIR:-.pydeps}
 PYTHON=${PYTHON:-python3}
