@@ -224,23 +224,24 @@ class RedisStore:
                 self.positions[event.channel] = event.id
                 self.subscribers.deliver(event)
 
-    async def _trimmed_after(self, channel: str, after: tuple[int, int]) -> bool:
-        """True when entries after `after` were trimmed away (the first entry left names the
-        channel's entry before it in `prev`)."""
-        first = await self.redis.xrange(self.keys[channel], count=1)
+    @staticmethod
+    def _trimmed_after(first: list[tuple[str, dict[str, str]]], after: tuple[int, int]) -> bool:
+        """True when entries after `after` were trimmed away, judged by the first entry left
+        (XRANGE - + COUNT 1), which names the channel's entry before it in `prev`."""
         if not first:
             return False
         entry_id, fields = first[0]
         prev = parse_id(fields.get("prev")) or parse_id(entry_id)
         return prev is not None and prev > after
 
-    async def _known(self, text: str) -> tuple[tuple[int, int] | None, str]:
+    def _known(self, text: str, last_id: str | None, since_id: str | None
+               ) -> tuple[tuple[int, int] | None, str]:
         """The cursor if this Redis can resume after it, else why not."""
         after = parse_id(text)
-        newest = parse_id(await self.redis.get(self.last_id_key) or "0-0")
+        newest = parse_id(last_id or "0-0")
         if after is None or newest is None or after > newest:
             return None, f"unknown last event id {text[:64]!r}"
-        since = parse_id(await self.redis.get(self.since_key) or "0-0")
+        since = parse_id(since_id or "0-0")
         if since is not None and since > after:
             return None, f"the event store lost its data after id {text}"
         return after, ""
@@ -248,25 +249,39 @@ class RedisStore:
     async def plan(self, channels: tuple[str, ...], last_event_id: str | None) -> Plan:
         if last_event_id is None:
             return Plan([], "", [])
-        after, why = await self._known(last_event_id)
+        # One transaction, so the replay is a snapshot: every event not in it is newer than all
+        # that are (the publish script orders ids as it commits them), and live ones after the
+        # last replayed id are exactly the rest.
+        tx = self.redis.pipeline(transaction=True)
+        tx.get(self.last_id_key).get(self.since_key)
+        if parse_id(last_event_id):
+            for channel in channels:
+                tx.xrange(self.keys[channel], count=1).xrange(self.keys[channel],
+                                                              min=f"({last_event_id}")
+        last_id, since_id, *ranges = await tx.execute()
+        after, why = self._known(last_event_id, last_id, since_id)
         if after is None:
             return Plan(list(channels), why, [])
-        resets = [c for c in channels if await self._trimmed_after(c, after)]
-        replay = [self._event(c, entry) for c in channels
-                  for entry in await self.redis.xrange(self.keys[c], min=f"({last_event_id}")]
+        resets = [c for i, c in enumerate(channels) if self._trimmed_after(ranges[2 * i], after)]
+        replay = [self._event(c, entry) for i, c in enumerate(channels)
+                  for entry in ranges[2 * i + 1]]
         replay.sort(key=lambda e: e.key)
         return Plan(resets, f"events after id {last_event_id} are no longer kept", replay, after)
 
     async def history(self, channel: str, after: str | None, limit: int) -> dict[str, Any]:
         key = self.keys[channel]
-        newest = await self.redis.xrevrange(key, count=1)
-        latest = newest[0][0] if newest else None
         if after is None:
             entries = list(reversed(await self.redis.xrevrange(key, count=limit)))
+            latest = entries[-1][0] if entries else None
             return page([self._event(channel, e) for e in entries], latest, False)
-        cursor, _ = await self._known(after)
+        tx = self.redis.pipeline(transaction=True)
+        tx.get(self.last_id_key).get(self.since_key).xrevrange(key, count=1).xrange(key, count=1)
+        if parse_id(after):
+            tx.xrange(key, min=f"({after}", count=limit)
+        last_id, since_id, newest, first, *found = await tx.execute()
+        latest = newest[0][0] if newest else None
+        cursor, _ = self._known(after, last_id, since_id)
         if cursor is None:
             return page([], latest, True)
-        entries = await self.redis.xrange(key, min=f"({after}", count=limit)
-        truncated = await self._trimmed_after(channel, cursor)
-        return page([self._event(channel, e) for e in entries], latest, truncated)
+        events = [self._event(channel, e) for e in found[0]]
+        return page(events, latest, self._trimmed_after(first, cursor))

@@ -96,10 +96,11 @@ describe('the FastAPI backend kit, in memory', () => {
     expect(increasing(rest.map((event) => event.id ?? ''))).toBe(true)
     for (const event of rest) {
       const data = JSON.parse(event.data) as Record<string, unknown>
-      expect(isChannelEventType(event.event)).toBe(true)
-      if (!isChannelEventType(event.event)) continue
-      expect(CHANNEL_EVENT[data.channel as keyof typeof CHANNEL_EVENT]).toBe(event.event)
-      expect(validatePayload(event.event, data)).toMatchObject({ ok: true })
+      const type = event.event ?? ''
+      expect(isChannelEventType(type)).toBe(true)
+      if (!isChannelEventType(type)) continue
+      expect(CHANNEL_EVENT[data.channel as keyof typeof CHANNEL_EVENT]).toBe(type)
+      expect(validatePayload(type, data)).toMatchObject({ ok: true })
     }
     expect(jsonSchemaErrors(checksOf(stream.events))).toEqual([])
     // The checker does reject what the contract rejects.
