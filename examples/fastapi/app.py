@@ -146,8 +146,8 @@ async def open_stream(request: Request, channels: tuple[str, ...], mux: bool) ->
         store.subscribers.remove(sub)
         raise unavailable(error) from error
     client_id = request.query_params.get("client_id") or f"c-{id(sub):x}"
-    return EventSourceResponse(events(sub, plan, client_id, mux), ping=settings.heartbeat_seconds,
-                               headers={"X-Accel-Buffering": "no"})
+    # sse-starlette sends `: ping` comments every heartbeat and `X-Accel-Buffering: no` for nginx.
+    return EventSourceResponse(events(sub, plan, client_id, mux), ping=settings.heartbeat_seconds)
 
 
 @app.get("/api/v1/sse/stream", dependencies=[Depends(authorize)])

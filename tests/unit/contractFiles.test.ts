@@ -2,7 +2,9 @@
 // what src/protocol/ generates, the YAML reads back as the same document, and the dev backend's
 // own answers fit the schemas they came from.
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as v from 'valibot'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -60,6 +62,32 @@ describe('generated contract files', () => {
       { env: { ...process.env, PYTHONPATH: `${ROOT}.pydeps` }, encoding: 'utf8' },
     )
     expect(JSON.parse(json)).toEqual(asyncApiDocument())
+  })
+
+  it("docs/asyncapi.yaml is valid AsyncAPI 3.0 by the specification's own JSON Schema", () => {
+    ensurePythonDeps()
+    const spec = `${ROOT}node_modules/@asyncapi/specs/schemas/3.0.0-without-$id.json`
+    const check = [
+      'import json, sys, yaml',
+      'from jsonschema import Draft7Validator',
+      'validator = Draft7Validator(json.load(open(sys.argv[1])))',
+      'for path in sys.argv[2:]:',
+      '    for e in validator.iter_errors(yaml.safe_load(open(path))):',
+      '        print(path, "/".join(map(str, e.path)), e.message[:200])',
+    ].join('\n')
+    const run = (...files: string[]): string =>
+      execFileSync('python3', ['-c', check, spec, ...files], {
+        env: { ...process.env, PYTHONPATH: `${ROOT}.pydeps` },
+        encoding: 'utf8',
+      })
+    expect(run(`${ROOT}docs/asyncapi.yaml`)).toBe('')
+    // The check does find a broken document.
+    const broken = join(mkdtempSync(join(tmpdir(), 'rtm-asyncapi-')), 'broken.yaml')
+    writeFileSync(
+      broken,
+      readFileSync(`${ROOT}docs/asyncapi.yaml`, 'utf8').replace(/action: send/, 'action: push'),
+    )
+    expect(run(broken)).toMatch(/operations\/send_\w+/)
   })
 
   it('names every SSE event of the contract, with the payload of its channel', () => {
