@@ -1,6 +1,10 @@
 // The FastAPI backend kit (examples/fastapi/) in memory mode, as a real uvicorn process on
 // loopback: it advertises and keeps the whole contract, and everything it sends fits the
 // generated JSON Schemas (checked with Python's jsonschema) and the client's own validation.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { EventSourceMessage } from 'eventsource-parser'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
@@ -16,6 +20,9 @@ import {
   type FastapiKit,
   type SchemaCheck,
 } from '../support/fastapiKit.ts'
+import { endProcess, launchUvicorn, type Launched } from '../support/pythonBackend.ts'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
 interface HistoryPage {
   events: { id: string; event: string; data: Record<string, unknown> }[]
@@ -215,5 +222,53 @@ describe('the FastAPI backend kit with a token', () => {
     expect(allowed.status).toBe(200)
     await allowed.until(() => allowed.events.some((event) => event.event === 'risk_alert'), 10_000)
     allowed.close()
+  })
+})
+
+describe("the README's resume lines for an existing sse-starlette endpoint", () => {
+  let host: Launched | undefined
+  afterAll(async () => {
+    if (host) await endProcess(host, 'SIGTERM')
+  })
+
+  it('give it exact resume after a Last-Event-ID, and reset for an unknown one', async () => {
+    const readme = readFileSync(`${ROOT}examples/fastapi/README.md`, 'utf8')
+    const section = readme.slice(readme.indexOf('## Resume for an endpoint you already have'))
+    const snippet = /```python\n([\s\S]*?)```/.exec(section)?.[1] ?? ''
+    expect(snippet.split('\n').length).toBeLessThan(45)
+    const file = join(mkdtempSync(join(tmpdir(), 'rtm-snippet-')), 'snippet.py')
+    writeFileSync(file, snippet)
+    host = await launchUvicorn(`${ROOT}tests/interop/backend/readme_snippet_host.py`, [
+      '--snippet',
+      file,
+      '--port',
+      '0',
+      '--exit-with-stdin',
+    ])
+    const url = `http://127.0.0.1:${host.port}`
+    const first = await openSse(`${url}/api/v1/sse/alerts`)
+    await first.until(() => first.events.filter((event) => event.id).length >= 5, 10_000)
+    first.close()
+    const cursor = first.events.filter((event) => event.id).at(-1)?.id ?? ''
+    const after = async (): Promise<HistoryPage> =>
+      (await requestJson(`${url}/api/v1/sse/alerts/history?after=${cursor}&limit=1000`))
+        .body as HistoryPage
+    await expect
+      .poll(async () => (await after()).events.length, { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(10)
+
+    const resumed = await openSse(`${url}/api/v1/sse/alerts`, { 'Last-Event-ID': cursor })
+    await resumed.until(() => resumed.events.filter((event) => event.id).length >= 10, 10_000)
+    resumed.close()
+    const got = resumed.events.filter((event) => event.id).map((event) => event.id)
+    expect(resumed.events[0]?.event).toBe('connected')
+    expect(resumed.events.map((event) => event.event)).not.toContain('reset')
+    expect(got).toEqual((await after()).events.map((event) => event.id).slice(0, got.length))
+    expect(jsonSchemaErrors(checksOf(resumed.events))).toEqual([])
+
+    const unknown = await openSse(`${url}/api/v1/sse/alerts`, { 'Last-Event-ID': '1-1' })
+    await unknown.until(() => unknown.events.some((event) => event.id), 10_000)
+    unknown.close()
+    expect(unknown.events.slice(0, 2).map((event) => event.event)).toEqual(['connected', 'reset'])
   })
 })
