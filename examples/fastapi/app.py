@@ -22,7 +22,8 @@ import sys
 import threading
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 import uvicorn
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
@@ -127,15 +128,16 @@ async def events(sub: Subscription, plan: Plan, client_id: str, mux: bool
             yield channel_event(event, mux)
         # Live events, minus those the replay already sent (we subscribed before reading it).
         floor = plan.replay[-1].key if plan.replay else plan.after
-        while (event := await sub.queue.get()) is not None:
-            if floor is None or event.key > floor:
+        while (live := await sub.queue.get()) is not None:  # None: too slow, end the stream
+            if floor is None or live.key > floor:
                 floor = None
-                yield channel_event(event, mux)
+                yield channel_event(live, mux)
     finally:
         store.subscribers.remove(sub)
 
 
-async def open_stream(request: Request, channels: tuple[str, ...], mux: bool) -> EventSourceResponse:
+async def open_stream(request: Request, channels: tuple[str, ...], mux: bool
+                      ) -> EventSourceResponse:
     header = request.headers.get("last-event-id")
     last_event_id = header or request.query_params.get("last_event_id") or None
     # Subscribe first, then read what was missed: no event can fall in between.

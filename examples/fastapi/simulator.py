@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import random
 from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 EVENT_TYPES = {
     "dashboard": "dashboard_update",

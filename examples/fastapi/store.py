@@ -164,8 +164,10 @@ class RedisStore:
     def __init__(self, url: str, prefix: str, size: int) -> None:
         from redis import asyncio as aioredis  # only needed in Redis mode
 
-        self.redis = aioredis.from_url(url, decode_responses=True)
-        self.reader_redis = aioredis.from_url(url, decode_responses=True)
+        # Any: redis-py types every reply as sync-or-async, bytes-or-str; with decode_responses
+        # and the asyncio client they are awaitable str replies.
+        self.redis: Any = aioredis.from_url(url, decode_responses=True)
+        self.reader_redis: Any = aioredis.from_url(url, decode_responses=True)
         self.keys = {c: f"{{{prefix}}}:{c}" for c in CHANNELS}
         self.last_id_key = f"{{{prefix}}}:last-id"
         self.since_key = f"{{{prefix}}}:since"
