@@ -282,8 +282,10 @@ class RedisStore:
             tx.xrange(key, min=f"({after}", count=limit)
         last_id, since_id, newest, first, *found = await tx.execute()
         latest = newest[0][0] if newest else None
-        cursor, _ = self._known(after, last_id, since_id)
-        if cursor is None:
+        cursor, top = parse_id(after), parse_id(last_id or "0-0")
+        if cursor is None or top is None or cursor > top:  # not an id of this store
             return page([], latest, True)
-        events = [self._event(channel, e) for e in found[0]]
-        return page(events, latest, self._trimmed_after(first, cursor))
+        # Known but older than what is kept: the page starts at the oldest event left.
+        since = parse_id(since_id or "0-0")
+        lost = (since is not None and since > cursor) or self._trimmed_after(first, cursor)
+        return page([self._event(channel, e) for e in found[0]], latest, lost)

@@ -176,6 +176,30 @@ describe('the FastAPI backend kit on Redis', () => {
     expect((fromKit.body as { latest_id: string }).latest_id).toBe(id)
   })
 
+  it('says reset for an id older than what Redis remembers or newer than its newest', async () => {
+    const { data } = samplePayload('alerts', 2)
+    await node.backend.publish('alerts', 'risk_alert', data)
+    for (const [cursor, reason] of [
+      ['1-1', /lost its data/],
+      ['99999999999999-0', /unknown last event id/],
+    ] as const) {
+      const stream = await openSse(`${kit.url}/api/v1/sse/alerts`, { 'Last-Event-ID': cursor })
+      await stream.until(() => stream.events.length >= 2, 10_000)
+      stream.close()
+      expect(stream.events[1]?.event).toBe('reset')
+      expect(JSON.parse(stream.events[1]?.data ?? '{}')).toMatchObject({
+        reason: expect.stringMatching(reason),
+      })
+    }
+    // History says so too: from the oldest event it has, or nothing for an id it never had.
+    const older = await requestJson(`${kit.url}/api/v1/sse/alerts/history?after=1-1&limit=1`)
+    const oldest = await requestJson(`${node.url}/api/v1/sse/alerts/history?after=1-1&limit=1`)
+    expect(older.body).toMatchObject({ truncated: true, events: [{ event: 'risk_alert' }] })
+    expect(older.body).toEqual(oldest.body)
+    const future = await requestJson(`${kit.url}/api/v1/sse/alerts/history?after=99999999999999-0`)
+    expect(future.body).toMatchObject({ events: [], truncated: true })
+  })
+
   it('killed and restarted mid-stream, resumes its client with 0 lost and 0 repeated', async () => {
     const url = `${kit.url}/api/v1/sse/stream?channels=${CHANNELS.join(',')}`
     const client = resumingClient(url)
