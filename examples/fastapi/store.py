@@ -51,11 +51,19 @@ class Subscription:
     channels: tuple[str, ...]
     queue: asyncio.Queue[Event | None] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
 
+    overflowed: bool = False
+
     def offer(self, event: Event) -> None:
+        if self.overflowed:
+            return
         try:
             self.queue.put_nowait(event)
-        except asyncio.QueueFull:  # too slow: end its stream (None), the client resumes later
-            self.queue.get_nowait()
+        except asyncio.QueueFull:
+            # Too slow: drop everything queued and end the stream (None). Its client resumes after
+            # the last event it received, so nothing is lost; dropping only the oldest would be.
+            self.overflowed = True
+            while not self.queue.empty():
+                self.queue.get_nowait()
             self.queue.put_nowait(None)
 
 
