@@ -203,6 +203,39 @@ describe('the FastAPI backend kit, in memory', () => {
   })
 })
 
+describe('the FastAPI backend kit keeping only 5 events per channel', () => {
+  let small: FastapiKit | undefined
+  afterAll(async () => {
+    await small?.stop()
+  })
+
+  it('says reset for a cursor whose next events were pushed out, and history says truncated', async () => {
+    small = await startFastapiKit({ rate: 20, history: 5 })
+    const url = small.url
+    const first = await openSse(`${url}/api/v1/sse/alerts`)
+    await first.until(() => first.events.some((event) => event.id), 10_000)
+    first.close()
+    const cursor = first.events.find((event) => event.id)?.id ?? ''
+    const page = async (): Promise<HistoryPage> =>
+      (await requestJson(`${url}/api/v1/sse/alerts/history?after=${cursor}`)).body as HistoryPage
+    await expect.poll(async () => (await page()).truncated, { timeout: 10_000 }).toBe(true)
+    const kept = await page()
+    expect(kept.events).toHaveLength(5) // from the oldest event still kept
+    expect(kept.events.map((event) => event.id)).not.toContain(cursor)
+
+    const resumed = await openSse(`${url}/api/v1/sse/alerts`, { 'Last-Event-ID': cursor })
+    await resumed.until(() => resumed.events.some((event) => event.id), 10_000)
+    resumed.close()
+    expect(resumed.events[1]?.event).toBe('reset')
+    expect(JSON.parse(resumed.events[1]?.data ?? '{}')).toMatchObject({
+      reason: expect.stringMatching(/no longer kept/),
+    })
+    // Then the events it still has (more may have been pushed out meanwhile), and live ones.
+    const [oldest, next] = [key(kept.events[0]?.id), key(resumed.events[2]?.id)]
+    expect(next[0] === oldest[0] && next[1] >= oldest[1]).toBe(true)
+  })
+})
+
 describe('the FastAPI backend kit with a token', () => {
   let guarded: FastapiKit | undefined
   afterAll(async () => {
