@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The interop tests run a real sse-starlette backend: install its packages (tests/interop/backend/
-# requirements.txt) into .pydeps/ (git-ignored) unless they are already there. pip is pointed at the
+# The interop tests run real sse-starlette backends: install their packages (tests/interop/backend/
+# requirements.txt, examples/fastapi/requirements.txt) and the tests' own Python tools into .pydeps/
+# (git-ignored) unless they are already there. pip is pointed at the
 # package index it is configured with (`pip config list`), so it never waits on an unreachable PyPI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-REQUIREMENTS=tests/interop/backend/requirements.txt
+REQUIREMENTS=(tests/interop/backend/requirements.txt examples/fastapi/requirements.txt
+  tests/interop/requirements-tools.txt)
 TARGET=${PYDEPS_DIR:-.pydeps}
 PYTHON=${PYTHON:-python3}
 STAMP="$TARGET/.requirements.sha256"
@@ -14,7 +16,7 @@ command -v "$PYTHON" >/dev/null 2>&1 || {
   echo "The interop tests need Python 3 ($PYTHON not found). Install with: sudo apt-get install -y python3 python3-pip" >&2
   exit 1
 }
-want=$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)
+want=$(cat "${REQUIREMENTS[@]}" | sha256sum | cut -d' ' -f1)
 installed() { [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ]; }
 installed && exit 0
 
@@ -48,7 +50,7 @@ rm -rf "$staging"
 trap 'rm -rf "$staging"' EXIT
 # (Mirrors that lack a package make pip warn once per package: not worth showing.)
 "$PYTHON" -m pip install --quiet --disable-pip-version-check --no-input --timeout 20 \
-  --root-user-action=ignore "${index_args[@]}" --target "$staging" -r "$REQUIREMENTS" \
+  --root-user-action=ignore "${index_args[@]}" --target "$staging" "${REQUIREMENTS[@]/#/-r}" \
   2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
 printf '%s\n' "$want" >"$staging/.requirements.sha256"
 rm -rf "$TARGET"

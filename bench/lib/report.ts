@@ -461,7 +461,7 @@ const METHOD = `## What is measured, and how
 Every number comes from \`npm run bench\` (\`bench/run.ts\`); nothing here is timed by hand.
 
 - **Load source.** A small SSE server in \`bench/lib/sseHub.ts\` on a loopback port, writing the
-  wire format of \`shared/protocol.md\` as the dev backend does (CRLF, \`id:\` from one global
+  wire format of \`docs/protocol.md\` as the dev backend does (CRLF, \`id:\` from one global
   sequence, JSON \`data\` with \`channel\` on the multiplexed stream, per-channel streams, \`/status\`,
   \`/history\`, resume after \`Last-Event-ID\`, slow clients dropped past 8 MB unsent). It is kept
   apart from \`server/\` so backend work in progress cannot change the bench. Every 10 ms the bench

@@ -1,4 +1,4 @@
-// The bench's SSE backend: the wire format of shared/protocol.md (as the dev backend writes it), kept lean.
+// The bench's SSE backend: the wire format of docs/protocol.md (as the dev backend writes it), kept lean.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { CHANNELS, isChannel, type Channel } from '../../src/protocol/contract.ts'
 

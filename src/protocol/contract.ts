@@ -1,4 +1,4 @@
-// The wire contract (shared/protocol.md, notes in docs/protocol.md): channels, payloads, validation.
+// The wire contract (docs/protocol.md): channels, event names, payload schemas, validation.
 import * as v from 'valibot'
 
 export const CHANNELS = ['dashboard', 'alerts', 'training', 'backtest'] as const

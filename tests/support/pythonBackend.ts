@@ -96,7 +96,8 @@ export function ensurePythonDeps(): void {
   depsChecked = true
 }
 
-interface Launched {
+/** A uvicorn app started by `launchUvicorn`. */
+export interface Launched {
   child: ChildProcess
   port: number
   exited: Promise<void>
@@ -104,7 +105,6 @@ interface Launched {
 
 async function launch(port: number, markerStart: number, options: PythonBackendOptions): Promise<Launched> {
   const args = [
-    APP,
     '--host', '127.0.0.1',
     '--port', String(port),
     '--style', options.style ?? 'json',
@@ -115,7 +115,20 @@ async function launch(port: number, markerStart: number, options: PythonBackendO
     '--marker-start', String(markerStart),
     '--exit-with-stdin',
   ]
-  const child = spawn(PYTHON, args, {
+  return launchUvicorn(APP, args)
+}
+
+/**
+ * Runs a Python script that starts uvicorn (with `--exit-with-stdin` among `args`, so it never
+ * outlives the test process) and waits until it listens and its status endpoint answers (asked
+ * with `probeHeaders`, e.g. a token).
+ */
+export async function launchUvicorn(
+  script: string,
+  args: string[],
+  probeHeaders: Record<string, string> = {},
+): Promise<Launched> {
+  const child = spawn(PYTHON, [script, ...args], {
     cwd: ROOT,
     env: { ...process.env, PYTHONPATH: PYDEPS, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
     stdio: ['pipe', 'ignore', 'pipe'],
@@ -156,7 +169,7 @@ async function launch(port: number, markerStart: number, options: PythonBackendO
   const deadline = Date.now() + 10_000
   for (;;) {
     try {
-      const response = await fetch(`http://127.0.0.1:${bound}/api/v1/sse/status`)
+      const response = await fetch(`http://127.0.0.1:${bound}/api/v1/sse/status`, { headers: probeHeaders })
       if (response.ok) {
         await response.body?.cancel()
         break
@@ -173,7 +186,8 @@ async function launch(port: number, markerStart: number, options: PythonBackendO
   return { child, port: bound, exited }
 }
 
-async function end(launched: Launched, signal: NodeJS.Signals): Promise<void> {
+/** Ends a launched process: SIGTERM (then SIGKILL if it lingers) or SIGKILL at once. */
+export async function endProcess(launched: Launched, signal: NodeJS.Signals): Promise<void> {
   if (launched.child.exitCode !== null || launched.child.signalCode !== null) return
   launched.child.kill(signal)
   if (signal !== 'SIGKILL') {
@@ -201,10 +215,10 @@ export async function startPythonBackend(options: PythonBackendOptions = {}): Pr
     get pid() {
       return current.child.pid ?? -1
     },
-    stop: () => end(current, 'SIGTERM'),
-    kill: () => end(current, 'SIGKILL'),
+    stop: () => endProcess(current, 'SIGTERM'),
+    kill: () => endProcess(current, 'SIGKILL'),
     async restart(next = lastOptions) {
-      await end(current, 'SIGKILL')
+      await endProcess(current, 'SIGKILL')
       lastOptions = next
       markerBase += MARKER_STRIDE
       // The old socket may linger a moment in the kernel: retry the bind briefly.
