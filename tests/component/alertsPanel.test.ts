@@ -369,6 +369,46 @@ describe('AlertsPanel', () => {
     }
   })
 
+  it('defuses formulas in the CSV behind leading spaces and in full-width forms too', async () => {
+    const downloads = captureDownloads()
+    try {
+      const messages = [
+        ' =HYPERLINK("x")',
+        '\u3000+1+1',
+        '\t-2',
+        ' @SUM(A1)',
+        '＝1+1',
+        '＠cmd',
+        'plain',
+      ]
+      add(...messages.map((message, i) => alertEvent(`f-${i}`, i, { message })))
+      const wrapper = await mountPanel()
+      await wrapper
+        .findAll('button')
+        .find((b) => b.text() === 'Export CSV')
+        ?.trigger('click')
+      const text = await downloads.text(0)
+      const fields = text
+        .trim()
+        .split('\r\n')
+        .slice(1)
+        .map((line) => line.match(/^[^,]*,[^,]*,[^,]*,[^,]*,("(?:[^"]|"")*"|[^,]*)/)?.[1])
+      expect(fields.sort()).toEqual(
+        [
+          `"' =HYPERLINK(""x"")"`,
+          "'\u3000+1+1",
+          "'\t-2",
+          "' @SUM(A1)",
+          "'＝1+1",
+          "'＠cmd",
+          'plain',
+        ].sort(),
+      )
+    } finally {
+      downloads.restore()
+    }
+  })
+
   it('speaks once per browser: only the tab holding the voice lock notifies and beeps', async () => {
     const shown: string[] = []
     class FakeNotification {
