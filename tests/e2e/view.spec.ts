@@ -206,3 +206,44 @@ test('each view change is one history entry; back and forward walk them both way
     expect(await historyLength()).toBe(length)
   }
 })
+
+test('a keyboard-only pass acknowledges five alerts in a row: focus stays in the list', async ({
+  page,
+  monitor,
+}) => {
+  await page.goto(monitor.pageUrl)
+  await expectLive(page)
+  const alerts = panel(page, PANEL_TITLES.alerts)
+  const list = alerts.getByRole('list', { name: 'Alerts, newest first' })
+  // Criticals: an acknowledged one moves below the unacknowledged ones, so the rows reorder too.
+  for (let i = 1; i <= 5; i += 1) {
+    const alert: RiskAlert = {
+      alert_id: `kb-${i}`,
+      timestamp: new Date(Date.now() + i).toISOString(),
+      severity: 'critical',
+      category: 'exposure',
+      symbol: `KB${i}`,
+      message: `Keyboard pass alert ${i}`,
+    }
+    monitor.backend.backend.emit('alerts', 'risk_alert', alert)
+  }
+  await expect(list.getByRole('listitem')).toHaveCount(5, { timeout: SLOW })
+  await expect(alerts.getByTestId('count-critical')).toContainText(/5\s*unacked \/ 5/)
+
+  await alerts.getByLabel('Alert list, scrollable').focus()
+  await page.keyboard.press('ArrowDown')
+  const focusedRow = list.locator('li[data-alert-id]:focus')
+  await expect(focusedRow).toHaveCount(1)
+  for (let acked = 1; acked <= 5; acked += 1) {
+    await page.keyboard.press('a')
+    await expect(alerts.getByTestId('count-critical')).toContainText(
+      new RegExp(`${5 - acked}\\s*unacked / 5`),
+    )
+    // Focus is on a row of the list, never dropped to the page.
+    await expect(focusedRow).toHaveCount(1)
+  }
+  await expect(list.getByRole('listitem').filter({ hasText: '✓ acknowledged' })).toHaveCount(5)
+  // The next ↓ still moves within the list.
+  await page.keyboard.press('ArrowDown')
+  await expect(focusedRow).toHaveCount(1)
+})
