@@ -247,3 +247,22 @@ test('a keyboard-only pass acknowledges five alerts in a row: focus stays in the
   await page.keyboard.press('ArrowDown')
   await expect(focusedRow).toHaveCount(1)
 })
+
+test('Esc closes the top-most layer only: the shortcut help, then the diagnostics drawer', async ({
+  page,
+  monitor,
+}) => {
+  await page.goto(monitor.pageUrl)
+  await expectLive(page)
+  await page.keyboard.press('d')
+  const drawer = page.locator('#diagnostics')
+  await expect(drawer).toBeVisible()
+  await page.keyboard.press('?')
+  const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' })
+  await expect(help).toBeVisible()
+  await page.keyboard.press('Escape')
+  await expect(help).toBeHidden()
+  await expect(drawer).toBeVisible()
+  await page.keyboard.press('Escape')
+  await expect(drawer).toBeHidden()
+})
