@@ -22,6 +22,11 @@ export interface AlertRow {
   /** Epoch ms of the first and the latest copy (payload time). */
   firstSeen: number
   lastSeen: number
+  /**
+   * Copies the backend sent again unchanged (an alert_id with a time not newer than seen): not
+   * counted as repeats, but shown, so a backend that re-sends does not look like one gone quiet.
+   */
+  resent: number
 }
 
 interface RowState {
@@ -30,6 +35,7 @@ interface RowState {
   count: number
   firstSeen: number
   lastSeen: number
+  resent: number
   ids: string[]
 }
 
@@ -76,8 +82,12 @@ export class AlertBook {
     if (seen) {
       const row = this.rows.get(seen.key)
       if (row) {
-        // The same copy again (a replay after a reconnect): nothing new happened.
-        if (at <= seen.at) return { result: 'replay', key: row.key }
+        // The same copy again (re-sent, or replayed after a reconnect): nothing new happened.
+        if (at <= seen.at) {
+          row.resent += 1
+          this.changed.add(row.key)
+          return { result: 'replay', key: row.key }
+        }
         seen.at = at
         this.fold(row, alert, at)
         return { result: 'repeat', key: row.key }
@@ -97,6 +107,7 @@ export class AlertBook {
       count: 1,
       firstSeen: at,
       lastSeen: at,
+      resent: 0,
       ids: [],
     }
     // Descending by first sighting; a new row goes before others with the same time.
@@ -157,6 +168,7 @@ export class AlertBook {
         count: row.count,
         firstSeen: row.firstSeen,
         lastSeen: row.lastSeen,
+        resent: row.resent,
       }
       this.snapshots.set(row.key, snap)
       this.changed.delete(row.key)

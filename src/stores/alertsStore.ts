@@ -276,8 +276,10 @@ export const useAlertsStore = defineStore('alerts', () => {
     const knownKey = book.rowOf(alert.alert_id)
     const before = knownKey === undefined ? undefined : book.get(knownKey)?.alert.severity
     const { result, key } = book.upsert(alert)
-    if (result === 'dropped' || result === 'replay' || key === null) return
+    if (result === 'dropped' || key === null) return
     dirty = true
+    // A copy sent again: the row shows it was re-sent; nothing to count or announce.
+    if (result === 'replay') return
     if (result === 'repeat' && applyRepeatEffect(key, alert)) return
     // A new row, or a row that turned critical; repeats of a critical row do not announce again.
     const turnedCritical = result === 'repeat' && knownKey !== undefined && before !== 'critical'

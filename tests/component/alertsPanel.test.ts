@@ -242,6 +242,20 @@ describe('AlertsPanel', () => {
     expect(row.text()).toMatch(/first \d\d:\d\d:\d\d · last \d\d:\d\d:\d\d/)
   })
 
+  it('says on the row when the backend re-sent the same alert (same alert_id and time), without counting it', async () => {
+    const copy = alertEvent('same', 5, { message: 'Sent five times' })
+    add(...Array.from({ length: 5 }, () => ({ ...copy })))
+    const wrapper = await mountPanel()
+    expect(rows(wrapper)).toHaveLength(1)
+    const row = rows(wrapper)[0]!
+    expect(row.find('[data-testid="alert-count"]').exists()).toBe(false)
+    expect(row.get('[data-testid="resent"]').text()).toBe('re-sent 4× by the backend')
+    // Once more after the list is drawn: the row says so at once.
+    add({ ...copy })
+    await flushPromises()
+    expect(rows(wrapper)[0]!.get('[data-testid="resent"]').text()).toBe('re-sent 5× by the backend')
+  })
+
   it('folds a storm into one expandable line and keeps a lone critical of another category on top', async () => {
     const events = [
       alertEvent('crit', 0, { severity: 'critical', category: 'drawdown', message: 'Margin call' }),

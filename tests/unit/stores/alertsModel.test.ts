@@ -81,7 +81,16 @@ function view(
 ): AlertView {
   const alert = alertEvent(id, seconds, overrides).data
   const at = Date.parse(alert.timestamp)
-  return { key: id, alert, count: 1, firstSeen: at, lastSeen: at, acknowledged, reopenedFrom: null }
+  return {
+    key: id,
+    alert,
+    count: 1,
+    firstSeen: at,
+    lastSeen: at,
+    resent: 0,
+    acknowledged,
+    reopenedFrom: null,
+  }
 }
 
 describe('storms', () => {
