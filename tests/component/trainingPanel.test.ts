@@ -71,6 +71,25 @@ describe('TrainingPanel', () => {
     ])
   })
 
+  it('says the loss curve waits for the first epoch instead of showing an empty chart, legend and CSV', async () => {
+    add(trainingEvent('first', 1, { epoch: 1, step: 5, timestamp: ago(1000) }))
+    const wrapper = mountWith(TrainingPanel, pinia)
+    await flushPromises()
+    const card = wrapper.get('[data-run-id="first"]')
+    expect(card.get('[data-testid="chart-waiting"]').text()).toBe(
+      'Loss curve: waiting for the first epoch to finish',
+    )
+    expect(card.find('.chart-box').exists()).toBe(false)
+    expect(card.find('ul[aria-label="Legend"]').exists()).toBe(false)
+    expect(card.findAll('button').filter((b) => b.text() === 'CSV')).toHaveLength(0)
+
+    add(trainingEvent('first', 2, { epoch: 2, step: 5, timestamp: ago(500) }))
+    await flushPromises()
+    const drawn = wrapper.get('[data-run-id="first"]')
+    expect(drawn.find('[data-testid="chart-waiting"]').exists()).toBe(false)
+    expect(drawn.find('.chart-box').exists()).toBe(true)
+  })
+
   it('shows the error of a failed run', () => {
     add(trainingEvent('r-2', 1, { status: 'failed', error: 'CUDA out of memory' }))
     const wrapper = mountWith(TrainingPanel, pinia)
