@@ -1,5 +1,6 @@
-// Layout an analyst reads at a phone's and a desktop's width: the backtest comparison fits its
-// box with four runs, and a box that must scroll can be scrolled by keyboard.
+// Layout an analyst reads at a phone's and a desktop's width: alert messages fill their rows and
+// offer "Show all" when cut; the backtest comparison fits its box with four runs, and a box that
+// must scroll can be scrolled by keyboard.
 import type { Locator } from '@playwright/test'
 import { expect, test } from './fixtures.ts'
 import { PANEL_TITLES, SLOW, emitCompletedBacktest, expectLive, panel } from './monitorPage.ts'
@@ -72,3 +73,62 @@ test('a comparison too wide for a phone scrolls, and the keyboard can scroll it'
   await page.keyboard.press('ArrowRight')
   await expect.poll(() => wrap.evaluate((el) => el.scrollLeft)).toBeGreaterThan(0)
 })
+
+for (const width of [375, 1440]) {
+  test(`alert messages fill their row at ${width} px and offer "Show all" exactly when cut`, async ({
+    page,
+    monitor,
+  }) => {
+    await page.setViewportSize({ width, height: 900 })
+    await page.goto(monitor.pageUrl)
+    await expectLive(page)
+    const messages = [
+      'Gross exposure 131% above target 90%: technology and staples over their caps; rebalance',
+      'Single-name concentration in 600519.SH at 14.8% of NAV (limit 10%)',
+      'VaR 2.1%',
+      'Liquidity: 3 positions need more than 5 days of ADV to exit at 20% participation; the smallest, 688981.SH, would take 11 days',
+    ]
+    messages.forEach((message, i) =>
+      monitor.backend.backend.emit('alerts', 'risk_alert', {
+        alert_id: `m-${i}`,
+        timestamp: new Date(Date.now() + i).toISOString(),
+        severity: 'warning',
+        category: 'exposure',
+        symbol: `M${i}`,
+        message,
+      }),
+    )
+    const list = panel(page, PANEL_TITLES.alerts).getByRole('list', {
+      name: 'Alerts, newest first',
+    })
+    await expect(list.getByRole('listitem')).toHaveCount(messages.length, { timeout: SLOW })
+    for (let i = 0; i < messages.length; i += 1) {
+      const row = list.locator(`li[data-alert-id="m-${i}"]`)
+      const text = row.locator('.alert__text')
+      // Cut means the clamped text holds more than it shows; then, and only then, "Show all"
+      // (waiting for the row's ResizeObserver to have measured it).
+      const agrees = async () => {
+        const cut = await text.evaluate((el) => el.scrollHeight > el.clientHeight + 1)
+        const more = await row.getByRole('button', { name: 'Show all' }).count()
+        return cut === (more === 1)
+      }
+      await expect.poll(agrees).toBe(true)
+      // The message and its details fit the row: nothing is drawn past its foot.
+      const rowBox = (await row.boundingBox())!
+      const details = (await row.locator('.alert__bottom').boundingBox())!
+      expect(details.y + details.height).toBeLessThanOrEqual(rowBox.y + rowBox.height + 1)
+      // No more than a line to spare between the message and its details.
+      const textBox = (await text.boundingBox())!
+      expect(details.y - (textBox.y + textBox.height)).toBeLessThan(12)
+    }
+    // The short one is whole; the 125-character one is cut at 375 px and offers the full text.
+    await expect(
+      list.locator('li[data-alert-id="m-2"]').getByRole('button', { name: 'Show all' }),
+    ).toHaveCount(0)
+    if (width === 375) {
+      await expect(
+        list.locator('li[data-alert-id="m-3"]').getByRole('button', { name: 'Show all' }),
+      ).toHaveCount(1)
+    }
+  })
+}
