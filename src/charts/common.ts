@@ -58,10 +58,12 @@ export function tooltipStyle(theme: ChartTheme) {
 // Formatters made once: toLocaleString with options builds one per call, per axis label, per draw.
 const wholeNumber = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
 const smallNumber = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 })
+const oneDecimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 })
 
 /**
- * An axis label formatter suited to the values' range: millions with as many decimals as the
- * ticks need ("1.246M"), or whole numbers when the range is too narrow for that ("1,252,520").
+ * An axis label formatter suited to the values' range, so no two ticks read the same: millions
+ * with as many decimals as the ticks need ("1.246M"), or whole numbers when the range is too
+ * narrow for that ("1,252,520"); thousands ("11k") only while the ticks are 1,000 or more apart.
  */
 export function rangeFormatter(...series: (readonly Point[])[]): (value: number) => string {
   let min = Infinity
@@ -73,7 +75,16 @@ export function rangeFormatter(...series: (readonly Point[])[]): (value: number)
     }
   }
   const scale = Math.max(Math.abs(min), Math.abs(max))
-  if (!Number.isFinite(scale) || scale < 1e6) return compactNumber
+  if (!Number.isFinite(scale) || scale < 1e4) return compactNumber
+  if (scale < 1e6) {
+    // Thousands ("11k") repeat when the ticks are closer than 1,000 apart (an index at 11,000
+    // moving by 80): then whole numbers, or the decimals the ticks need.
+    const tick = (max - min) / 5
+    if (tick >= 1e3) return compactNumber
+    const places = tick > 0 ? Math.min(2, Math.max(0, Math.ceil(-Math.log10(tick)))) : 2
+    const format = places === 0 ? wholeNumber : places === 1 ? oneDecimal : smallNumber
+    return (value) => format.format(value)
+  }
   // About five ticks across the range; enough decimals (in millions) to tell them apart.
   const step = Math.max((max - min) / 5, 1)
   const digits = Math.max(0, Math.ceil(-Math.log10(step / 1e6)))

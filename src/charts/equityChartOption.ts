@@ -1,6 +1,6 @@
 // Dashboard line chart: portfolio equity (left axis) and one index (right axis) over the chosen window.
 import type { ChartTheme } from './chartTheme'
-import { axisStyle, compactNumber, rangeFormatter, streamLine, tooltipStyle } from './common'
+import { axisStyle, rangeFormatter, streamLine, tooltipStyle } from './common'
 import type { LegendItem, Point } from './common'
 import type { ChartOption } from './echarts'
 
@@ -57,7 +57,7 @@ export function equityChartOption(data: EquityChartData, theme: ChartTheme): Cha
         scale: true,
         show: data.indexName !== null,
         ...axis,
-        axisLabel: { ...axis.axisLabel, formatter: compactNumber },
+        axisLabel: { ...axis.axisLabel, formatter: rangeFormatter(data.index) },
         splitLine: { show: false },
       },
     ],

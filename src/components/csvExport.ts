@@ -2,11 +2,17 @@
 
 type Cell = string | number | boolean | null | undefined
 
-/** One field: quoted when it holds a comma, quote or line break; a leading =,+,-,@ is defused for spreadsheets. */
+/**
+ * Text a spreadsheet would run as a formula: =, +, -, @ first, also behind leading white space
+ * (spreadsheets trim it) and in their full-width forms (＝＋－＠, which some read as the ASCII ones).
+ */
+const FORMULA_START = /^[\t\r]|^\s*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]/
+
+/** One field: quoted when it holds a comma, quote or line break; a formula start is defused for spreadsheets. */
 export function csvField(value: Cell): string {
   if (value === null || value === undefined) return ''
   let text = String(value)
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`
+  if (typeof value === 'string' && FORMULA_START.test(text)) text = `'${text}`
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
 }
 

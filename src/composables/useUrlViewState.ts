@@ -10,6 +10,7 @@ import { useTrainingStore } from '@/stores/trainingStore'
 
 /** The dashboard chart's remembered window and index (its own storage key, shared in this document). */
 const CHART_PREFS_KEY = 'rtm:dashboard:chart'
+const DEFAULT_WINDOW_MS = 5 * 60_000
 
 /** Call once in the page. */
 export function useUrlViewState(): void {
@@ -18,7 +19,7 @@ export function useUrlViewState(): void {
   const alerts = useAlertsStore()
   const training = useTrainingStore()
   const connection = useConnectionStore()
-  const chart = useLocalStorage(CHART_PREFS_KEY, { windowMs: 5 * 60_000, symbol: '' })
+  const chart = useLocalStorage(CHART_PREFS_KEY, { windowMs: DEFAULT_WINDOW_MS, symbol: '' })
 
   const view = computed<ViewState>(() => ({
     windowMs: chart.value.windowMs,
@@ -29,10 +30,17 @@ export function useUrlViewState(): void {
     paused: connection.paused,
   }))
 
-  function apply(next: ViewState): void {
+  /**
+   * `link`: a link opened the page, and what it leaves out keeps what this browser remembers.
+   * Otherwise (back/forward) the entry is a view this page wrote, whole: a missing index is "none
+   * chosen". Keeping the remembered one there would differ from the URL and push a new entry,
+   * which cuts off the forward history.
+   */
+  function apply(next: ViewState, from: 'link' | 'history'): void {
+    const keep = from === 'link'
     chart.value = {
-      windowMs: next.windowMs ?? chart.value.windowMs,
-      symbol: next.index ?? chart.value.symbol,
+      windowMs: next.windowMs ?? (keep ? chart.value.windowMs : DEFAULT_WINDOW_MS),
+      symbol: next.index ?? (keep ? chart.value.symbol : ''),
     }
     alerts.severityFilter = new Set(next.severities)
     alerts.categoryFilter = new Set(next.categories)
@@ -41,7 +49,7 @@ export function useUrlViewState(): void {
   }
 
   // A link with a view opens that view; a bare link keeps what this browser remembers.
-  if (hasViewQuery(route.query)) apply(queryToView(route.query))
+  if (hasViewQuery(route.query)) apply(queryToView(route.query), 'link')
 
   // The view changed here: a new history entry (so back undoes it); the first write replaces.
   let first = true
@@ -61,7 +69,7 @@ export function useUrlViewState(): void {
   watch(
     () => route.query,
     (query) => {
-      if (!sameQuery(viewToQuery(view.value, query), query)) apply(queryToView(query))
+      if (!sameQuery(viewToQuery(view.value, query), query)) apply(queryToView(query), 'history')
     },
   )
 }

@@ -1,7 +1,7 @@
 // Alert list logic: repeats folded into rows with a count, and the selectors the list uses (storms: alertStorms.ts).
 import type { AlertCategory, RiskAlert, Severity } from '../protocol/contract'
 import { SEVERITIES } from '../protocol/contract'
-import type { AlertWorkflow } from './alertsPersistence'
+import type { AckBaseline, AlertWorkflow } from './alertsPersistence'
 import { parseTimestamp } from '@/protocol/timestamp'
 import { clip } from '../realtime/clip'
 
@@ -22,6 +22,11 @@ export interface AlertRow {
   /** Epoch ms of the first and the latest copy (payload time). */
   firstSeen: number
   lastSeen: number
+  /**
+   * Copies the backend sent again unchanged (an alert_id with a time not newer than seen): not
+   * counted as repeats, but shown, so a backend that re-sends does not look like one gone quiet.
+   */
+  resent: number
 }
 
 interface RowState {
@@ -30,6 +35,7 @@ interface RowState {
   count: number
   firstSeen: number
   lastSeen: number
+  resent: number
   ids: string[]
 }
 
@@ -76,8 +82,12 @@ export class AlertBook {
     if (seen) {
       const row = this.rows.get(seen.key)
       if (row) {
-        // The same copy again (a replay after a reconnect): nothing new happened.
-        if (at <= seen.at) return { result: 'replay', key: row.key }
+        // The same copy again (re-sent, or replayed after a reconnect): nothing new happened.
+        if (at <= seen.at) {
+          row.resent += 1
+          this.changed.add(row.key)
+          return { result: 'replay', key: row.key }
+        }
         seen.at = at
         this.fold(row, alert, at)
         return { result: 'repeat', key: row.key }
@@ -97,6 +107,7 @@ export class AlertBook {
       count: 1,
       firstSeen: at,
       lastSeen: at,
+      resent: 0,
       ids: [],
     }
     // Descending by first sighting; a new row goes before others with the same time.
@@ -157,6 +168,7 @@ export class AlertBook {
         count: row.count,
         firstSeen: row.firstSeen,
         lastSeen: row.lastSeen,
+        resent: row.resent,
       }
       this.snapshots.set(row.key, snap)
       this.changed.delete(row.key)
@@ -182,6 +194,62 @@ export class AlertBook {
 /** One row as the list shows it. */
 export interface AlertView extends AlertRow {
   acknowledged: boolean
+  /** What the row was like when acknowledged, while a worse repeat keeps it re-opened; else null. */
+  reopenedFrom: AckBaseline | null
+}
+
+/**
+ * A repeat is worse than the acknowledged row by at least this share of the limit (of the
+ * acknowledged value when the alert has no limit, or a limit of 0): 10 % of a 10 % drawdown limit
+ * is one percentage point.
+ */
+export const ESCALATION_SHARE = 0.1
+
+const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 }
+
+/** Growth by at least `margin`, allowing for binary fractions (0.12 − 0.1 is 0.01999…). */
+function grewBy(growth: number, margin: number): boolean {
+  return growth > 1e-12 && growth >= margin * (1 - 1e-9)
+}
+
+/**
+ * Whether `next` is worse than the row was when acknowledged: a higher severity, or (same
+ * severity) a value further past its limit by ESCALATION_SHARE of the limit. "Past" is the side
+ * of the limit the acknowledged value was on, so a floor (liquidity below a minimum) works too.
+ */
+export function isEscalation(acked: AckBaseline, next: RiskAlert): boolean {
+  const rise = SEVERITY_RANK[next.severity] - SEVERITY_RANK[acked.severity]
+  if (rise !== 0) return rise > 0
+  if (acked.value === null || next.value === undefined) return false
+  const limit = next.threshold
+  if (limit === undefined) {
+    return grewBy(
+      Math.abs(next.value) - Math.abs(acked.value),
+      ESCALATION_SHARE * Math.abs(acked.value),
+    )
+  }
+  const side = acked.value >= limit ? 1 : -1
+  const growth = (next.value - limit) * side - (acked.value - limit) * side
+  return grewBy(growth, ESCALATION_SHARE * Math.abs(limit !== 0 ? limit : acked.value))
+}
+
+/** What a repeat of a row does to it: re-opens it (worse than acknowledged), speaks after a snooze, or only counts. */
+export type RepeatEffect = 'reopen' | 'after-snooze' | null
+
+export function repeatEffect(
+  state: AlertWorkflow | undefined,
+  alert: RiskAlert,
+  now: number,
+): RepeatEffect {
+  if (!state || isSnoozed(state, now)) return null
+  if (
+    isAcknowledged(state) &&
+    state.ackedSeverity != null &&
+    isEscalation({ severity: state.ackedSeverity, value: state.ackedValue ?? null }, alert)
+  ) {
+    return 'reopen'
+  }
+  return state.snoozeEndedAt != null ? 'after-snooze' : null
 }
 
 export interface AlertFilters {
@@ -237,12 +305,22 @@ function shownIfReleased(row: AlertRow, ctx: VisibilityContext): boolean {
  */
 const views = new WeakMap<AlertRow, AlertView>()
 
+function reopenedFrom(state: AlertWorkflow | undefined): AckBaseline | null {
+  if (state?.reopenedAt == null || state.ackedSeverity == null || isAcknowledged(state)) return null
+  return { severity: state.ackedSeverity, value: state.ackedValue ?? null }
+}
+
+function sameBaseline(a: AckBaseline | null, b: AckBaseline | null): boolean {
+  return a === b || (a !== null && b !== null && a.severity === b.severity && a.value === b.value)
+}
+
 function viewOf(row: AlertRow, ctx: VisibilityContext): AlertView {
   const state = ctx.workflow.get(row.key)
   const acknowledged = isAcknowledged(state) && !firedDuringSnooze(row, state, ctx.now)
+  const from = reopenedFrom(state)
   const known = views.get(row)
-  if (known?.acknowledged === acknowledged) return known
-  const view = { ...row, acknowledged }
+  if (known?.acknowledged === acknowledged && sameBaseline(known.reopenedFrom, from)) return known
+  const view = { ...row, acknowledged, reopenedFrom: from }
   views.set(row, view)
   return view
 }

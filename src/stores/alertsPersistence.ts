@@ -27,6 +27,13 @@ export interface AlertWorkflow {
   snoozedUntil: number | null
   /** The row's count when it was snoozed: a higher count at expiry means it fired again meanwhile. */
   snoozedCount: number | null
+  /** Severity and value of the row when it was acknowledged: a repeat worse than these re-opens it. */
+  ackedSeverity?: Severity | null
+  ackedValue?: number | null
+  /** Payload time of the worse repeat that re-opened the row (its ack was dropped); null after an ack. */
+  reopenedAt?: number | null
+  /** End of a snooze that ran out with no repeat: the next repeat speaks once. */
+  snoozeEndedAt?: number | null
 }
 
 export function defaultSettings(): AlertSettings {
@@ -70,11 +77,21 @@ const SettingsSchema = v.fallback(
   defaultSettings,
 )
 
+/** Fields added later: absent in older storage (left out), null when cleared, dropped when malformed. */
+const laterFiniteOrNull = v.fallback(
+  v.optional(v.nullable(v.pipe(v.number(), v.finite()))),
+  undefined,
+)
+
 const WorkflowEntrySchema = v.object({
   id: v.string(),
   ackedAt: finiteOrNull,
   snoozedUntil: finiteOrNull,
   snoozedCount: finiteOrNull,
+  ackedSeverity: v.fallback(v.optional(v.nullable(v.picklist(SEVERITIES))), undefined),
+  ackedValue: laterFiniteOrNull,
+  reopenedAt: laterFiniteOrNull,
+  snoozeEndedAt: laterFiniteOrNull,
 })
 
 /** Workflow text: a list of entries, of which the malformed are dropped; other text, none. */
@@ -115,6 +132,22 @@ export const workflowSerializer: Serializer<AlertWorkflow[]> = {
   write: (value) => JSON.stringify(value),
 }
 
+/** An entry worth keeping: acknowledged, snoozed, re-opened or waiting for its first repeat after a snooze. */
+function holdsSomething(entry: AlertWorkflow): boolean {
+  return (
+    entry.ackedAt !== null ||
+    entry.snoozedUntil !== null ||
+    entry.reopenedAt != null ||
+    entry.snoozeEndedAt != null
+  )
+}
+
+/** What an ack records of the row: a later repeat is compared with it (see alertsModel's escalation). */
+export interface AckBaseline {
+  severity: Severity
+  value: number | null
+}
+
 /**
  * Returns a new list with `id`'s entry patched and moved to the end (most recent), bounded to `cap`.
  * Entries that no longer hold anything are removed.
@@ -127,15 +160,27 @@ export function patchWorkflow(
 ): AlertWorkflow[] {
   const previous = list.find((entry) => entry.id === id)
   const next: AlertWorkflow = {
-    id,
-    ackedAt: previous?.ackedAt ?? null,
-    snoozedUntil: previous?.snoozedUntil ?? null,
-    snoozedCount: previous?.snoozedCount ?? null,
+    ackedAt: null,
+    snoozedUntil: null,
+    snoozedCount: null,
+    ...previous,
     ...patch,
+    id,
   }
   const out = list.filter((entry) => entry.id !== id)
-  if (next.ackedAt !== null || next.snoozedUntil !== null) out.push(next)
+  if (holdsSomething(next)) out.push(next)
   return out.length > cap ? out.slice(out.length - cap) : out
+}
+
+/** The fields an ack sets: its time and what the row was like, so a worse repeat can re-open it. */
+export function ackPatch(at: number, baseline: AckBaseline | undefined): Partial<AlertWorkflow> {
+  return {
+    ackedAt: at,
+    ackedSeverity: baseline?.severity ?? null,
+    ackedValue: baseline?.value ?? null,
+    reopenedAt: null,
+    snoozeEndedAt: null,
+  }
 }
 
 /** Acknowledges many ids at once (one storage write). */
@@ -144,6 +189,7 @@ export function acknowledgeMany(
   ids: readonly string[],
   at: number,
   cap = WORKFLOW_CAP,
+  baselineOf: (id: string) => AckBaseline | undefined = () => undefined,
 ): AlertWorkflow[] {
   const byId = new Map(list.map((entry) => [entry.id, entry]))
   for (const id of ids) {
@@ -152,9 +198,10 @@ export function acknowledgeMany(
     byId.delete(id)
     byId.set(id, {
       id,
-      ackedAt: at,
       snoozedUntil: previous?.snoozedUntil ?? null,
       snoozedCount: previous?.snoozedCount ?? null,
+      ...ackPatch(at, baselineOf(id)),
+      ackedAt: at,
     })
   }
   const out = [...byId.values()]

@@ -12,20 +12,23 @@ import {
   criticalAnnouncement,
   isAcknowledged,
   isSnoozed,
+  repeatEffect,
   selectVisible,
 } from './alertsModel'
 import type { AlertRow, VisibilityContext } from './alertsModel'
 import { buildEntries } from './alertStorms'
 import {
   SETTINGS_KEY,
+  WORKFLOW_CAP,
   WORKFLOW_KEY,
+  ackPatch,
   acknowledgeMany,
   defaultSettings,
   patchWorkflow,
   settingsSerializer,
   workflowSerializer,
 } from './alertsPersistence'
-import type { AlertSettings, AlertWorkflow } from './alertsPersistence'
+import type { AckBaseline, AlertSettings, AlertWorkflow } from './alertsPersistence'
 
 export const SNOOZE_MINUTES = [15, 60, 240] as const
 export type SnoozeMinutes = (typeof SNOOZE_MINUTES)[number]
@@ -147,17 +150,31 @@ export const useAlertsStore = defineStore('alerts', () => {
     if (frozenIds.value) frozenIds.value = new Set(rows.value.map((r) => r.key))
   }
 
+  /** What the row is like now: an ack remembers it, and only a worse repeat re-opens the row. */
+  function baselineOf(key: string): AckBaseline | undefined {
+    const alert = book.get(key)?.alert
+    return alert ? { severity: alert.severity, value: alert.value ?? null } : undefined
+  }
+
   function acknowledge(key: string): void {
     const state = workflow.value.get(key)
     if (isAcknowledged(state) && state?.snoozedCount == null) return
     workflowList.value = patchWorkflow(workflowList.value, key, {
-      ackedAt: Date.now(),
+      ...ackPatch(Date.now(), baselineOf(key)),
       snoozedCount: null,
     })
   }
 
   function acknowledgeKeys(keys: readonly string[]): void {
-    if (keys.length > 0) workflowList.value = acknowledgeMany(workflowList.value, keys, Date.now())
+    if (keys.length > 0) {
+      workflowList.value = acknowledgeMany(
+        workflowList.value,
+        keys,
+        Date.now(),
+        WORKFLOW_CAP,
+        baselineOf,
+      )
+    }
   }
 
   /** Acknowledges what the analyst can see: the visible rows, not filtered-out or held-back ones. */
@@ -203,10 +220,12 @@ export const useAlertsStore = defineStore('alerts', () => {
       const row = book.get(state.id)
       const fired =
         row !== undefined && state.snoozedCount !== null && row.count > state.snoozedCount
+      // A quiet snooze leaves a mark: the first repeat after it speaks once (see `apply`). Its end
+      // time, not this tab's clock, names it, so every tab names that repeat the same.
       list = patchWorkflow(list, state.id, {
         snoozedUntil: null,
         snoozedCount: null,
-        ...(fired ? { ackedAt: null } : {}),
+        ...(fired ? { ackedAt: null } : { snoozeEndedAt: state.snoozedUntil }),
       })
       if (fired && row.alert.severity === 'critical') {
         realerted.push({ alert: row.alert, signature: `${row.key}#snooze@${state.snoozedUntil}` })
@@ -225,13 +244,43 @@ export const useAlertsStore = defineStore('alerts', () => {
   // Critical arrivals since the last commit, newest first.
   const arrivedCritical: Arrival[] = []
 
+  /**
+   * A repeat worse than the acknowledged row re-opens it (its ack dropped, where it came from
+   * kept for the row to show); the first repeat after a quiet snooze brings the row back unread.
+   * Both speak once when critical. The same event gives the same signature in every tab.
+   */
+  function applyRepeatEffect(key: string, alert: RiskAlert): boolean {
+    const state = workflow.value.get(key)
+    const effect = repeatEffect(state, alert, Date.now())
+    if (effect === null || state === undefined) return false
+    const at = book.get(key)?.lastSeen ?? Date.now()
+    workflowList.value = patchWorkflow(
+      workflowList.value,
+      key,
+      effect === 'reopen'
+        ? { ackedAt: null, reopenedAt: at, snoozeEndedAt: null }
+        : { ackedAt: null, snoozeEndedAt: null },
+    )
+    if (alert.severity === 'critical') {
+      const signature =
+        effect === 'reopen'
+          ? `${key}#reopen@${alert.timestamp}`
+          : `${key}#after-snooze@${state.snoozeEndedAt}`
+      arrivedCritical.unshift({ alert, signature })
+    }
+    return true
+  }
+
   function apply(event: EventOf<'alerts'>): void {
     const alert = event.data
     const knownKey = book.rowOf(alert.alert_id)
     const before = knownKey === undefined ? undefined : book.get(knownKey)?.alert.severity
     const { result, key } = book.upsert(alert)
-    if (result === 'dropped' || result === 'replay') return
+    if (result === 'dropped' || key === null) return
     dirty = true
+    // A copy sent again: the row shows it was re-sent; nothing to count or announce.
+    if (result === 'replay') return
+    if (result === 'repeat' && applyRepeatEffect(key, alert)) return
     // A new row, or a row that turned critical; repeats of a critical row do not announce again.
     const turnedCritical = result === 'repeat' && knownKey !== undefined && before !== 'critical'
     if (alert.severity === 'critical' && (result === 'new' || turnedCritical)) {

@@ -5,9 +5,12 @@ import { isFinished } from './runSeries'
 
 /** One observed advance of a run. */
 export interface ProgressSample {
-  /** Payload time (server clock), epoch ms: rates are measured on it. */
+  /**
+   * Payload time (server clock), epoch ms: rates, "last progress N s ago" and stalls are measured
+   * on it against the server-corrected clock, so a page opened on a quiet run sees its real age.
+   */
   at: number
-  /** Client time the event was received, epoch ms: "last progress N s ago" is measured on it. */
+  /** Client time the event was received, epoch ms (not used for ages: a reload would reset them). */
   receivedAt: number
   /** Fraction of the run done, 0..1. */
   done: number
@@ -55,28 +58,34 @@ function median(values: number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
-/** The usual time between two advances (median, client clock); null with fewer than two. */
+/** The usual time between two advances (median, payload times); null with fewer than two. */
 export function usualIntervalMs(samples: readonly ProgressSample[]): number | null {
   const gaps: number[] = []
   for (let i = 1; i < samples.length; i += 1) {
-    gaps.push(
-      (samples[i] as ProgressSample).receivedAt - (samples[i - 1] as ProgressSample).receivedAt,
-    )
+    gaps.push((samples[i] as ProgressSample).at - (samples[i - 1] as ProgressSample).at)
   }
   return gaps.length > 0 ? median(gaps) : null
 }
 
 export type RunState = RunStatus | 'stalled'
 
-/** Running with no progress for several usual intervals is "stalled"; finished states stay as sent. */
+/** Payload time of the run's last advance, or of its newest report before any advance. */
+export function lastProgressAt(samples: readonly ProgressSample[], lastAt: number): number {
+  return samples[samples.length - 1]?.at ?? lastAt
+}
+
+/**
+ * Running with no progress for several usual intervals is "stalled"; finished states stay as sent.
+ * `lastAt` is the payload time of the newest report and `now` the server-corrected clock.
+ */
 export function runState(
   status: RunStatus,
   samples: readonly ProgressSample[],
-  updatedAt: number,
+  lastAt: number,
   now: number,
 ): RunState {
   if (status !== 'running') return status
-  const last = samples[samples.length - 1]?.receivedAt ?? updatedAt
+  const last = lastProgressAt(samples, lastAt)
   const interval = usualIntervalMs(samples) ?? DEFAULT_INTERVAL_MS
   return now - last > Math.max(STALL_MIN_MS, STALL_FACTOR * interval) ? 'stalled' : 'running'
 }
@@ -95,16 +104,16 @@ export type Eta =
       agrees: boolean
     }
 
-/** The ETA to show for a run at `now` (client clock). */
+/** The ETA to show for a run at `now` (server-corrected clock; `lastAt` as for `runState`). */
 export function trainingEta(
   latest: Pick<TrainingProgress, 'status' | 'eta_seconds'>,
   samples: readonly ProgressSample[],
-  updatedAt: number,
+  lastAt: number,
   now: number,
 ): Eta {
   if (isFinished(latest.status) || latest.status === 'queued') return { kind: 'none' }
   if (samples.length < WARMUP_SAMPLES) return { kind: 'warmup' }
-  if (runState(latest.status, samples, updatedAt, now) === 'stalled') {
+  if (runState(latest.status, samples, lastAt, now) === 'stalled') {
     return { kind: 'unknown', reason: 'stalled' }
   }
   const rates: number[] = []
@@ -119,7 +128,7 @@ export function trainingEta(
   const first = samples[0] as ProgressSample
   const last = samples[samples.length - 1] as ProgressSample
   const rate = (last.done - first.done) / (last.at - first.at)
-  const sinceLast = Math.max(0, now - last.receivedAt)
+  const sinceLast = Math.max(0, now - last.at)
   const observedS = Math.max(0, ((1 - last.done) / rate - sinceLast) / 1000)
   const backend = latest.eta_seconds
   if (backend === undefined) return { kind: 'known', observedS, backendS: null, agrees: false }

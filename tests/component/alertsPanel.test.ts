@@ -243,6 +243,87 @@ describe('AlertsPanel', () => {
     expect(row.text()).toMatch(/first \d\d:\d\d:\d\d · last \d\d:\d\d:\d\d/)
   })
 
+  it('says on the row when the backend re-sent the same alert (same alert_id and time), without counting it', async () => {
+    const copy = alertEvent('same', 5, { message: 'Sent five times' })
+    add(...Array.from({ length: 5 }, () => ({ ...copy })))
+    const wrapper = await mountPanel()
+    expect(rows(wrapper)).toHaveLength(1)
+    const row = rows(wrapper)[0]!
+    expect(row.find('[data-testid="alert-count"]').exists()).toBe(false)
+    expect(row.get('[data-testid="resent"]').text()).toBe('re-sent 4× by the backend')
+    // Once more after the list is drawn: the row says so at once.
+    add({ ...copy })
+    await flushPromises()
+    expect(rows(wrapper)[0]!.get('[data-testid="resent"]').text()).toBe('re-sent 5× by the backend')
+  })
+
+  it('gives the message the lines the row has room for, and "Show all" whenever it is cut', async () => {
+    // jsdom lays nothing out: a row 136 px high whose details take 56 px, text 20 px a line at
+    // 20 characters a line, as a ResizeObserver would report them.
+    class FakeResizeObserver {
+      constructor(private readonly callback: ResizeObserverCallback) {}
+      observe(target: Element) {
+        const size = [{ inlineSize: 350, blockSize: 500 }]
+        const entry = {
+          target,
+          contentRect: { width: 350, height: 500 },
+          contentBoxSize: size,
+          borderBoxSize: size,
+        }
+        this.callback([entry as unknown as ResizeObserverEntry], this as unknown as ResizeObserver)
+      }
+      unobserve() {}
+      disconnect() {}
+    }
+    vi.stubGlobal('ResizeObserver', FakeResizeObserver)
+    const lineCount = (el: HTMLElement) => Number(el.style.getPropertyValue('--lines') || 2)
+    const box = (el: HTMLElement, what: 'client' | 'scroll' | 'offset'): number => {
+      if (el.matches('li.alert')) return 136
+      if (el.matches('.alert__bottom')) return 56
+      if (el.matches('.alert__text')) {
+        const all = Math.ceil((el.textContent ?? '').trim().length / 20) * 20
+        return what === 'scroll' ? all : Math.min(all, lineCount(el) * 20)
+      }
+      return 0
+    }
+    const restore = (['client', 'scroll', 'offset'] as const).map((what) => {
+      const name = `${what}Height`
+      const before = Object.getOwnPropertyDescriptor(HTMLElement.prototype, name)
+      Object.defineProperty(HTMLElement.prototype, name, {
+        configurable: true,
+        get(this: HTMLElement) {
+          return box(this, what)
+        },
+      })
+      return () => {
+        if (before) Object.defineProperty(HTMLElement.prototype, name, before)
+        else delete (HTMLElement.prototype as unknown as Record<string, unknown>)[name]
+      }
+    })
+    try {
+      const cutShort =
+        'Liquidity: 3 positions need more than 5 days of ADV to exit at 20 % participation today'
+      add(
+        alertEvent('fits', 1, { message: 'Exposure 131 % over target' }),
+        alertEvent('cut', 2, { message: cutShort }),
+      )
+      const wrapper = await mountPanel()
+      await flushPromises()
+      const row = (id: string) => wrapper.get(`li[data-alert-id="${id}"]`)
+      // 136 − 56 px leave 80 px: four lines, not two.
+      expect(
+        (row('cut').get('.alert__text').element as HTMLElement).style.getPropertyValue('--lines'),
+      ).toBe('4')
+      // Under 140 characters and still cut at four lines: the full text is offered.
+      expect(cutShort.length).toBeLessThan(140)
+      expect(row('cut').find('.alert__more').exists()).toBe(true)
+      expect(row('fits').find('.alert__more').exists()).toBe(false)
+    } finally {
+      for (const undo of restore) undo()
+      vi.unstubAllGlobals()
+    }
+  })
+
   it('folds a storm into one expandable line and keeps a lone critical of another category on top', async () => {
     const events = [
       alertEvent('crit', 0, { severity: 'critical', category: 'drawdown', message: 'Margin call' }),
@@ -365,6 +446,46 @@ describe('AlertsPanel', () => {
       expect(lines[0]).toContain('count')
       expect(lines[1]).toContain('"say ""hi"", ok"')
       expect(lines[1]).toMatch(/,2,.*,acknowledged,/)
+    } finally {
+      downloads.restore()
+    }
+  })
+
+  it('defuses formulas in the CSV behind leading spaces and in full-width forms too', async () => {
+    const downloads = captureDownloads()
+    try {
+      const messages = [
+        ' =HYPERLINK("x")',
+        '\u3000+1+1',
+        '\t-2',
+        ' @SUM(A1)',
+        '＝1+1',
+        '＠cmd',
+        'plain',
+      ]
+      add(...messages.map((message, i) => alertEvent(`f-${i}`, i, { message })))
+      const wrapper = await mountPanel()
+      await wrapper
+        .findAll('button')
+        .find((b) => b.text() === 'Export CSV')
+        ?.trigger('click')
+      const text = await downloads.text(0)
+      const fields = text
+        .trim()
+        .split('\r\n')
+        .slice(1)
+        .map((line) => line.match(/^[^,]*,[^,]*,[^,]*,[^,]*,("(?:[^"]|"")*"|[^,]*)/)?.[1])
+      expect(fields.sort()).toEqual(
+        [
+          `"' =HYPERLINK(""x"")"`,
+          "'\u3000+1+1",
+          "'\t-2",
+          "' @SUM(A1)",
+          "'＝1+1",
+          "'＠cmd",
+          'plain',
+        ].sort(),
+      )
     } finally {
       downloads.restore()
     }

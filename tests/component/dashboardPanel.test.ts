@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import DashboardPanel from '@/components/DashboardPanel.vue'
 import { useConnectionStore } from '@/stores/connectionStore'
 import { useDashboardStore } from '@/stores/dashboardStore'
+import { charts } from './echartsMock'
 import { channelStatus, dashboardEvent, OPEN } from './factories'
 import { freshPinia, mountWith } from './mountPage'
 
@@ -59,6 +60,36 @@ describe('DashboardPanel', () => {
     const legend = wrapper.get('ul[aria-label="Legend"]')
     expect(legend.findAll('li').map((li) => li.text())).toEqual(['Equity', 'SSE Composite'])
     expect(wrapper.find('.panel--dimmed').exists()).toBe(false)
+  })
+
+  it('labels the index axis with distinct numbers when the index moves less than 1,000', async () => {
+    useConnectionStore().setStatus('dashboard', channelStatus('dashboard', OPEN))
+    const store = useDashboardStore()
+    // SZSE Component between 10,960 and 11,040: "11k" on every tick before.
+    for (let i = 0; i <= 8; i += 1) {
+      const last = 10_960 + i * 10
+      store.apply(
+        dashboardEvent(i, {
+          indices: [
+            { symbol: '399001.SZ', name: 'SZSE Component', last, change: 0, change_pct: 0 },
+          ],
+        }),
+      )
+    }
+    store.commit()
+    charts.length = 0
+    const wrapper = mountWith(DashboardPanel, pinia)
+    await flushPromises()
+    await vi.waitFor(() => expect(charts.length).toBeGreaterThan(0))
+    const calls = charts[0]!.setOption.mock.calls
+    const option = calls[calls.length - 1]![0] as {
+      yAxis: { axisLabel: { formatter: (value: number) => string } }[]
+    }
+    const label = option.yAxis[1]!.axisLabel.formatter
+    const ticks = [10_960, 10_980, 11_000, 11_020, 11_040].map(label)
+    expect(new Set(ticks).size).toBe(ticks.length)
+    expect(ticks[2]).toBe('11,000')
+    wrapper.unmount()
   })
 
   it('colours a loss down and gives it a minus sign and a down arrow', () => {

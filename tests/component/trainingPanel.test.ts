@@ -1,6 +1,7 @@
 import { flushPromises } from '@vue/test-utils'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import TrainingPanel from '@/components/TrainingPanel.vue'
+import { resetServerClock } from '@/composables/useServerClock'
 import { useConnectionStore } from '@/stores/connectionStore'
 import { useTrainingStore } from '@/stores/trainingStore'
 import { channelStatus, OPEN, trainingEvent } from './factories'
@@ -22,6 +23,10 @@ afterEach(() => {
   document.body.innerHTML = ''
 })
 
+/** Payload times: ages and stalls are read from them (server clock), not from arrival. */
+const isoAt = (ms: number) => new Date(ms).toISOString()
+const ago = (ms: number) => isoAt(Date.now() - ms)
+
 function add(...events: ReturnType<typeof trainingEvent>[]) {
   const store = useTrainingStore()
   for (const event of events) store.apply(event)
@@ -36,7 +41,11 @@ describe('TrainingPanel', () => {
   })
 
   it('shows a card per run with model, status, epoch, steps, ETA and metrics', async () => {
-    add(trainingEvent('r-1', 1, { epoch: 6 }), trainingEvent('r-1', 2))
+    // Reported a moment ago (ages are read from payload times).
+    add(
+      trainingEvent('r-1', 1, { epoch: 6, timestamp: ago(2000) }),
+      trainingEvent('r-1', 2, { timestamp: ago(1000) }),
+    )
     const wrapper = mountWith(TrainingPanel, pinia)
     await flushPromises()
     const card = wrapper.get('[data-run-id="r-1"]')
@@ -63,6 +72,25 @@ describe('TrainingPanel', () => {
     ])
   })
 
+  it('says the loss curve waits for the first epoch instead of showing an empty chart, legend and CSV', async () => {
+    add(trainingEvent('first', 1, { epoch: 1, step: 5, timestamp: ago(1000) }))
+    const wrapper = mountWith(TrainingPanel, pinia)
+    await flushPromises()
+    const card = wrapper.get('[data-run-id="first"]')
+    expect(card.get('[data-testid="chart-waiting"]').text()).toBe(
+      'Loss curve: waiting for the first epoch to finish',
+    )
+    expect(card.find('.chart-box').exists()).toBe(false)
+    expect(card.find('ul[aria-label="Legend"]').exists()).toBe(false)
+    expect(card.findAll('button').filter((b) => b.text() === 'CSV')).toHaveLength(0)
+
+    add(trainingEvent('first', 2, { epoch: 2, step: 5, timestamp: ago(500) }))
+    await flushPromises()
+    const drawn = wrapper.get('[data-run-id="first"]')
+    expect(drawn.find('[data-testid="chart-waiting"]').exists()).toBe(false)
+    expect(drawn.find('.chart-box').exists()).toBe(true)
+  })
+
   it('shows the error of a failed run', () => {
     add(trainingEvent('r-2', 1, { status: 'failed', error: 'CUDA out of memory' }))
     const wrapper = mountWith(TrainingPanel, pinia)
@@ -77,7 +105,13 @@ describe('TrainingPanel', () => {
     // Progress every 2 s for 10 s, then nothing for 40 s (20 usual intervals).
     for (let i = 0; i < 6; i += 1) {
       spy.mockReturnValue(realNow - 50_000 + i * 2000)
-      add(trainingEvent('r-3', i * 2, { epoch: 1, step: 10 + i * 10 }))
+      add(
+        trainingEvent('r-3', i * 2, {
+          epoch: 1,
+          step: 10 + i * 10,
+          timestamp: isoAt(realNow - 50_000 + i * 2000),
+        }),
+      )
     }
     vi.restoreAllMocks()
     const wrapper = mountWith(TrainingPanel, pinia)
@@ -88,8 +122,52 @@ describe('TrainingPanel', () => {
     expect(card.get('[data-testid="eta"]').text()).toBe('ETA unknown (no progress)')
   })
 
+  it('reads a quiet run’s age from its own timestamps on the server clock, not from when the page opened', () => {
+    // The server's clock is 30 s behind this computer's (as its status said).
+    const serverNow = Date.now() - 30_000
+    // Six advances 10 s apart, the last 60 s ago, all received just now (the page was opened).
+    for (let i = 0; i < 6; i += 1) {
+      add(
+        trainingEvent('quiet', i, {
+          timestamp: isoAt(serverNow - 110_000 + i * 10_000),
+          epoch: 1,
+          total_epochs: 1,
+          step: 10 + i * 10,
+          total_steps: 100,
+        }),
+      )
+    }
+    resetServerClock(-30_000)
+    try {
+      const wrapper = mountWith(TrainingPanel, pinia)
+      const card = wrapper.get('[data-run-id="quiet"]')
+      expect(card.get('[data-testid="stalled"]').text()).toContain('stalled')
+      expect(card.get('[data-testid="last-progress"]').text()).toMatch(
+        // The page's one-second clock may be a tick or two behind in a test run.
+        /^last progress (5[5-9] s|1 min 0\d s) ago$/,
+      )
+      expect(card.get('[data-testid="eta"]').text()).toBe('ETA unknown (no progress)')
+      wrapper.unmount()
+
+      // Reported 5 s ago by the server's clock, 35 s by this computer's: not stalled, 5 s.
+      add(
+        trainingEvent('fresh', 0, { timestamp: isoAt(Date.now() - 35_000), epoch: 1 }),
+        trainingEvent('fresh', 1, { timestamp: isoAt(Date.now() - 34_000), epoch: 2 }),
+      )
+      const again = mountWith(TrainingPanel, pinia)
+      const fresh = again.get('[data-run-id="fresh"]')
+      expect(fresh.find('[data-testid="stalled"]').exists()).toBe(false)
+      expect(fresh.get('[data-testid="last-progress"]').text()).toMatch(/^last progress \d s ago$/)
+    } finally {
+      resetServerClock(null)
+    }
+  })
+
   it('does not call a recently updated or finished run stalled; finished shows its status', () => {
-    add(trainingEvent('r-4', 1), trainingEvent('r-5', 1, { status: 'completed' }))
+    add(
+      trainingEvent('r-4', 1, { timestamp: ago(1000) }),
+      trainingEvent('r-5', 1, { status: 'completed' }),
+    )
     const wrapper = mountWith(TrainingPanel, pinia)
     expect(wrapper.find('[data-testid="stalled"]').exists()).toBe(false)
     expect(wrapper.get('[data-run-id="r-5"] [data-testid="status"]').text()).toContain('completed')
@@ -105,6 +183,7 @@ describe('TrainingPanel', () => {
         spy.mockReturnValue(realNow - 50_000 + i * 10_000)
         add(
           trainingEvent(runId, i * 10 - 50, {
+            timestamp: isoAt(realNow - 50_000 + i * 10_000),
             epoch: 1,
             total_epochs: 1,
             step: 1 + i,
@@ -133,7 +212,15 @@ describe('TrainingPanel', () => {
     const steps = [1, 2, 10, 11, 30, 31]
     steps.forEach((step, i) => {
       spy.mockReturnValue(realNow - 12_000 + i * 2000)
-      add(trainingEvent('r-6', i * 2 - 12, { epoch: 1, total_epochs: 1, step, total_steps: 100 }))
+      add(
+        trainingEvent('r-6', i * 2 - 12, {
+          timestamp: isoAt(realNow - 12_000 + i * 2000),
+          epoch: 1,
+          total_epochs: 1,
+          step,
+          total_steps: 100,
+        }),
+      )
     })
     vi.restoreAllMocks()
     const wrapper = mountWith(TrainingPanel, pinia)

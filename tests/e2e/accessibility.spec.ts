@@ -1,8 +1,9 @@
-// axe-core on the live page, light and dark, with every panel filled: no violation, label-in-name included.
+// axe-core on the live page, light and dark, with every panel filled (three completed backtests
+// compared), the shortcut help and the diagnostics drawer open in turn: no violation, label-in-name included.
 import { createRequire } from 'node:module'
 import type { Page } from '@playwright/test'
 import { expect, test } from './fixtures.ts'
-import { PANEL_TITLES, SLOW, expectLive, panel } from './monitorPage.ts'
+import { PANEL_TITLES, SLOW, emitCompletedBacktest, expectLive, panel } from './monitorPage.ts'
 
 const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 
@@ -66,8 +67,30 @@ for (const theme of ['light', 'dark'] as const) {
     })
     // Freeze the data so the page does not change under the audit.
     monitor.backend.backend.setRates({ dashboard: 0, alerts: 0, training: 0, backtest: 0 })
+    // Three completed backtests: the comparison table is on the page too.
+    const strategies = ['mean-reversion-20d', 'momentum-12-1', 'pairs-trading-banks-v2']
+    strategies.forEach((strategy, i) =>
+      emitCompletedBacktest(monitor.backend.backend, `axe-bt-${i}`, strategy, 0.05 + i * 0.04),
+    )
+    await expect(panel(page, PANEL_TITLES.backtest).getByTestId('backtest-compare')).toContainText(
+      'pairs-trading-banks-v2',
+      { timeout: SLOW },
+    )
     await expect(page.getByText('loading chart…')).toHaveCount(0, { timeout: SLOW })
     expect(await axeViolations(page)).toEqual([])
+
+    // The shortcut help alone, then the diagnostics drawer alone (Esc closes the help only).
+    await page.keyboard.press('?')
+    const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' })
+    await expect(help).toBeVisible()
+    expect(await axeViolations(page)).toEqual([])
+    await page.keyboard.press('Escape')
+    await expect(help).toBeHidden()
+    await page.keyboard.press('d')
+    await expect(page.locator('#diagnostics')).toBeVisible()
+    expect(await axeViolations(page)).toEqual([])
+    await page.keyboard.press('d')
+    await expect(page.locator('#diagnostics')).toBeHidden()
 
     // The diagnostics drawer and the shortcut help are part of the page too.
     await page.keyboard.press('d')

@@ -158,3 +158,79 @@ test('eight tabs give one notification and one sound for one critical; an ack in
     /0\s*unacked \/ 1/,
   )
 })
+
+test('a worse repeat of an acknowledged critical re-opens it and speaks once across two tabs; an identical repeat only counts', async ({
+  context,
+}) => {
+  setup = await startMonitor({ simulate: false })
+  const pages: Page[] = []
+  for (let i = 0; i < 2; i += 1) {
+    const page = await context.newPage()
+    await installSignalSpies(page)
+    await page.goto(setup.pageUrl)
+    pages.push(page)
+  }
+  for (const page of pages) await expectLive(page)
+  const lists = pages.map((page) =>
+    panel(page, PANEL_TITLES.alerts).getByRole('list', { name: 'Alerts, newest first' }),
+  )
+  const rowIn = (i: number) =>
+    lists[i]!.getByRole('listitem').filter({ hasText: 'Drawdown on account 7' })
+  const total = async () => {
+    const all = await Promise.all(pages.map(signals))
+    return {
+      notifications: all.reduce((sum, s) => sum + s.notifications, 0),
+      sounds: all.reduce((sum, s) => sum + s.sounds, 0),
+    }
+  }
+  /** A later event that every tab has shown: nothing still on its way about what came before. */
+  let barriers = 0
+  const barrier = async () => {
+    barriers += 1
+    emitAlert({ category: 'exposure', message: `barrier ${barriers}` })
+    for (const list of lists)
+      await expect(list).toContainText(`barrier ${barriers}`, { timeout: SLOW })
+  }
+  const drawdown = {
+    severity: 'critical',
+    category: 'drawdown',
+    symbol: 'ACC-7',
+    threshold: 0.1,
+    message: 'Drawdown on account 7',
+  } as const
+
+  emitAlert({ ...drawdown, value: 0.11 })
+  for (let i = 0; i < 2; i += 1) await expect(rowIn(i)).toBeVisible({ timeout: SLOW })
+  await expect.poll(total, { timeout: SLOW }).toEqual({ notifications: 1, sounds: 1 })
+
+  await rowIn(0).getByRole('button', { name: /^Ack/ }).click()
+  await expect(rowIn(1)).toContainText('✓ acknowledged', { timeout: SLOW })
+
+  // 18 % against the 10 % limit, acknowledged at 11 %: worse.
+  emitAlert({ ...drawdown, value: 0.18 })
+  for (let i = 0; i < 2; i += 1) {
+    await expect(rowIn(i)).toContainText('re-opened: 11.0 % → 18.0 %', { timeout: SLOW })
+    await expect(rowIn(i)).not.toContainText('✓ acknowledged')
+    await expect(rowIn(i).getByTestId('alert-count')).toHaveText('×2')
+    await expect(panel(pages[i]!, PANEL_TITLES.alerts).getByTestId('count-critical')).toContainText(
+      /1\s*unacked \/ 1/,
+    )
+  }
+  await expect.poll(total, { timeout: SLOW }).toEqual({ notifications: 2, sounds: 2 })
+  await barrier()
+  expect(await total()).toEqual({ notifications: 2, sounds: 2 })
+
+  // Acknowledged again at 18 %: the same 18 % once more only counts.
+  await rowIn(1).getByRole('button', { name: /^Ack/ }).click()
+  await expect(rowIn(0)).toContainText('✓ acknowledged', { timeout: SLOW })
+  emitAlert({ ...drawdown, value: 0.18 })
+  for (let i = 0; i < 2; i += 1) {
+    await expect(rowIn(i).getByTestId('alert-count')).toHaveText('×3', { timeout: SLOW })
+    await expect(rowIn(i)).toContainText('✓ acknowledged')
+  }
+  await barrier()
+  expect(await total()).toEqual({ notifications: 2, sounds: 2 })
+  await expect(panel(pages[0]!, PANEL_TITLES.alerts).getByTestId('count-critical')).toContainText(
+    /0\s*unacked \/ 1/,
+  )
+})

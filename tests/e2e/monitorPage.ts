@@ -151,3 +151,42 @@ export async function sample<T>(
   }
   return values
 }
+
+/**
+ * Progress reports of one backtest over 30 simulated days, ending completed with metrics (so it
+ * joins the comparison table); `growth` is its total return.
+ */
+export function emitCompletedBacktest(
+  backend: Backend,
+  id: string,
+  strategy: string,
+  growth: number,
+): void {
+  const start = Date.parse('2021-01-04T00:00:00Z')
+  for (let day = 0; day <= 30; day += 1) {
+    const done = day === 30
+    backend.emit('backtest', 'backtest_progress', {
+      backtest_id: id,
+      strategy,
+      timestamp: new Date().toISOString(),
+      status: done ? 'completed' : 'running',
+      progress: day / 30,
+      current_date: new Date(start + day * 86_400_000).toISOString().slice(0, 10),
+      equity: 1_000_000 * (1 + growth * (day / 30) + 0.01 * Math.sin(day)),
+      benchmark_equity: 1_000_000 * (1 + 0.05 * (day / 30)),
+      drawdown: 0.02 + 0.01 * Math.abs(Math.sin(day)),
+      trades: day * 7,
+      ...(done
+        ? {
+            metrics: {
+              total_return: growth,
+              annual_return: growth * 1.4,
+              sharpe: 0.8 + growth * 4,
+              max_drawdown: 0.04 + growth / 10,
+              win_rate: 0.48 + growth / 5,
+            },
+          }
+        : {}),
+    })
+  }
+}

@@ -4,7 +4,15 @@ import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import { CHANNELS } from '../../src/protocol/contract.ts'
 import { expect, test } from './fixtures.ts'
-import { PANEL_TITLES, SLOW, appliedIds, expectLive, overallState, panel } from './monitorPage.ts'
+import {
+  PANEL_TITLES,
+  SLOW,
+  appliedIds,
+  emitCompletedBacktest,
+  expectLive,
+  overallState,
+  panel,
+} from './monitorPage.ts'
 
 /** Outside Playwright's output folder, which it empties per run; each run overwrites these files. */
 const SHOTS_DIR = join('test-results', 'screenshots')
@@ -127,6 +135,96 @@ for (const theme of ['light', 'dark'] as const) {
             animations: 'disabled',
           })
         }
+      })
+    })
+  }
+}
+
+const LONG_MESSAGES = [
+  'Portfolio drawdown 18.2% exceeds the 10% limit on the CN-equity long/short book after the afternoon session; largest contributors 600519.SH, 000858.SZ and 300750.SZ, hedges under water since the open',
+  'Gross exposure 131% above target 90%: technology and consumer staples both over their sector caps; rebalancing suggested before the close to bring the book back inside the mandate',
+  'Single-name concentration in 600519.SH at 14.8% of NAV (limit 10%)',
+  'Liquidity: 3 positions need more than 5 days of ADV to exit at 20% participation; the smallest, 688981.SH, would take 11 days at the current volume profile and spreads have widened twice today',
+  'Volatility of 300750.SZ 20-day realized 61% exceeds 35% threshold',
+]
+
+for (const theme of ['light', 'dark'] as const) {
+  for (const viewport of VIEWPORTS) {
+    test.describe(`analyst views, ${theme} theme at ${viewport.width} px`, () => {
+      test.use({ viewport, colorScheme: theme, backendOptions: { simulate: false } })
+
+      test('screenshot of long alert messages and a four-run backtest comparison', async ({
+        page,
+        monitor,
+      }) => {
+        await page.addInitScript(
+          ([key, value]) => localStorage.setItem(key as string, value as string),
+          [THEME_KEY, theme],
+        )
+        await page.goto(monitor.pageUrl)
+        await expect(page.locator('html')).toHaveAttribute('data-theme', theme)
+        await expectLive(page)
+        const backend = monitor.backend.backend
+        LONG_MESSAGES.forEach((message, i) => {
+          backend.emit('alerts', 'risk_alert', {
+            alert_id: `long-${i}`,
+            timestamp: new Date(Date.now() + i).toISOString(),
+            severity: i < 2 ? 'critical' : 'warning',
+            category: ['drawdown', 'exposure', 'concentration', 'liquidity', 'volatility'][i],
+            symbol: `L${i}`,
+            message,
+            value: 0.12 + i / 100,
+            threshold: 0.1,
+          })
+        })
+        const strategies = [
+          'mean-reversion-20d with sector-neutral hedging',
+          'momentum-12-1',
+          'pairs-trading-banks-cointegration-v2',
+          'low-volatility-quality',
+        ]
+        strategies.forEach((strategy, i) =>
+          emitCompletedBacktest(backend, `bt-2026-${i + 1}`, strategy, 0.04 + i * 0.05),
+        )
+        // A training run with its first epoch only: no curve yet.
+        backend.emit('training', 'training_progress', {
+          run_id: 'r-first',
+          model: 'transformer-small',
+          timestamp: new Date().toISOString(),
+          status: 'running',
+          epoch: 1,
+          total_epochs: 20,
+          step: 5,
+          total_steps: 100,
+          metrics: { loss: 0.9 },
+        })
+        const alerts = panel(page, PANEL_TITLES.alerts)
+        await expect(alerts.getByRole('listitem')).toHaveCount(LONG_MESSAGES.length, {
+          timeout: SLOW,
+        })
+        const backtests = panel(page, PANEL_TITLES.backtest)
+        const compare = backtests.getByTestId('backtest-compare')
+        await expect(compare).toContainText('low-volatility-quality', { timeout: SLOW })
+        await expect(page.getByText('loading chart…')).toHaveCount(0, { timeout: SLOW })
+        await scrollThrough(page)
+        await page.addStyleTag({ content: '.strip { position: static !important; }' })
+        await mkdir(SHOTS_DIR, { recursive: true })
+        await alerts.screenshot({
+          path: join(SHOTS_DIR, `analyst-alerts-${theme}-${viewport.width}.png`),
+          animations: 'disabled',
+        })
+        await backtests.screenshot({
+          path: join(SHOTS_DIR, `analyst-backtests-${theme}-${viewport.width}.png`),
+          animations: 'disabled',
+        })
+        await backtests.locator('.compare-box').screenshot({
+          path: join(SHOTS_DIR, `analyst-compare-${theme}-${viewport.width}.png`),
+          animations: 'disabled',
+        })
+        await panel(page, PANEL_TITLES.training).screenshot({
+          path: join(SHOTS_DIR, `analyst-training-${theme}-${viewport.width}.png`),
+          animations: 'disabled',
+        })
       })
     })
   }

@@ -135,3 +135,134 @@ test('keyboard: p pauses and resumes, d opens diagnostics, a acknowledges the fo
   await page.keyboard.press('Escape')
   await expect(help).toBeHidden()
 })
+
+test('each view change is one history entry; back and forward walk them both ways, twice', async ({
+  page,
+  monitor,
+}) => {
+  await page.goto(monitor.pageUrl)
+  await expectLive(page)
+  const snapshot = samplePayload('dashboard', 1)
+  const data = snapshot.data as { indices: { symbol: string; name: string }[] }
+  data.indices = [
+    { ...data.indices[0]!, symbol: '000001.SH', name: 'SSE Composite' },
+    { ...data.indices[0]!, symbol: 'HSI', name: 'Hang Seng' },
+  ]
+  monitor.backend.backend.emit('dashboard', snapshot.type, data)
+  const windows = page.getByRole('group', { name: 'Chart window' })
+  const index = page.getByRole('combobox', { name: 'Index' })
+  const critical = panel(page, PANEL_TITLES.alerts)
+    .getByRole('group', { name: 'Filter by severity' })
+    .getByRole('button', { name: /Critical/ })
+  await expect(index).toBeVisible({ timeout: SLOW })
+  await expect(page).toHaveURL(/\?window=5m$/)
+
+  /** What the page shows and the URL says, for each step. */
+  const steps = [
+    { query: /\?window=5m$/, window: '5m', index: '000001.SH', critical: 'false' },
+    { query: /\?window=5m&index=HSI$/, window: '5m', index: 'HSI', critical: 'false' },
+    { query: /\?window=1h&index=HSI$/, window: '1h', index: 'HSI', critical: 'false' },
+    { query: /\?window=1h&index=HSI&sev=critical$/, window: '1h', index: 'HSI', critical: 'true' },
+    {
+      query: /\?window=1h&index=000001\.SH&sev=critical$/,
+      window: '1h',
+      index: '000001.SH',
+      critical: 'true',
+    },
+  ]
+  const expectStep = async (i: number) => {
+    const step = steps[i]!
+    await expect(page).toHaveURL(step.query)
+    await expect(windows.getByRole('button', { name: step.window, exact: true })).toHaveAttribute(
+      'aria-pressed',
+      'true',
+    )
+    await expect(index).toHaveValue(step.index)
+    await expect(critical).toHaveAttribute('aria-pressed', step.critical)
+  }
+  const historyLength = () => page.evaluate(() => history.length)
+  const start = await historyLength()
+
+  await index.selectOption('HSI')
+  await expectStep(1)
+  await windows.getByRole('button', { name: '1h' }).click()
+  await expectStep(2)
+  await critical.click()
+  await expectStep(3)
+  await index.selectOption('000001.SH')
+  await expectStep(4)
+  const length = await historyLength()
+  expect(length).toBe(start + 4)
+
+  for (let round = 0; round < 2; round += 1) {
+    for (let i = steps.length - 2; i >= 0; i -= 1) {
+      await page.goBack()
+      await expectStep(i)
+    }
+    for (let i = 1; i < steps.length; i += 1) {
+      await page.goForward()
+      await expectStep(i)
+    }
+    expect(await historyLength()).toBe(length)
+  }
+})
+
+test('a keyboard-only pass acknowledges five alerts in a row: focus stays in the list', async ({
+  page,
+  monitor,
+}) => {
+  await page.goto(monitor.pageUrl)
+  await expectLive(page)
+  const alerts = panel(page, PANEL_TITLES.alerts)
+  const list = alerts.getByRole('list', { name: 'Alerts, newest first' })
+  // Criticals: an acknowledged one moves below the unacknowledged ones, so the rows reorder too.
+  for (let i = 1; i <= 5; i += 1) {
+    const alert: RiskAlert = {
+      alert_id: `kb-${i}`,
+      timestamp: new Date(Date.now() + i).toISOString(),
+      severity: 'critical',
+      category: 'exposure',
+      symbol: `KB${i}`,
+      message: `Keyboard pass alert ${i}`,
+    }
+    monitor.backend.backend.emit('alerts', 'risk_alert', alert)
+  }
+  await expect(list.getByRole('listitem')).toHaveCount(5, { timeout: SLOW })
+  await expect(alerts.getByTestId('count-critical')).toContainText(/5\s*unacked \/ 5/)
+
+  await alerts.getByLabel('Alert list, scrollable').focus()
+  await page.keyboard.press('ArrowDown')
+  const focusedRow = list.locator('li[data-alert-id]:focus')
+  await expect(focusedRow).toHaveCount(1)
+  for (let acked = 1; acked <= 5; acked += 1) {
+    await page.keyboard.press('a')
+    await expect(alerts.getByTestId('count-critical')).toContainText(
+      new RegExp(`${5 - acked}\\s*unacked / 5`),
+    )
+    // Focus is on a row of the list, never dropped to the page.
+    await expect(focusedRow).toHaveCount(1)
+  }
+  await expect(list.getByRole('listitem').filter({ hasText: '✓ acknowledged' })).toHaveCount(5)
+  // The next ↓ still moves within the list.
+  await page.keyboard.press('ArrowDown')
+  await expect(focusedRow).toHaveCount(1)
+})
+
+test('Esc closes the top-most layer only: the shortcut help, then the diagnostics drawer', async ({
+  page,
+  monitor,
+}) => {
+  await page.goto(monitor.pageUrl)
+  await expectLive(page)
+  await page.keyboard.press('d')
+  const drawer = page.locator('#diagnostics')
+  await expect(drawer).toBeVisible()
+  await page.keyboard.press('?')
+  const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' })
+  await expect(help).toBeVisible()
+  await page.keyboard.press('Escape')
+  await expect(help).toBeHidden()
+  await expect(drawer).toBeVisible()
+  await page.keyboard.press('Escape')
+  await expect(drawer).toBeHidden()
+})

@@ -4,6 +4,7 @@ import {
   DEDUP_WINDOW_MS,
   countBySeverity,
   criticalAnnouncement,
+  isEscalation,
 } from '@/stores/alertsModel'
 import { buildEntries, findStorms, stormTitle } from '@/stores/alertStorms'
 import type { AlertRow, AlertView } from '@/stores/alertsModel'
@@ -80,7 +81,16 @@ function view(
 ): AlertView {
   const alert = alertEvent(id, seconds, overrides).data
   const at = Date.parse(alert.timestamp)
-  return { key: id, alert, count: 1, firstSeen: at, lastSeen: at, acknowledged }
+  return {
+    key: id,
+    alert,
+    count: 1,
+    firstSeen: at,
+    lastSeen: at,
+    resent: 0,
+    acknowledged,
+    reopenedFrom: null,
+  }
 }
 
 describe('storms', () => {
@@ -190,5 +200,31 @@ describe('criticalAnnouncement', () => {
     expect(criticalAnnouncement([])).toBeNull()
     expect(criticalAnnouncement([b])).toBe('Critical alert: second')
     expect(criticalAnnouncement([b, a])).toBe('Critical alert: second (and 1 more)')
+  })
+})
+
+describe('escalation of an acknowledged row', () => {
+  const next = (overrides: Partial<RiskAlert>) => alertEvent('n', 1, overrides).data
+
+  it('is a higher severity, or a value further past its limit by a tenth of the limit', () => {
+    const acked = { severity: 'warning', value: 0.11 } as const
+    expect(isEscalation(acked, next({ severity: 'critical', value: 0.11 }))).toBe(true)
+    expect(isEscalation(acked, next({ severity: 'info', value: 0.5 }))).toBe(false)
+    expect(isEscalation(acked, next({ value: 0.11, threshold: 0.1 }))).toBe(false)
+    expect(isEscalation(acked, next({ value: 0.115, threshold: 0.1 }))).toBe(false)
+    expect(isEscalation(acked, next({ value: 0.12, threshold: 0.1 }))).toBe(true)
+    expect(isEscalation(acked, next({ value: 0.18, threshold: 0.1 }))).toBe(true)
+    expect(isEscalation(acked, next({ value: 0.05, threshold: 0.1 }))).toBe(false)
+  })
+
+  it('reads "past" on the side of the limit the row was on (a floor), and without a limit by the value', () => {
+    // Liquidity 0.4 under a floor of 0.5: 0.3 is worse, 0.6 is not.
+    const floor = { severity: 'warning', value: 0.4 } as const
+    expect(isEscalation(floor, next({ value: 0.3, threshold: 0.5 }))).toBe(true)
+    expect(isEscalation(floor, next({ value: 0.6, threshold: 0.5 }))).toBe(false)
+    const bare = { severity: 'warning', value: 200 } as const
+    expect(isEscalation(bare, next({ value: 215, threshold: undefined }))).toBe(false)
+    expect(isEscalation(bare, next({ value: 240, threshold: undefined }))).toBe(true)
+    expect(isEscalation({ severity: 'warning', value: null }, next({ value: 9 }))).toBe(false)
   })
 })

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { nextTick, watch } from 'vue'
 import { SETTINGS_KEY, WORKFLOW_KEY } from '@/stores/alertsPersistence'
 import { useAlertsStore } from '@/stores/alertsStore'
-import { T0, alertEvent } from './factories'
+import { T0, alertEvent, iso } from './factories'
 
 function ids(store: ReturnType<typeof useAlertsStore>): string[] {
   return store.visible.map((row) => row.key)
@@ -276,6 +276,89 @@ describe('alerts store', () => {
     vi.advanceTimersByTime(16 * 60_000)
     expect(store.visible[0]?.acknowledged).toBe(true)
     expect(store.unreadCritical).toBe(0)
+  })
+
+  it('re-opens an acknowledged critical when a repeat is worse, announcing it once; an identical repeat only counts', () => {
+    const store = useAlertsStore()
+    const drawdown = {
+      severity: 'critical',
+      category: 'drawdown',
+      symbol: 'X',
+      threshold: 0.1,
+    } as const
+    store.apply(alertEvent('d1', 1, { ...drawdown, value: 0.11 }))
+    store.commit()
+    store.acknowledge('d1')
+    expect(store.unreadCritical).toBe(0)
+    const before = store.criticalSeq
+
+    // The same value again: counted, still acknowledged, silent.
+    store.apply(alertEvent('d2', 10, { ...drawdown, value: 0.11 }))
+    // Past the limit by less than the margin (10 % of the limit): still acknowledged.
+    store.apply(alertEvent('d3', 20, { ...drawdown, value: 0.115 }))
+    store.commit()
+    expect(store.visible.map((v) => [v.key, v.count, v.acknowledged])).toEqual([['d1', 3, true]])
+    expect(store.criticalSeq).toBe(before)
+
+    // 18 % against a 10 % limit after the ack at 11 %: worse, re-opened and announced once.
+    store.apply(alertEvent('d4', 30, { ...drawdown, value: 0.18, message: 'Drawdown 18%' }))
+    store.commit()
+    const row = store.visible[0]
+    expect([row?.count, row?.acknowledged]).toEqual([4, false])
+    expect(row?.reopenedFrom).toEqual({ severity: 'critical', value: 0.11 })
+    expect(store.unreadCritical).toBe(1)
+    expect(store.criticalSeq).toBe(before + 1)
+    expect(store.lastCriticalAnnouncement).toBe('Critical alert: Drawdown 18%')
+    expect(store.lastCriticalSignatures).toEqual([`d1#reopen@${iso(30)}`])
+
+    // A repeat of a re-opened (unacknowledged) row does not speak again.
+    store.apply(alertEvent('d5', 40, { ...drawdown, value: 0.25 }))
+    store.commit()
+    expect(store.criticalSeq).toBe(before + 1)
+
+    // Acknowledged again at 25 %: the baseline moves, so 25 % again only counts.
+    store.acknowledge('d1')
+    expect(store.visible[0]?.reopenedFrom).toBeNull()
+    store.apply(alertEvent('d6', 50, { ...drawdown, value: 0.25 }))
+    store.commit()
+    expect(store.visible[0]?.acknowledged).toBe(true)
+    expect(store.criticalSeq).toBe(before + 1)
+  })
+
+  it('re-opens an acknowledged row that comes back with a higher severity', () => {
+    const store = useAlertsStore()
+    store.apply(alertEvent('w', 1, { severity: 'warning', value: 0.16 }))
+    store.commit()
+    store.acknowledge('w')
+    const before = store.criticalSeq
+    store.apply(alertEvent('w', 2, { severity: 'critical', value: 0.16 }))
+    store.commit()
+    expect(store.visible[0]?.acknowledged).toBe(false)
+    expect(store.visible[0]?.reopenedFrom).toEqual({ severity: 'warning', value: 0.16 })
+    expect(store.criticalSeq).toBe(before + 1)
+  })
+
+  it('speaks once for the first repeat after a snooze that ran out quietly', () => {
+    const store = useAlertsStore()
+    store.apply(alertEvent('c', 1, { severity: 'critical', symbol: 'X' }))
+    store.commit()
+    store.acknowledge('c')
+    store.snooze('c', 15)
+    vi.advanceTimersByTime(16 * 60_000)
+    expect(store.visible[0]?.acknowledged).toBe(true)
+    const before = store.criticalSeq
+    // The backend updates the same alert_id (a repeat by content would be a new row this late).
+    const at = 16 * 60 + 60
+    store.apply(alertEvent('c', at, { severity: 'critical', symbol: 'X' }))
+    store.commit()
+    expect(store.visible[0]?.acknowledged).toBe(false)
+    expect(store.unreadCritical).toBe(1)
+    expect(store.criticalSeq).toBe(before + 1)
+    // Once: the next repeat only counts.
+    store.apply(alertEvent('c', at + 10, { severity: 'critical', symbol: 'X' }))
+    store.commit()
+    expect(store.visible[0]?.count).toBe(3)
+    expect(store.criticalSeq).toBe(before + 1)
   })
 
   it('shows a storm as one group with the lone critical of another category on top', () => {
