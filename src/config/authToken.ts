@@ -1,5 +1,5 @@
 // Turns the auth section of the config into a token provider, asked again before every connection attempt.
-import type { TokenProvider } from '@/realtime/realtimeSource'
+import type { TokenProvider } from '@/protocol/transport'
 import type { AuthConfig } from './runtimeConfig'
 
 type TokenFunction = () => string | null | undefined | Promise<string | null | undefined>

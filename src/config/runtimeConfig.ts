@@ -1,12 +1,11 @@
 // Runtime configuration: build-time defaults, overridden by `config.json` next to index.html.
 import * as v from 'valibot'
-import { DEFAULT_TRANSPORT, type TransportOptions } from '@/realtime/realtimeSource'
+import { DEFAULT_TRANSPORT, type TransportOptions } from '@/protocol/transport'
 import { CHANNELS, describeIssues, type Channel } from '@/protocol/contract'
 import { isApiBaseUrl } from './resolveUrl'
 
 export type AuthConfig =
-  | { mode: 'none' }
-  | { mode: 'bearer'; storageKey?: string; tokenFunction?: string }
+  { mode: 'none' } | { mode: 'bearer'; storageKey?: string; tokenFunction?: string }
 
 export interface AppConfig {
   /** Every endpoint is resolved against this; empty means the page's own origin. */
@@ -42,7 +41,9 @@ const positive = v.pipe(v.number(), v.finite(), v.minValue(0))
 
 const RuntimeConfigSchema = v.strictObject({
   apiBaseUrl: v.optional(baseUrl),
-  channels: v.optional(v.pipe(v.array(v.picklist(CHANNELS)), v.minLength(1, 'must name at least one channel'))),
+  channels: v.optional(
+    v.pipe(v.array(v.picklist(CHANNELS)), v.minLength(1, 'must name at least one channel')),
+  ),
   transport: v.optional(
     v.strictObject({
       multiplex: v.optional(v.picklist(['auto', 'off'])),

@@ -2,7 +2,8 @@
 // page itself): a small typed protocol, validated events in batches one way, commands the other.
 import type { Channel, ChannelEvent } from '@/protocol/contract'
 import type { ChannelStatus } from './channelDiagnostics'
-import type { TransportMode, TransportOptions } from './realtimeSource'
+import type { TransportOptions } from '@/protocol/transport'
+import type { TransportMode } from './realtimeSource'
 
 /** Either end of a MessagePort, or a dedicated worker's global scope, which acts as one. */
 export interface PortLike {

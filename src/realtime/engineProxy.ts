@@ -6,13 +6,8 @@ import { ChannelDiagnostics, type ChannelStatus } from './channelDiagnostics'
 import type { EngineMessage, PageMessage, PortLike } from './enginePort'
 import type { InvalidEvent } from './eventDecoder'
 import type { NetworkMonitor } from './network'
-import type {
-  ChannelListener,
-  RealtimeSource,
-  TokenProvider,
-  TransportMode,
-  TransportOptions,
-} from './realtimeSource'
+import type { TokenProvider, TransportOptions } from '@/protocol/transport'
+import type { ChannelListener, RealtimeSource, TransportMode } from './realtimeSource'
 import type { CursorStore } from './sessionCursors'
 import { describeError } from './sseTransport'
 

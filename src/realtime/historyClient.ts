@@ -1,7 +1,7 @@
 // Reads `/history` pages after a cursor and decodes them exactly like stream events.
 import * as v from 'valibot'
 import { decodeMessage, type DecodedMessage } from './eventDecoder'
-import { resolveEndpoint } from '@/config/resolveUrl'
+import { resolveEndpoint } from '@/protocol/endpoints'
 import { describeIssues, type Channel } from '@/protocol/contract'
 import { describeError, type FetchLike } from './sseTransport'
 import { eachInSlices } from './taskBudget'

@@ -1,5 +1,5 @@
 // The multiplexer: one stream for every subscribed channel when the backend allows it, else one per channel.
-import { resolveEndpoint } from '@/config/resolveUrl'
+import { resolveEndpoint } from '@/protocol/endpoints'
 import { CHANNELS, type Channel } from '@/protocol/contract'
 import {
   fetchCapabilities,
@@ -13,14 +13,12 @@ import type { ConnectionObserver, ConnectionReport, ConnectionState } from './co
 import type { InvalidEvent } from './eventDecoder'
 import { historyReader } from './historyClient'
 import { browserNetwork, type NetworkMonitor } from './network'
+import { DEFAULT_TRANSPORT, type TokenProvider, type TransportOptions } from '@/protocol/transport'
 import {
   bearerHeaders,
-  DEFAULT_TRANSPORT,
   type ChannelListener,
   type RealtimeSource,
-  type TokenProvider,
   type TransportMode,
-  type TransportOptions,
 } from './realtimeSource'
 import {
   browserSessionStorage,

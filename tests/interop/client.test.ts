@@ -4,7 +4,7 @@
 // never shown as live.
 import { afterEach, describe, expect, it } from 'vitest'
 import { channelLabel } from '../../src/components/connectionLabel.ts'
-import type { TransportOptions } from '../../src/realtime/realtimeSource.ts'
+import type { TransportOptions } from '../../src/protocol/transport.ts'
 import { CHANNELS, type Channel } from '../../src/protocol/contract.ts'
 import { createHarness, type Harness } from '../support/clientHarness.ts'
 import { startTcpProxy, type TcpProxy } from '../support/tcpProxy.ts'

@@ -3,7 +3,7 @@ import type { ConnectionPhase } from '../../src/realtime/connectionState.ts'
 import { manualNetwork } from '../../src/realtime/network.ts'
 import type { Channel, ChannelEvent } from '../../src/protocol/contract.ts'
 import { RealtimeClient, type RealtimeClientOptions } from '../../src/realtime/realtimeClient.ts'
-import type { TransportOptions } from '../../src/realtime/realtimeSource.ts'
+import type { TransportOptions } from '../../src/protocol/transport.ts'
 import type { StorageLike } from '../../src/realtime/sessionCursors.ts'
 
 /** Fast timings so reconnects and watchdogs play out in milliseconds. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { isAbsoluteUrl, isApiBaseUrl, resolveEndpoint } from '@/config/resolveUrl'
+import { isApiBaseUrl } from '@/config/resolveUrl'
+import { isAbsoluteUrl, resolveEndpoint } from '@/protocol/endpoints'
 
 describe('resolveEndpoint', () => {
   it('joins a relative path to the base without a double slash', () => {
