@@ -53,7 +53,8 @@ export async function fetchCapabilities(
     if (!response.ok) return UNKNOWN_BACKEND
     const found = readCapabilities(await response.json())
     const receivedAt = Date.now()
-    const offset = found.serverTime === null ? null : clockOffset(found.serverTime, sentAt, receivedAt)
+    const offset =
+      found.serverTime === null ? null : clockOffset(found.serverTime, sentAt, receivedAt)
     return { ...found, clockOffsetMs: offset }
   } catch {
     return UNKNOWN_BACKEND
@@ -74,5 +75,79 @@ export function readCapabilities(body: unknown): BackendCapabilities {
     serverTime: status.server_time,
     clockOffsetMs: null,
     data: status.data,
+  }
+}
+
+/** The status is read again this often: the server's clock drifts and laptops sleep. */
+const STATUS_REFRESH_MS = 5 * 60_000
+
+/**
+ * What the backend said in its status: read when first needed; read again once a stream works
+ * after it was unreachable, after a stream reconnected (a restarted backend may serve other data,
+ * e.g. demo → live), and every few minutes. `changed` hears of every new reachable answer.
+ */
+export class BackendProbe {
+  private known: BackendCapabilities | null = null
+  private pending: Promise<BackendCapabilities> | null = null
+  private lastRead = 0
+  private reading = false
+  private stale = false
+  private readonly timer: ReturnType<typeof setInterval>
+
+  constructor(
+    private readonly read: () => Promise<BackendCapabilities>,
+    private readonly changed: (before: BackendCapabilities, after: BackendCapabilities) => void,
+  ) {
+    this.timer = setInterval(() => {
+      this.stale = true
+      void this.refresh()
+    }, STATUS_REFRESH_MS)
+  }
+
+  /** The last answer (UNKNOWN_BACKEND when it failed); null before the first. */
+  get current(): BackendCapabilities | null {
+    return this.known
+  }
+
+  /** The answer, read now if there is none yet (one read however many ask). */
+  load(): Promise<BackendCapabilities> {
+    if (this.known) return Promise.resolve(this.known)
+    this.pending ??= this.readNow().then((found) => {
+      this.known = found
+      this.pending = null
+      return found
+    })
+    return this.pending
+  }
+
+  /** A stream reconnected: the next refresh reads the status again. */
+  markStale(): void {
+    this.stale = true
+  }
+
+  /** Reads again when the last answer failed (at most once a second) or is stale. */
+  async refresh(): Promise<void> {
+    const known = this.known
+    if (known === null || this.reading) return
+    if (known.reachable ? !this.stale : Date.now() - this.lastRead < 1000) return
+    this.reading = true
+    const found = await this.readNow().finally(() => (this.reading = false))
+    if (!found.reachable) return
+    this.known = found
+    this.changed(known, found)
+  }
+
+  close(): void {
+    clearInterval(this.timer)
+  }
+
+  private async readNow(): Promise<BackendCapabilities> {
+    this.lastRead = Date.now()
+    this.stale = false
+    try {
+      return await this.read()
+    } catch {
+      return UNKNOWN_BACKEND
+    }
   }
 }

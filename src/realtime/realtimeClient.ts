@@ -2,9 +2,9 @@
 import { resolveEndpoint } from '@/protocol/endpoints'
 import { CHANNELS, type Channel } from '@/protocol/contract'
 import {
+  BackendProbe,
   fetchCapabilities,
   STATUS_PATH,
-  UNKNOWN_BACKEND,
   type BackendCapabilities,
 } from './backendStatus'
 import type { ChannelStatus } from './channelDiagnostics'
@@ -43,15 +43,7 @@ export interface RealtimeClientOptions {
   random?: () => number
   /** Told before each read from a socket: a promise holds the reading (see StreamConnectionOptions). */
   backpressure?: () => Promise<void> | null
-  /**
-   * The subscription object of each channel, when someone else owns them (a tab sharing one
-   * stream keeps them across leadership changes). By default this client owns its own.
-   */
-  subscriptions?: (channel: Channel) => ChannelSubscription
 }
-
-/** The status is read again this often: the server's clock drifts and laptops sleep. */
-const STATUS_REFRESH_MS = 5 * 60_000
 
 export class RealtimeClient implements RealtimeSource {
   readonly clientId: string
@@ -62,24 +54,22 @@ export class RealtimeClient implements RealtimeSource {
   private readonly subscriptions = new Map<Channel, ChannelSubscription>()
   private readonly statusListeners = new Set<(channel: Channel) => void>()
   private readonly connections = new Map<string, StreamConnection>()
-  private capabilities: BackendCapabilities | null = null
-  private capabilitiesPending: Promise<BackendCapabilities> | null = null
-  private lastProbe = 0
-  private reprobing = false
-  /** A stream reconnected since the last status read: the backend may have restarted. */
-  private reconnectedSinceProbe = false
+  private readonly backend: BackendProbe
   private reconcileQueued = false
-  private paused = false
   private lastToken: string | null = null
   private renewals = 0
   private closed = false
-  private readonly refreshTimer: ReturnType<typeof setInterval>
 
   constructor(private readonly options: RealtimeClientOptions) {
-    this.refreshTimer = setInterval(() => {
-      this.reconnectedSinceProbe = true
-      void this.reprobe()
-    }, STATUS_REFRESH_MS)
+    this.backend = new BackendProbe(
+      async () =>
+        fetchCapabilities(
+          this.fetchFn,
+          resolveEndpoint(options.baseUrl, STATUS_PATH),
+          await this.authHeaders(),
+        ),
+      (before, after) => this.capabilitiesChanged(before, after),
+    )
     this.transport = { ...DEFAULT_TRANSPORT, ...options.transport }
     this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
     this.network = options.network ?? browserNetwork()
@@ -88,9 +78,9 @@ export class RealtimeClient implements RealtimeSource {
       options.cursors ?? createSessionCursors(storage, options.baseUrl || 'same-origin')
     this.clientId = options.clientId ?? createClientId(storage)
     for (const channel of CHANNELS) {
-      const subscription =
-        options.subscriptions?.(channel) ??
-        new ChannelSubscription(channel, this.cursors, () => this.notify(channel))
+      const subscription = new ChannelSubscription(channel, this.cursors, () =>
+        this.notify(channel),
+      )
       this.subscriptions.set(channel, subscription)
     }
   }
@@ -132,22 +122,12 @@ export class RealtimeClient implements RealtimeSource {
 
   /** Server minus client clock, ms, from the last status read; null until known or when not said. */
   get clockOffsetMs(): number | null {
-    return this.capabilities?.clockOffsetMs ?? null
+    return this.backend.current?.clockOffsetMs ?? null
   }
 
   get mode(): TransportMode | null {
-    if (!this.capabilities) return null
+    if (!this.backend.current) return null
     return this.useMultiplex() ? 'multiplexed' : 'per-channel'
-  }
-
-  pause(): void {
-    this.paused = true
-    for (const connection of this.connections.values()) connection.pause()
-  }
-
-  resume(): void {
-    this.paused = false
-    for (const connection of this.connections.values()) connection.resume()
   }
 
   /** Skips any backoff wait and tries every connection now (also after an auth failure). */
@@ -168,7 +148,7 @@ export class RealtimeClient implements RealtimeSource {
 
   close(): void {
     this.closed = true
-    clearInterval(this.refreshTimer)
+    this.backend.close()
     for (const connection of this.connections.values()) connection.close()
     this.connections.clear()
     this.cursors.flush()
@@ -184,8 +164,8 @@ export class RealtimeClient implements RealtimeSource {
   }
 
   private async reconcile(): Promise<void> {
-    const capabilities = await this.loadCapabilities()
-    if (this.closed || capabilities !== this.capabilities) return
+    const capabilities = await this.backend.load()
+    if (this.closed || capabilities !== this.backend.current) return
     const wanted = CHANNELS.filter((channel) => this.subscription(channel).hasListeners)
     const desired = new Map<string, readonly Channel[]>()
     if (this.useMultiplex() && wanted.length > 0) desired.set(`mux:${wanted.join(',')}`, wanted)
@@ -204,53 +184,21 @@ export class RealtimeClient implements RealtimeSource {
       if (this.connections.has(key)) continue
       const connection = new StreamConnection(this.connectionOptions(key, channels, capabilities))
       this.connections.set(key, connection)
-      if (this.paused) connection.pause()
       connection.start()
     }
   }
 
   private useMultiplex(): boolean {
-    return this.transport.multiplex === 'auto' && this.capabilities?.multiplex === true
+    return this.transport.multiplex === 'auto' && this.backend.current?.multiplex === true
   }
 
-  private loadCapabilities(): Promise<BackendCapabilities> {
-    if (this.capabilities) return Promise.resolve(this.capabilities)
-    this.capabilitiesPending ??= this.probe().then((found) => {
-      this.capabilities = found
-      this.capabilitiesPending = null
-      return found
-    })
-    return this.capabilitiesPending
-  }
-
-  private async probe(): Promise<BackendCapabilities> {
-    this.lastProbe = Date.now()
-    this.reconnectedSinceProbe = false
-    const url = resolveEndpoint(this.options.baseUrl, STATUS_PATH)
-    try {
-      return await fetchCapabilities(this.fetchFn, url, await this.authHeaders())
-    } catch {
-      return UNKNOWN_BACKEND
-    }
-  }
-
-  /**
-   * Asks the status again once a stream works after the backend was unreachable when the mode was
-   * chosen, or after a reconnect (a restarted backend may serve other data, e.g. demo → live).
-   */
-  private async reprobe(): Promise<void> {
-    const known = this.capabilities
-    if (known === null || this.reprobing) return
-    if (known.reachable ? !this.reconnectedSinceProbe : Date.now() - this.lastProbe < 1000) return
-    this.reprobing = true
-    const found = await this.probe().finally(() => (this.reprobing = false))
-    if (!found.reachable || this.closed) return
-    const changed = found.multiplex !== known.multiplex || found.history !== known.history
-    this.capabilities = found
+  /** A new status answer: labels follow it; a new transport means new streams. */
+  private capabilitiesChanged(known: BackendCapabilities, found: BackendCapabilities): void {
+    if (this.closed) return
     if (found.data !== known.data || found.clockOffsetMs !== known.clockOffsetMs) {
       this.updateDiagnostics(CHANNELS, (d) => d.setDataSource(found.data))
     }
-    if (!changed) return
+    if (found.multiplex === known.multiplex && found.history === known.history) return
     for (const connection of this.connections.values()) connection.close('switching transport')
     this.connections.clear()
     this.queueReconcile()
@@ -315,14 +263,14 @@ export class RealtimeClient implements RealtimeSource {
     return {
       onState: (state: ConnectionState) => {
         if (!current()) return
-        const data = this.capabilities?.data ?? null
+        const data = this.backend.current?.data ?? null
         this.updateDiagnostics(channels, (d) => {
           d.setState(state, mode)
           d.setDataSource(data)
         })
         if (state.phase === 'open') {
           this.renewals = 0
-          void this.reprobe()
+          void this.backend.refresh()
         }
       },
       onReport: (report: ConnectionReport) => {
@@ -343,7 +291,7 @@ export class RealtimeClient implements RealtimeSource {
         this.updateDiagnostics(channels, (d) => d.setError(report.message))
         return
       case 'reconnect':
-        this.reconnectedSinceProbe = true
+        this.backend.markStale()
         this.updateDiagnostics(channels, (d) => d.countReconnect())
         return
     }

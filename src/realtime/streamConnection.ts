@@ -53,7 +53,6 @@ export class StreamConnection {
   private lastEventId: string | null
   private controller: AbortController | null = null
   private running = false
-  private paused = false
   private stopped = false
   private polling = false
   /** True while polling and the last history read worked: only then is "polling" shown. */
@@ -97,17 +96,6 @@ export class StreamConnection {
     this.setState({ phase: 'closed', reason })
   }
 
-  pause(): void {
-    this.paused = true
-    this.abortAttempt()
-    this.waiter.wake()
-  }
-
-  resume(): void {
-    this.paused = false
-    this.waiter.wake()
-  }
-
   /** Retries at once, skipping any backoff wait (a token changed, the user asked). */
   retryNow(): void {
     this.attempt = 0
@@ -120,12 +108,6 @@ export class StreamConnection {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
-      if (this.paused) {
-        this.stopPolling()
-        this.setState({ phase: 'paused' })
-        await this.waiter.untilWoken()
-        continue
-      }
       if (!this.options.network.isOnline()) {
         this.stopPolling()
         this.setState({ phase: 'offline' })
@@ -134,7 +116,7 @@ export class StreamConnection {
         continue
       }
       const verdict = await this.attemptOnce()
-      if (this.stopped || this.paused) continue
+      if (this.stopped) continue
       if (verdict.kind === 'stop') {
         this.close(verdict.reason)
         return
