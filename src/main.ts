@@ -28,7 +28,7 @@ async function start(): Promise<void> {
   const client = createRealtimeClient(config)
   installRealtimeClient(app, client)
   watchTokenChanges(config.auth, () => client.retryNow())
-  if (config.debug) exposeEngine(() => ({ host: client.host, tabs: client.sharedBy }))
+  if (config.debug) exposeEngine(() => client.engine)
   app.mount('#app')
 }
 

@@ -7,7 +7,7 @@ import type { EngineMessage, PageMessage, PortLike } from './enginePort'
 import type { InvalidEvent } from './eventDecoder'
 import type { NetworkMonitor } from './network'
 import type { TokenProvider, TransportOptions } from '@/protocol/transport'
-import type { ChannelListener, RealtimeSource, TransportMode } from './realtimeSource'
+import type { ChannelListener, EngineInfo, RealtimeSource, TransportMode } from './realtimeSource'
 import type { CursorStore } from './sessionCursors'
 import { describeError } from './sseTransport'
 
@@ -61,14 +61,9 @@ export class EngineProxy implements RealtimeSource {
     void this.attach(0)
   }
 
-  /** Where the engine runs for this tab: 'shared-worker', 'worker' or 'page' ('none' until known). */
-  get host(): string {
-    return this.hostKind
-  }
-
-  /** Tabs of this browser that share the engine (1 where it runs per tab). */
-  get sharedBy(): number {
-    return this.tabs
+  /** Where the engine runs for this tab ('none' until a host answered) and how many tabs share it. */
+  get engine(): EngineInfo {
+    return { host: this.hostKind, tabs: this.tabs }
   }
 
   get mode(): TransportMode | null {

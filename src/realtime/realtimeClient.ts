@@ -17,6 +17,7 @@ import { DEFAULT_TRANSPORT, type TokenProvider, type TransportOptions } from '@/
 import {
   bearerHeaders,
   type ChannelListener,
+  type EngineInfo,
   type RealtimeSource,
   type TransportMode,
 } from './realtimeSource'
@@ -123,6 +124,11 @@ export class RealtimeClient implements RealtimeSource {
   /** Server minus client clock, ms, from the last status read; null until known or when not said. */
   get clockOffsetMs(): number | null {
     return this.backend.current?.clockOffsetMs ?? null
+  }
+
+  /** The engine itself, used in this thread without a proxy. */
+  get engine(): EngineInfo {
+    return { host: 'in-process', tabs: 1 }
   }
 
   get mode(): TransportMode | null {

@@ -12,8 +12,16 @@ export type ChannelListener = (event: ChannelEvent) => void
 export type TransportMode = 'multiplexed' | 'per-channel'
 
 /** What the app needs of a realtime client: the engine itself, or the page's proxy of it. */
+/** Where the engine runs and how many tabs share it (docs/engine.md). */
+export interface EngineInfo {
+  /** 'shared-worker', 'worker', 'page', 'in-process' (no proxy: the engine itself), 'none' yet. */
+  host: string
+  tabs: number
+}
+
 export interface RealtimeSource {
   readonly mode: TransportMode | null
+  readonly engine: EngineInfo
   /** Server minus client clock, ms, as the backend's status said; null until known. */
   readonly clockOffsetMs: number | null
   /** Delivers `channel`'s validated events to `listener` until the returned function is called. */

@@ -92,6 +92,29 @@ describe('DiagnosticsDrawer', () => {
     expect(wrapper.text()).toMatch(/reconnecting in \d s/)
   })
 
+  it('says where the engine runs and how many tabs share it', async () => {
+    const client = {
+      status: vi.fn((channel: Channel) => channelStatus(channel, OPEN)),
+      engine: { host: 'shared-worker', tabs: 3 },
+    }
+    const wrapper = mountWith(DiagnosticsDrawer, pinia, {
+      client,
+      props: { channels: ['dashboard'] },
+    })
+    expect(wrapper.get('[data-testid="engine"]').text()).toBe(
+      'engine in a shared worker, shared by 3 tabs',
+    )
+    wrapper.unmount()
+    // Where workers are blocked, the drawer says the page runs it.
+    const alone = mountWith(DiagnosticsDrawer, pinia, {
+      client: { ...client, engine: { host: 'page', tabs: 1 } },
+      props: { channels: ['dashboard'] },
+    })
+    expect(alone.get('[data-testid="engine"]').text()).toBe(
+      'engine in this page (workers are blocked here), shared by 1 tab',
+    )
+  })
+
   it('closes on Escape', async () => {
     const client = fakeClient((channel) => channelStatus(channel, OPEN))
     const wrapper = mountWith(DiagnosticsDrawer, pinia, {

@@ -131,3 +131,33 @@ test('a hung tab holds no other tab back', async ({ context }) => {
   await expectExactly(hung, 'training', [...first, ...during])
   expect(streamRequests()).toHaveLength(1)
 })
+
+test('reloading the only tab mid-stream resumes from the cursors it kept: nothing lost, nothing repeated', async ({
+  context,
+}) => {
+  setup = await startMonitor({ simulate: false })
+  const page = await context.newPage()
+  await page.goto(setup.pageUrl)
+  await expect
+    .poll(() => engine(page), { timeout: SLOW })
+    .toEqual({ host: 'shared-worker', tabs: 1 })
+  const sent: string[] = []
+  flow = setInterval(() => sent.push(...emit('alerts', 2, sent.length)), 20)
+  await expect.poll(() => applied(page, 'alerts').then((ids) => ids.length)).toBeGreaterThan(50)
+
+  // The engine ends with its only tab; the reloaded tab starts a new one from its kept cursors.
+  await page.reload({ waitUntil: 'commit' })
+  const sentBeforeReload = sent.length
+  await expect.poll(() => applied(page, 'alerts').then((ids) => ids.length)).toBeGreaterThan(0)
+  await expect.poll(() => sent.length).toBeGreaterThan(sentBeforeReload + 100)
+  clearInterval(flow)
+  // What the reloaded page applied is the newest part of what was sent, each once, in order, up to
+  // the last event: recent history for context, then everything after the cursor.
+  await expect
+    .poll(() => applied(page, 'alerts').then((ids) => ids.at(-1)), { timeout: SLOW })
+    .toBe(sent.at(-1))
+  const after = await applied(page, 'alerts')
+  expect(new Set(after).size).toBe(after.length)
+  expect(after).toEqual(sent.slice(sent.length - after.length))
+  expect(after.length).toBeGreaterThan(sent.length - sentBeforeReload)
+})
