@@ -10,7 +10,7 @@ import type { Gap } from './connectionState'
 import type { DecodedMessage, InvalidEvent } from './eventDecoder'
 import type { HistoryResult } from './historyClient'
 import type { ChannelListener } from './realtimeSource'
-import { fingerprintOf, RecentIds } from './recentIds'
+import { EpochFilter, fingerprintOf } from './recentIds'
 import type { CursorStore } from './sessionCursors'
 import { describeError } from './sseTransport'
 import { eachInSlices } from './taskBudget'
@@ -43,10 +43,7 @@ export class ChannelSubscription {
   readonly diagnostics: ChannelDiagnostics
   private readonly listeners = new Set<ChannelListener>()
   private cursorValue: string | null
-  private recent = new RecentIds()
-  /** The previous epoch's ids: a replay of one of its events (same id, same payload) is a repeat. */
-  private previous: RecentIds | null = null
-  private epochValue = 0
+  private readonly repeats = new EpochFilter()
   /** Live events held back while history for this channel is being read. */
   private held: HeldEvent[] | null = null
   private contextClaimed = false
@@ -77,7 +74,7 @@ export class ChannelSubscription {
   }
 
   get epoch(): number {
-    return this.epochValue
+    return this.repeats.epoch
   }
 
   get hasListeners(): boolean {
@@ -120,9 +117,7 @@ export class ChannelSubscription {
    * replays on every connect); a fresh event that reuses an id is applied.
    */
   startEpoch(): void {
-    this.epochValue += 1
-    this.previous = this.recent
-    this.recent = new RecentIds()
+    this.repeats.startEpoch()
   }
 
   reportGap(gap: Gap | null): void {
@@ -152,7 +147,7 @@ export class ChannelSubscription {
         return
       case 'unknown':
         if (source === 'live') this.diagnostics.countArrival()
-        if (this.seenBefore(decoded.id)) return
+        if (this.repeats.seenBefore(decoded.id)) return
         this.diagnostics.countUnknown()
         this.notify()
         return
@@ -164,7 +159,7 @@ export class ChannelSubscription {
   /** A relayed invalid event, or one decoded here: reported once, never applied. */
   reject(value: InvalidEvent, source: MessageSource): void {
     if (source === 'live') this.diagnostics.countArrival()
-    if (this.seenBefore(value.id)) return
+    if (this.repeats.seenBefore(value.id)) return
     this.diagnostics.addInvalid(value)
     this.notify()
   }
@@ -179,7 +174,7 @@ export class ChannelSubscription {
     source: MessageSource,
     overlap = source === 'history',
     fingerprint?: number,
-    epoch = this.epochValue,
+    epoch = this.repeats.epoch,
   ): void {
     if (source === 'live') this.diagnostics.countArrival()
     if (this.held && source !== 'history' && source !== 'held') {
@@ -187,7 +182,7 @@ export class ChannelSubscription {
       return
     }
     if (event.id !== null) {
-      if (this.isRepeat(event.id, fingerprint, epoch)) {
+      if (this.repeats.isRepeat(event.id, fingerprint, epoch)) {
         if (!overlap) this.diagnostics.countDuplicate()
         return
       }
@@ -277,23 +272,6 @@ export class ChannelSubscription {
       this.deliver(event, 'held', true, fingerprint, epoch)
     })
     this.held = null
-  }
-
-  /**
-   * Records `id` in its epoch's filter; true when it was seen there already, or when it replays an
-   * event of the previous epoch exactly. An event held from before the last epoch change is
-   * checked against that epoch's filter; from further back, only the held batch itself is.
-   */
-  private isRepeat(id: string, fingerprint: number | undefined, epoch: number): boolean {
-    if (epoch === this.epochValue)
-      return !this.recent.add(id, fingerprint) || (this.previous?.sameAs(id, fingerprint) ?? false)
-    if (epoch === this.epochValue - 1 && this.previous) return !this.previous.add(id, fingerprint)
-    return false
-  }
-
-  /** The same rejected event may come again from history: it is reported once. */
-  private seenBefore(id: string | null): boolean {
-    return id !== null && !this.recent.add(id)
   }
 }
 

@@ -15,7 +15,7 @@ import { historyReader } from './historyClient'
 import { browserNetwork, type NetworkMonitor } from './network'
 import { DEFAULT_TRANSPORT, type TokenProvider, type TransportOptions } from '@/protocol/transport'
 import {
-  bearerHeaders,
+  BearerAuth,
   type ChannelListener,
   type EngineInfo,
   type RealtimeSource,
@@ -57,17 +57,17 @@ export class RealtimeClient implements RealtimeSource {
   private readonly connections = new Map<string, StreamConnection>()
   private readonly backend: BackendProbe
   private reconcileQueued = false
-  private lastToken: string | null = null
-  private renewals = 0
+  private readonly auth: BearerAuth
   private closed = false
 
   constructor(private readonly options: RealtimeClientOptions) {
+    this.auth = new BearerAuth(options.token)
     this.backend = new BackendProbe(
       async () =>
         fetchCapabilities(
           this.fetchFn,
           resolveEndpoint(options.baseUrl, STATUS_PATH),
-          await this.authHeaders(),
+          await this.auth.headers(),
         ),
       (before, after) => this.capabilitiesChanged(before, after),
     )
@@ -98,11 +98,6 @@ export class RealtimeClient implements RealtimeSource {
       remove()
       this.queueReconcile()
     }
-  }
-
-  /** Opens or closes streams after listeners were added to or removed from a subscription directly. */
-  refreshSubscriptions(): void {
-    this.queueReconcile()
   }
 
   status(channel: Channel): ChannelStatus {
@@ -138,7 +133,7 @@ export class RealtimeClient implements RealtimeSource {
 
   /** Skips any backoff wait and tries every connection now (also after an auth failure). */
   retryNow(): void {
-    this.renewals = 0
+    this.auth.reset()
     for (const connection of this.connections.values()) connection.retryNow()
   }
 
@@ -219,41 +214,27 @@ export class RealtimeClient implements RealtimeSource {
     const multiplexed = key.startsWith('mux:')
     const transport = this.transport
     const mode: TransportMode = multiplexed ? 'multiplexed' : 'per-channel'
-    const path = multiplexed ? '/api/v1/sse/stream' : `/api/v1/sse/${channels[0]}`
     return {
+      ...tuning(transport, capabilities),
       key: multiplexed ? 'mux' : (channels[0] as string),
       subscriptions: channels.map((channel) => this.subscription(channel)),
       multiplexed,
-      streamUrl: (lastEventId, inQuery) =>
-        resolveEndpoint(baseUrl, path, {
-          channels: multiplexed ? channels : undefined,
-          client_id: this.clientId,
-          last_event_id: transport.lastEventIdQuery || inQuery ? lastEventId : undefined,
-        }),
+      streamUrl: streamUrl(baseUrl, channels, multiplexed, this.clientId, transport),
       history:
         capabilities.history > 0
           ? historyReader({
               baseUrl,
               fetch: this.fetchFn,
-              headers: () => this.authHeaders(),
+              headers: () => this.auth.headers(),
               backfillLimit: transport.backfillLimit,
             })
           : null,
-      headers: () => this.authHeaders(),
-      renewAuth: () => this.renewAuth(),
+      headers: () => this.auth.headers(),
+      renewAuth: () => this.auth.renew(),
       fetch: this.fetchFn,
       cursors: this.cursors,
       network: this.network,
       observer: this.observerFor(key, channels, mode),
-      heartbeatMs: (capabilities.heartbeatSeconds ?? transport.heartbeatSeconds) * 1000,
-      backoff: { baseMs: transport.backoffBaseMs, maxMs: transport.backoffMaxMs },
-      healthyAfterMs: transport.healthyAfterMs,
-      pollAfterFailures: transport.pollAfterFailures,
-      pollIntervalMs: transport.pollIntervalMs,
-      backfill: transport.backfillLimit > 0,
-      maxEventChars: transport.maxEventChars,
-      resumeConfirmed: capabilities.history > 0,
-      pythonLiterals: transport.pythonLiterals,
       random: this.options.random,
       backpressure: this.options.backpressure,
     }
@@ -275,7 +256,7 @@ export class RealtimeClient implements RealtimeSource {
           d.setDataSource(data)
         })
         if (state.phase === 'open') {
-          this.renewals = 0
+          this.auth.reset()
           void this.backend.refresh()
         }
       },
@@ -316,21 +297,36 @@ export class RealtimeClient implements RealtimeSource {
   private notify(channel: Channel): void {
     for (const listener of this.statusListeners) listener(channel)
   }
+}
 
-  private async authHeaders(): Promise<Record<string, string>> {
-    if (!this.options.token) return {}
-    const token = await this.options.token()
-    this.lastToken = token
-    return bearerHeaders(token)
+/** What a stream's timing and decoding follow: the transport options and what the status said. */
+function tuning(transport: TransportOptions, capabilities: BackendCapabilities) {
+  return {
+    heartbeatMs: (capabilities.heartbeatSeconds ?? transport.heartbeatSeconds) * 1000,
+    backoff: { baseMs: transport.backoffBaseMs, maxMs: transport.backoffMaxMs },
+    healthyAfterMs: transport.healthyAfterMs,
+    pollAfterFailures: transport.pollAfterFailures,
+    pollIntervalMs: transport.pollIntervalMs,
+    backfill: transport.backfillLimit > 0,
+    maxEventChars: transport.maxEventChars,
+    resumeConfirmed: capabilities.history > 0,
+    pythonLiterals: transport.pythonLiterals,
   }
+}
 
-  /** After a 401/403: one more attempt only if the provider now hands out a different token. */
-  private async renewAuth(): Promise<boolean> {
-    if (!this.options.token || this.renewals >= 1) return false
-    const used = this.lastToken
-    const fresh = await this.options.token()
-    if (!fresh || fresh === used) return false
-    this.renewals += 1
-    return true
-  }
+/** The stream URL of an attempt: the resume cursor goes in the query when it cannot be a header. */
+function streamUrl(
+  baseUrl: string,
+  channels: readonly Channel[],
+  multiplexed: boolean,
+  clientId: string,
+  transport: TransportOptions,
+): StreamConnectionOptions['streamUrl'] {
+  const path = multiplexed ? '/api/v1/sse/stream' : `/api/v1/sse/${channels[0]}`
+  return (lastEventId, inQuery) =>
+    resolveEndpoint(baseUrl, path, {
+      channels: multiplexed ? channels : undefined,
+      client_id: clientId,
+      last_event_id: transport.lastEventIdQuery || inQuery ? lastEventId : undefined,
+    })
 }

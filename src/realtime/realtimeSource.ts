@@ -2,6 +2,7 @@
 import type { ChannelStatus } from './channelDiagnostics'
 import type { InvalidEvent } from './eventDecoder'
 import type { Channel, ChannelEvent } from '@/protocol/contract'
+import type { TokenProvider } from '@/protocol/transport'
 
 /** The request headers that carry `token`, if there is one. */
 export function bearerHeaders(token: string | null | undefined): Record<string, string> {
@@ -34,4 +35,34 @@ export interface RealtimeSource {
   retryNow(): void
   flushCursors(): void
   close(): void
+}
+
+/** The bearer token for each attempt, and one renewal after a 401/403 if the provider has a new one. */
+export class BearerAuth {
+  private lastToken: string | null = null
+  private renewals = 0
+
+  constructor(private readonly token: TokenProvider | undefined) {}
+
+  async headers(): Promise<Record<string, string>> {
+    if (!this.token) return {}
+    const token = await this.token()
+    this.lastToken = token
+    return bearerHeaders(token)
+  }
+
+  /** After a 401/403: one more attempt only if the provider now hands out a different token. */
+  async renew(): Promise<boolean> {
+    if (!this.token || this.renewals >= 1) return false
+    const used = this.lastToken
+    const fresh = await this.token()
+    if (!fresh || fresh === used) return false
+    this.renewals += 1
+    return true
+  }
+
+  /** A stream opened, or the user asked to retry: renewal is allowed again. */
+  reset(): void {
+    this.renewals = 0
+  }
 }

@@ -73,3 +73,42 @@ export class RecentIds {
     return (find(this.young, digest, id) ?? find(this.old, digest, id))?.fingerprint === fingerprint
   }
 }
+
+/**
+ * A channel's repeat filter across id epochs: ids are comparable only within their epoch. A new
+ * epoch starts empty; an event of it is a repeat only when it replays an event of the previous
+ * epoch exactly (same id, same payload fingerprint).
+ */
+export class EpochFilter {
+  private recent = new RecentIds()
+  /** The previous epoch's ids: a replay of one of its events (same id, same payload) is a repeat. */
+  private previous: RecentIds | null = null
+  private current = 0
+
+  get epoch(): number {
+    return this.current
+  }
+
+  startEpoch(): void {
+    this.current += 1
+    this.previous = this.recent
+    this.recent = new RecentIds()
+  }
+
+  /**
+   * Records `id` in its epoch's filter; true when it was seen there already, or when it replays an
+   * event of the previous epoch exactly. An event held from before the last epoch change is
+   * checked against that epoch's filter; from further back, only the held batch itself is.
+   */
+  isRepeat(id: string, fingerprint: number | undefined, epoch: number): boolean {
+    if (epoch === this.current)
+      return !this.recent.add(id, fingerprint) || (this.previous?.sameAs(id, fingerprint) ?? false)
+    if (epoch === this.current - 1 && this.previous) return !this.previous.add(id, fingerprint)
+    return false
+  }
+
+  /** True when `id` was seen in this epoch (and records it): a rejected event is reported once. */
+  seenBefore(id: string | null): boolean {
+    return id !== null && !this.recent.add(id)
+  }
+}

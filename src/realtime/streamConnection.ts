@@ -6,6 +6,7 @@ import type { ConnectionState } from './connectionState'
 import type { NetworkMonitor } from './network'
 import type { CursorStore } from './sessionCursors'
 import { describeError, openStream, readStream, type FetchLike } from './sseTransport'
+import { HistoryPolling } from './historyPolling'
 import { StreamChannels, type StreamChannelsOptions } from './streamChannels'
 import { createWaiter } from './wait'
 
@@ -54,11 +55,7 @@ export class StreamConnection {
   private controller: AbortController | null = null
   private running = false
   private stopped = false
-  private polling = false
-  /** True while polling and the last history read worked: only then is "polling" shown. */
-  private pollOk = false
-  private pollingSince = 0
-  private pollingReason = ''
+  private readonly polling: HistoryPolling
   private streamState: ConnectionState = { phase: 'idle' }
   private readonly waiter = createWaiter()
   private readonly channels: StreamChannels
@@ -70,6 +67,12 @@ export class StreamConnection {
     this.cursorKey = `stream:${options.key}`
     this.lastEventId = options.cursors.get(this.cursorKey)
     this.channels = new StreamChannels(options)
+    this.polling = new HistoryPolling(
+      (current) => this.channels.pollOnce(current),
+      options.pollIntervalMs,
+      () => this.publish(),
+      () => this.stopped,
+    )
     // One channel per stream: its ids are the stream's, whether they came live or from history.
     const single = options.multiplexed ? undefined : options.subscriptions[0]
     single?.followStreamCursor((id) => this.setStreamCursor(id))
@@ -109,7 +112,7 @@ export class StreamConnection {
   private async loop(): Promise<void> {
     while (!this.stopped) {
       if (!this.options.network.isOnline()) {
-        this.stopPolling()
+        this.polling.stop()
         this.setState({ phase: 'offline' })
         await this.waiter.untilWoken()
         this.attempt = 0
@@ -122,7 +125,7 @@ export class StreamConnection {
         return
       }
       if (verdict.kind === 'failed') {
-        this.stopPolling()
+        this.polling.stop()
         this.running = false
         this.setState({ phase: 'failed', reason: verdict.reason })
         return
@@ -271,7 +274,7 @@ export class StreamConnection {
   }
 
   private onOpened(sentCursor: string | null): void {
-    this.stopPolling()
+    this.polling.stop()
     this.streamFailures = 0
     this.setState({ phase: 'open', since: Date.now() })
     this.channels.opened(sentCursor, this.currentCheck())
@@ -288,29 +291,8 @@ export class StreamConnection {
   }
 
   private maybeStartPolling(reason: string): void {
-    if (this.polling || !this.options.history) return
-    if (this.streamFailures < this.options.pollAfterFailures) return
-    this.polling = true
-    this.pollingReason = reason
-    void this.pollLoop()
-  }
-
-  private async pollLoop(): Promise<void> {
-    while (this.polling && !this.stopped) {
-      const ok = await this.channels.pollOnce(() => !this.stopped)
-      if (!this.polling || this.stopped) return
-      if (ok !== this.pollOk) {
-        this.pollOk = ok
-        this.pollingSince = Date.now()
-        this.publish()
-      }
-      await new Promise((resolve) => setTimeout(resolve, this.options.pollIntervalMs))
-    }
-  }
-
-  private stopPolling(): void {
-    this.polling = false
-    this.pollOk = false
+    if (!this.options.history || this.streamFailures < this.options.pollAfterFailures) return
+    this.polling.start(reason)
   }
 
   private setStreamCursor(id: string): void {
@@ -331,10 +313,7 @@ export class StreamConnection {
   }
 
   private publish(): void {
-    const showPolling = this.polling && this.pollOk && this.streamState.phase !== 'open'
-    const state: ConnectionState = showPolling
-      ? { phase: 'polling', since: this.pollingSince, reason: this.pollingReason }
-      : this.streamState
+    const state = this.polling.shown(this.streamState) ?? this.streamState
     if (state === this.state) return
     this.state = state
     this.options.observer.onState(state)
