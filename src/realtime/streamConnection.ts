@@ -9,6 +9,7 @@ import { describeError, openStream, readStream, type FetchLike } from './sseTran
 import { HistoryPolling } from './historyPolling'
 import { StreamChannels, type StreamChannelsOptions } from './streamChannels'
 import { createWaiter } from './wait'
+import { Watchdog } from './watchdog'
 
 /** A server's `retry:` or Retry-After is honoured up to an hour (timers cannot wait ~25 days). */
 const MAX_SERVER_DELAY_MS = 3_600_000
@@ -44,6 +45,13 @@ export interface StreamConnectionOptions extends StreamChannelsOptions {
    */
   backpressure?: () => Promise<void> | null
 }
+
+/** How one attempt ended: stop for good, fail until the user acts, retry at once, or retry later. */
+type Attempt =
+  | { kind: 'stop'; reason: string }
+  | { kind: 'failed'; reason: string }
+  | { kind: 'renewed' }
+  | { kind: 'retry'; reason: string; healthy: boolean; retryAfterMs?: number }
 
 export class StreamConnection {
   private state: ConnectionState = { phase: 'idle' }
@@ -156,12 +164,7 @@ export class StreamConnection {
     }
   }
 
-  private async attemptOnce(): Promise<
-    | { kind: 'stop'; reason: string }
-    | { kind: 'failed'; reason: string }
-    | { kind: 'renewed' }
-    | { kind: 'retry'; reason: string; healthy: boolean; retryAfterMs?: number }
-  > {
+  private async attemptOnce(): Promise<Attempt> {
     const generation = ++this.generation
     const controller = new AbortController()
     this.controller = controller
@@ -196,22 +199,10 @@ export class StreamConnection {
     if (outcome.kind === 'retry') return { ...outcome, healthy: false }
 
     let openedAt = 0
-    let lastByteAt = Date.now()
-    let lastByteMono = performance.now()
-    let silenceReason: string | null = null
-    const watchdog = setInterval(
-      () => {
-        // The wall clock jumps ahead over a laptop sleep; the monotonic one survives a clock step
-        // back. Silence by either means the link may be dead.
-        const silent = Math.max(Date.now() - lastByteAt, performance.now() - lastByteMono)
-        if (silent > 2 * this.options.heartbeatMs) {
-          silenceReason = `no data for ${Math.round(silent / 1000)} s (heartbeat lost)`
-          controller.abort()
-        } else if (silent > 1.5 * this.options.heartbeatMs && openedAt > 0) {
-          this.setState({ phase: 'stale', silentSince: lastByteAt })
-        }
-      },
-      Math.max(50, Math.min(1000, this.options.heartbeatMs / 4)),
+    const watchdog = new Watchdog(
+      this.options.heartbeatMs,
+      (silentSince) => openedAt > 0 && this.setState({ phase: 'stale', silentSince }),
+      () => controller.abort(),
     )
 
     const isCurrent = () => generation === this.generation && !this.stopped
@@ -221,13 +212,12 @@ export class StreamConnection {
         {
           onActivity: () => {
             if (!isCurrent()) return
-            lastByteAt = Date.now()
-            lastByteMono = performance.now()
+            const at = watchdog.touch()
             if (openedAt === 0) {
-              openedAt = lastByteAt
+              openedAt = at
               this.onOpened(sentCursor)
             } else if (this.state.phase === 'stale') {
-              this.setState({ phase: 'open', since: lastByteAt })
+              this.setState({ phase: 'open', since: at })
             }
           },
           onMessage: (message) => {
@@ -260,11 +250,11 @@ export class StreamConnection {
       }
     } catch (error) {
       const reason =
-        silenceReason ??
+        watchdog.reason ??
         (controller.signal.aborted ? 'aborted' : `stream broke: ${describeError(error)}`)
       return { kind: 'retry', reason, healthy: this.wasHealthy(openedAt) }
     } finally {
-      clearInterval(watchdog)
+      watchdog.stop()
       if (this.controller === controller) this.controller = null
     }
   }

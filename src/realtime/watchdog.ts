@@ -1,0 +1,43 @@
+// A stream's watchdog: silence past 1.5 heartbeats is "stale", past 2 the link is taken for dead.
+
+export class Watchdog {
+  private lastAt = Date.now()
+  private lastMono = performance.now()
+  private readonly timer: ReturnType<typeof setInterval>
+  /** Why the link was given up, once it was. */
+  reason: string | null = null
+
+  constructor(
+    heartbeatMs: number,
+    /** Silence for 1.5 heartbeats: the stream is stale (called again while it lasts). */
+    onStale: (silentSince: number) => void,
+    /** Silence for 2 heartbeats: the attempt must be aborted. */
+    onDead: () => void,
+  ) {
+    this.timer = setInterval(
+      () => {
+        // The wall clock jumps ahead over a laptop sleep; the monotonic one survives a clock step
+        // back. Silence by either means the link may be dead.
+        const silent = Math.max(Date.now() - this.lastAt, performance.now() - this.lastMono)
+        if (silent > 2 * heartbeatMs) {
+          this.reason = `no data for ${Math.round(silent / 1000)} s (heartbeat lost)`
+          onDead()
+        } else if (silent > 1.5 * heartbeatMs) {
+          onStale(this.lastAt)
+        }
+      },
+      Math.max(50, Math.min(1000, heartbeatMs / 4)),
+    )
+  }
+
+  /** Bytes arrived: returns when (wall clock). */
+  touch(): number {
+    this.lastAt = Date.now()
+    this.lastMono = performance.now()
+    return this.lastAt
+  }
+
+  stop(): void {
+    clearInterval(this.timer)
+  }
+}
