@@ -12,7 +12,7 @@ import type { HistoryResult } from './historyClient'
 import type { ChannelListener } from './realtimeSource'
 import { EpochFilter, fingerprintOf } from './recentIds'
 import type { CursorStore } from './sessionCursors'
-import { describeError } from './sseTransport'
+import { describeError } from './describeError'
 import { eachInSlices } from './taskBudget'
 
 /**

@@ -9,7 +9,7 @@ import type { NetworkMonitor } from './network'
 import type { TokenProvider, TransportOptions } from '@/protocol/transport'
 import type { ChannelListener, EngineInfo, RealtimeSource, TransportMode } from './realtimeSource'
 import type { CursorStore } from './sessionCursors'
-import { describeError } from './sseTransport'
+import { describeError } from './describeError'
 
 /**
  * Where an engine can run, best first; `open` resolves null where that host cannot start, and

@@ -3,7 +3,8 @@ import * as v from 'valibot'
 import { decodeMessage, type DecodedMessage } from './eventDecoder'
 import { resolveEndpoint } from '@/protocol/endpoints'
 import { describeIssues, type Channel } from '@/protocol/contract'
-import { describeError, type FetchLike } from './sseTransport'
+import { describeError } from './describeError'
+import type { FetchLike } from './sseTransport'
 import { eachInSlices } from './taskBudget'
 
 const HistoryPageSchema = v.object({

@@ -28,7 +28,8 @@ import {
   type CursorStore,
   type StorageLike,
 } from './sessionCursors'
-import { describeError, type FetchLike } from './sseTransport'
+import { describeError } from './describeError'
+import type { FetchLike } from './sseTransport'
 import { StreamConnection, type StreamConnectionOptions } from './streamConnection'
 
 export interface RealtimeClientOptions {

@@ -6,6 +6,7 @@ import {
   type EventSourceParser,
 } from 'eventsource-parser'
 import { parseRetryAfter } from './backoff'
+import { describeError } from './describeError'
 import { TaskBudget } from './taskBudget'
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
@@ -199,9 +200,4 @@ async function discard(response: Response): Promise<void> {
   } catch {
     // The body is of no use; a failure to cancel it changes nothing.
   }
-}
-
-export function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name
-  return String(error)
 }

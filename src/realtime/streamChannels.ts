@@ -6,7 +6,7 @@ import type { ChannelSubscription } from './channelSubscription'
 import type { ConnectionObserver } from './connectionState'
 import { decodeMessage, type DecodedMessage, type StreamContext } from './eventDecoder'
 import type { HistoryReader } from './historyClient'
-import { describeError } from './sseTransport'
+import { describeError } from './describeError'
 
 export interface StreamChannelsOptions {
   /** The channels the stream carries, each with its one subscription object. */
