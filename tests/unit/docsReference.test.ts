@@ -1,7 +1,7 @@
 // The documents describe the repository as it is: every repository path they name (in backticks,
-// in a code block, in running text) exists, every relative link reaches a file, a file named with a
-// symbol (`src/x.ts` `Thing`) still has it, a `Class.member` they name is still in the code, and the
-// README's layout lists exactly the folders of src/.
+// in a code block, in running text) exists, every relative link reaches a file and heading, a file
+// named with a symbol (`src/x.ts` `Thing`) still has it, a `Class.member` they name is still in the
+// code, and the README's layout lists exactly the folders of src/.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -116,19 +116,45 @@ function missingPaths(doc: string, text: string): Finding[] {
   return found
 }
 
-/** Relative links, resolved from the document's folder as a Markdown viewer resolves them. */
+/** The anchors a Markdown viewer gives a document's headings (GitHub's rule, duplicates numbered). */
+function anchors(text: string): Set<string> {
+  const seen = new Map<string, number>()
+  const found = new Set<string>()
+  for (const { text: line } of proseLines(text)) {
+    const heading = /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line)?.[1]
+    if (heading === undefined) continue
+    const slug = heading
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-')
+    const count = seen.get(slug) ?? 0
+    seen.set(slug, count + 1)
+    found.add(count === 0 ? slug : `${slug}-${count}`)
+  }
+  return found
+}
+
+/**
+ * Relative links, resolved from the document's folder as a Markdown viewer resolves them; a link
+ * into a Markdown document with an anchor needs a heading with that anchor.
+ */
 function missingLinkTargets(doc: string, text: string): Finding[] {
   const found: Finding[] = []
   for (const { line, text: prose } of proseLines(text)) {
     for (const match of prose.matchAll(LINK)) {
       const target = match[1] ?? ''
-      if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('#')) continue
-      const path = target.replace(/[#?].*$/, '')
-      const full = resolve(ROOT, dirname(doc), path)
-      const fromRoot = relative(ROOT, full)
-      if (fromRoot.startsWith('..') || !exists(fromRoot + (path.endsWith('/') ? '/' : ''))) {
-        found.push({ doc, line, named: target })
-      }
+      if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue
+      const [path = '', anchor] = target.replace(/\?[^#]*/, '').split('#')
+      const fromRoot = path === '' ? doc : relative(ROOT, resolve(ROOT, dirname(doc), path))
+      const missing =
+        fromRoot.startsWith('..') ||
+        (path !== '' && !exists(fromRoot + (path.endsWith('/') ? '/' : ''))) ||
+        (anchor !== undefined &&
+          fromRoot.endsWith('.md') &&
+          !anchors(fromRoot === doc ? text : readFileSync(join(ROOT, fromRoot), 'utf8')).has(
+            anchor,
+          ))
+      if (missing) found.push({ doc, line, named: target })
     }
   }
   return found
@@ -242,8 +268,10 @@ describe('the documents name only what the repository has', () => {
       'The feed (`src/realtime/channelFeed.ts:151`) and `src/realtime/*.ts`, `bench/.out/`,',
       'see src/realtime/tabMessages.ts, `tsx scripts/gone.ts --x`, the server/browser split.',
       '`src/render/scheduler.ts` `NoSuchThing`, `src/render/scheduler.ts` `FRAME_BUDGET_MS`,',
-      '[gone](gone.md), [here](rendering.md#what-was-tried-and-not-kept), [site](https://x.y/z.md)',
+      '[gone](gone.md), [here](rendering.md#what-was-tried-and-not-kept), [site](https://x.y/z.md),',
       '`ChannelFeed.deliver`, `TimeSeries.decimated`, `JSON.parse`, `Runtime.getHeapUsage`',
+      '[no such part](rendering.md#not-done-yet), [this page](#a-heading), [up](#the-feed)',
+      '## The feed',
       '```',
       'src/not-here-either.ts',
       '```',
@@ -252,10 +280,12 @@ describe('the documents name only what the repository has', () => {
       'docs/sample.md:1: src/realtime/channelFeed.ts:151',
       'docs/sample.md:2: scripts/gone.ts',
       'docs/sample.md:2: src/realtime/tabMessages.ts',
-      'docs/sample.md:7: src/not-here-either.ts',
+      'docs/sample.md:9: src/not-here-either.ts',
     ])
     expect(format(missingLinkTargets('docs/sample.md', sample))).toEqual([
       'docs/sample.md:4: gone.md',
+      'docs/sample.md:6: rendering.md#not-done-yet',
+      'docs/sample.md:6: #a-heading',
     ])
     expect(format(missingSymbols('docs/sample.md', sample))).toEqual([
       'docs/sample.md:3: src/render/scheduler.ts NoSuchThing',
