@@ -750,8 +750,8 @@ ${machineTable(results)}
 
 ${METHOD}
 
-Profiles and what they showed (written by hand, dated, with the commit they were taken at):
-[benchmarks-notes.md](benchmarks-notes.md).
+What was measured and not kept, with the measured reason:
+[rendering.md](rendering.md#what-was-tried-and-not-kept).
 
 ## Running it
 
