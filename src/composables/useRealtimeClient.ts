@@ -4,7 +4,7 @@ import { inject, type App, type InjectionKey } from 'vue'
 import { tokenProviderFor } from '@/config/authToken'
 import type { AppConfig } from '@/config/runtimeConfig'
 import { engineHosts } from '@/realtime/engineHosts'
-import { EngineProxy } from '@/realtime/engineProxy'
+import { EngineProxy, type PresenceMonitor } from '@/realtime/engineProxy'
 import { browserNetwork } from '@/realtime/network'
 import type { RealtimeSource } from '@/realtime/realtimeSource'
 import {
@@ -28,7 +28,27 @@ export function createRealtimeClient(config: AppConfig): EngineProxy {
     clientId: createClientId(storage),
     network: browserNetwork(),
     backlog: { whenFits: whenBacklogFits },
+    presence: browserPresence(),
   })
+}
+
+/** Visible and focused as the browser says, with the events that change them. */
+function browserPresence(): PresenceMonitor | undefined {
+  if (typeof document === 'undefined' || typeof window === 'undefined') return undefined
+  return {
+    now: () => ({ visible: document.visibilityState === 'visible', focused: document.hasFocus() }),
+    subscribe(listener) {
+      const targets = [
+        [document, 'visibilitychange'],
+        [window, 'focus'],
+        [window, 'blur'],
+      ] as const
+      for (const [target, type] of targets) target.addEventListener(type, listener)
+      return () => {
+        for (const [target, type] of targets) target.removeEventListener(type, listener)
+      }
+    },
+  }
 }
 
 /** Installs `client` for the app and writes its cursors before the page goes away. */

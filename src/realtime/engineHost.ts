@@ -30,6 +30,9 @@ interface Tab {
   channels: Set<Channel>
   pending: ChannelEvent[]
   behindSince: number | null
+  visible: boolean
+  focused: boolean
+  voice: boolean
 }
 
 export class EngineHost {
@@ -55,7 +58,16 @@ export class EngineHost {
   }
 
   connect(port: PortLike): void {
-    const tab: Tab = { port, id: '', channels: new Set(), pending: [], behindSince: null }
+    const tab: Tab = {
+      port,
+      id: '',
+      channels: new Set(),
+      pending: [],
+      behindSince: null,
+      visible: true,
+      focused: false,
+      voice: false,
+    }
     port.addEventListener('message', (event: MessageEvent<PageMessage>) => {
       this.lastActive = tab
       this.onMessage(tab, event.data)
@@ -72,6 +84,7 @@ export class EngineHost {
         this.network.set(message.online)
         this.start(message)
         this.sendTabCount()
+        this.pickVoice()
         return
       case 'subscribe':
         tab.channels.add(message.channel)
@@ -95,6 +108,11 @@ export class EngineHost {
         return
       case 'network':
         this.network.set(message.online)
+        return
+      case 'presence':
+        tab.visible = message.visible
+        tab.focused = message.focused
+        this.pickVoice()
         return
       case 'token':
         this.tokenWaits.get(message.request)?.(message.token)
@@ -157,6 +175,25 @@ export class EngineHost {
     tab.channels.clear()
     this.releaseReaders()
     this.sendTabCount()
+    this.pickVoice()
+  }
+
+  /**
+   * One tab of the browser speaks for alerts: the focused visible one, else a visible one, else
+   * any; among equals the one that speaks already, then the first connected (no flapping).
+   */
+  private pickVoice(): void {
+    const rank = (tab: Tab) => (tab.visible ? 2 : 0) + (tab.visible && tab.focused ? 1 : 0)
+    let best: Tab | null = null
+    for (const tab of this.tabs) {
+      if (!best || rank(tab) > rank(best) || (rank(tab) === rank(best) && tab.voice)) best = tab
+    }
+    for (const tab of this.tabs) {
+      const voice = tab === best
+      if (tab.voice === voice) continue
+      tab.voice = voice
+      this.post(tab, { t: 'voice', voice })
+    }
   }
 
   private route(event: ChannelEvent): void {

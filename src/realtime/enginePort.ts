@@ -36,6 +36,8 @@ export type PageMessage =
   /** The page's frames are behind (true) or caught up (false): the engine stops reading meanwhile. */
   | { t: 'behind'; behind: boolean }
   | { t: 'network'; online: boolean }
+  /** Whether this tab is visible and focused: the engine picks the tab that speaks for alerts. */
+  | { t: 'presence'; visible: boolean; focused: boolean }
   | { t: 'token'; request: number; token: string | null }
   | { t: 'bye' }
 
@@ -51,6 +53,8 @@ export type EngineMessage =
       clockOffsetMs: number | null
     }
   | { t: 'token-request'; request: number }
+  /** This tab is (or is no longer) the one of the browser that speaks for alerts. */
+  | { t: 'voice'; voice: boolean }
 
 /** The page wants its events in batches at most this often (about one frame). */
 export const BATCH_MS = 16

@@ -20,6 +20,12 @@ export interface EngineHostOption {
   open(failed: () => void): Promise<PortLike | null>
 }
 
+/** Whether the page is visible and focused, as the browser says; calls back on a change. */
+export interface PresenceMonitor {
+  now(): { visible: boolean; focused: boolean }
+  subscribe(listener: () => void): () => void
+}
+
 /** How far behind the page's frames are, so the engine can stop reading the socket meanwhile. */
 export interface PageBacklog {
   /** Null while it fits; else resolves once frames have applied it down. */
@@ -35,6 +41,7 @@ export interface EngineProxyOptions {
   clientId: string
   network: NetworkMonitor
   backlog?: PageBacklog
+  presence?: PresenceMonitor
 }
 
 /** A host that says nothing this long after it was created is given up for the next one. */
@@ -54,10 +61,14 @@ export class EngineProxy implements RealtimeSource {
   private tabs = 0
   private behind = false
   private closed = false
+  private voiceNow: boolean | null = null
+  private readonly voiceListeners = new Set<(voice: boolean) => void>()
   private readonly stopNetwork: () => void
+  private readonly stopPresence: () => void
 
   constructor(private readonly options: EngineProxyOptions) {
     this.stopNetwork = options.network.subscribe((online) => this.send({ t: 'network', online }))
+    this.stopPresence = options.presence?.subscribe(() => this.sendPresence()) ?? (() => {})
     void this.attach(0)
   }
 
@@ -68,6 +79,16 @@ export class EngineProxy implements RealtimeSource {
 
   get mode(): TransportMode | null {
     return this.modeNow
+  }
+
+  /** Whether this tab speaks for alerts, as the shared engine chose; null where it does not choose. */
+  get voice(): boolean | null {
+    return this.voiceNow
+  }
+
+  onVoiceChange(listener: (voice: boolean) => void): () => void {
+    this.voiceListeners.add(listener)
+    return () => this.voiceListeners.delete(listener)
   }
 
   get clockOffsetMs(): number | null {
@@ -119,6 +140,7 @@ export class EngineProxy implements RealtimeSource {
     this.port?.close?.()
     this.port = null
     this.stopNetwork()
+    this.stopPresence()
     this.options.cursors.flush()
   }
 
@@ -160,6 +182,12 @@ export class EngineProxy implements RealtimeSource {
     for (const [channel, set] of this.listeners) {
       if (set.size > 0) this.send({ t: 'subscribe', channel })
     }
+    this.sendPresence()
+  }
+
+  private sendPresence(): void {
+    const presence = this.options.presence?.now()
+    if (presence) this.send({ t: 'presence', ...presence })
   }
 
   private onMessage(message: EngineMessage): void {
@@ -183,6 +211,10 @@ export class EngineProxy implements RealtimeSource {
         return
       case 'token-request':
         void this.answerToken(message.request)
+        return
+      case 'voice':
+        this.voiceNow = message.voice
+        for (const listener of this.voiceListeners) listener(message.voice)
         return
       default:
         return

@@ -234,3 +234,38 @@ test('a worse repeat of an acknowledged critical re-opens it and speaks once acr
     /0\s*unacked \/ 1/,
   )
 })
+
+test('the tab in front speaks: the engine moves the voice to the tab the analyst brings forward', async ({
+  context,
+}) => {
+  setup = await startMonitor({ simulate: false })
+  const pages: Page[] = []
+  for (let i = 0; i < 3; i += 1) {
+    const page = await context.newPage()
+    await installSignalSpies(page)
+    await page.goto(setup.pageUrl)
+    pages.push(page)
+  }
+  for (const page of pages) await expectLive(page)
+  const lists = pages.map((page) =>
+    panel(page, PANEL_TITLES.alerts).getByRole('list', { name: 'Alerts, newest first' }),
+  )
+  const spoken = () => Promise.all(pages.map((page) => signals(page).then((s) => s.sounds)))
+  for (const [i, front] of [1, 0, 2].entries()) {
+    await pages[front]!.bringToFront()
+    // Headless Chromium has no window focus: every page says it has it. This stubs only that, the
+    // answer of document.hasFocus() and the focus/blur events a desktop browser sends each tab.
+    for (const [tab, page] of pages.entries()) {
+      await page.evaluate((focused) => {
+        Object.defineProperty(document, 'hasFocus', { value: () => focused, configurable: true })
+        window.dispatchEvent(new Event(focused ? 'focus' : 'blur'))
+      }, tab === front)
+    }
+    const before = await spoken()
+    emitAlert({ severity: 'critical', category: 'drawdown', message: `Front ${i}` })
+    for (const list of lists) await expect(list).toContainText(`Front ${i}`, { timeout: SLOW })
+    await expect
+      .poll(async () => (await spoken()).map((n, tab) => n - (before[tab] ?? 0)), { timeout: SLOW })
+      .toEqual(pages.map((_, tab) => (tab === front ? 1 : 0)))
+  }
+})
