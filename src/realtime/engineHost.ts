@@ -15,12 +15,29 @@ import { manualNetwork } from './network'
 import { RealtimeClient } from './realtimeClient'
 import type { CursorStore } from './sessionCursors'
 
-/** Recent events kept per channel for a tab that connects while the engine is live. */
-export const RECENT_EVENTS = 2000
+/**
+ * Recent events kept per channel for a tab that connects while the engine is live, so it paints
+ * what the others show: the dashboard's hour of snapshots (7,200 points), the alerts list (500
+ * rows, kept with room for repeats that fold into them), and for training and backtests the newest
+ * 20,000 progress events (an hour of five runs reporting every second; an older start of a long
+ * curve is not replayed).
+ */
+export const RECENT_WINDOW: Record<Channel, number> = {
+  dashboard: 7200,
+  alerts: 2000,
+  training: 20_000,
+  backtest: 20_000,
+}
 /** Counters in a channel's status are sent along with its events at most this often. */
 const STATUS_EVERY_MS = 1000
 /** A tab that said it is behind and then went silent (hung, closed) stops holding the engine back. */
 const BEHIND_EXPIRES_MS = 3000
+/**
+ * Events in one message at most: a tab joining a live engine gets tens of thousands of recent
+ * events, which one message would make one long task on its page (structured clone is read at
+ * once); the rest follows a frame later.
+ */
+const MAX_BATCH = 2000
 /** A token request a page does not answer counts as "no token". */
 const TOKEN_TIMEOUT_MS = 5000
 
@@ -200,7 +217,8 @@ export class EngineHost {
     let kept = this.recent.get(event.channel)
     if (!kept) this.recent.set(event.channel, (kept = []))
     kept.push(event)
-    if (kept.length > RECENT_EVENTS * 1.25) kept.splice(0, kept.length - RECENT_EVENTS)
+    const limit = RECENT_WINDOW[event.channel]
+    if (kept.length > limit * 1.25) kept.splice(0, kept.length - limit)
     for (const tab of this.tabs) if (tab.channels.has(event.channel)) tab.pending.push(event)
     this.schedule()
   }
@@ -208,7 +226,7 @@ export class EngineHost {
   /** A tab that starts watching a live channel gets what the others see now, with no request. */
   private replayRecent(tab: Tab, channel: Channel): void {
     const kept = this.recent.get(channel)
-    if (kept) tab.pending.push(...kept.slice(-RECENT_EVENTS))
+    if (kept) for (const event of kept.slice(-RECENT_WINDOW[channel])) tab.pending.push(event)
     this.schedule()
   }
 
@@ -224,12 +242,13 @@ export class EngineHost {
     const now = Date.now()
     for (const tab of this.tabs) {
       if (tab.pending.length === 0 && cursors === null) continue
-      for (const event of tab.pending) {
+      const events = tab.pending.splice(0, MAX_BATCH)
+      for (const event of events) {
         const sent = this.statusSentAt.get(event.channel) ?? 0
         if (now - sent >= STATUS_EVERY_MS) this.statusDue.add(event.channel)
       }
-      this.post(tab, { t: 'batch', events: tab.pending, cursors })
-      tab.pending = []
+      this.post(tab, { t: 'batch', events, cursors })
+      if (tab.pending.length > 0) this.schedule()
     }
     for (const channel of this.statusDue) {
       this.statusSentAt.set(channel, now)
