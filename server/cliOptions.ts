@@ -5,7 +5,8 @@ import { parseRatesList, type BackendOptions } from './options.ts'
 
 export class UsageError extends Error {}
 
-export const USAGE = `Usage: npm run server -- [flags]
+export const USAGE = `Usage: npm start -- [flags]      (the build: node dist-server/main.js [flags])
+       npm run server -- [flags]   (from the TypeScript sources, for development)
 
 A production start serves only what producers publish: it never invents data. The simulator
 (made-up market snapshots, risk alerts, training and backtest progress) runs only with --dev or
