@@ -24,7 +24,24 @@ export interface StoredEvent extends Position {
   muxWire?: string
   /** Set once the event could not be serialized: streams skip it, and it is logged once. */
   unsendable?: boolean
+  /** When it was stored, ms since the epoch (the Redis entry id's time), for the fan-out lag. */
+  storedAt?: number
 }
+
+/** Told once per event that cannot be serialized, with the reason; the event is dropped. */
+export type DropReport = (stored: StoredEvent, reason: string) => void
+
+/** The message every dropped event is logged with. */
+export function droppedMessage(stored: StoredEvent, reason: string): string {
+  return (
+    `dropped event ${stored.idText} (${stored.channel}, ${stored.event.slice(0, 64)}): ` +
+    `cannot be serialized (${reason})`
+  )
+}
+
+/** The report of an embedded backend without its own: a console warning. */
+export const warnDropped: DropReport = (stored, reason) =>
+  console.warn(droppedMessage(stored, reason))
 
 export interface Subscriber {
   deliver(event: StoredEvent): void
@@ -64,18 +81,24 @@ export interface EventHub {
   history(channel: Channel, after: string | undefined, limit: number): Promise<HistoryPage>
   /** Events kept per channel; null when the store cannot be asked now. */
   lengths(): Promise<Record<Channel, number> | null>
+  /** Why the hub cannot serve streams well now (Redis away, reader behind), or null. */
+  problem(): string | null
   /** Extra status fields of this hub (the Redis connection state), if any. */
   status(): Record<string, unknown> | undefined
   close(): Promise<void>
 }
 
 /** Hands an event to every subscriber; one that throws is logged and does not stop the others. */
-export function deliverToAll(subscribers: Iterable<Subscriber>, stored: StoredEvent): void {
+export function deliverToAll(
+  subscribers: Iterable<Subscriber>,
+  stored: StoredEvent,
+  report: DropReport = warnDropped,
+): void {
   for (const subscriber of subscribers) {
     try {
       subscriber.deliver(stored)
     } catch (error) {
-      logUnsendable(stored, error)
+      logUnsendable(stored, error, report)
     }
   }
 }
@@ -124,26 +147,30 @@ export function wireOf(stored: StoredEvent, mux: boolean): string {
 }
 
 /** Why an event was dropped, once per event (a stream, the reader or history met it first). */
-export function logUnsendable(stored: StoredEvent, error: unknown): void {
+export function logUnsendable(
+  stored: StoredEvent,
+  error: unknown,
+  report: DropReport = warnDropped,
+): void {
   if (stored.unsendable) return
   stored.unsendable = true
-  const reason = error instanceof Error ? error.message : String(error)
-  console.warn(
-    `dropped event ${stored.idText} (${stored.channel}, ${stored.event.slice(0, 64)}): ` +
-      `cannot be serialized (${reason})`,
-  )
+  report(stored, error instanceof Error ? error.message : String(error))
 }
 
 /**
  * The wire text of an event, or undefined (logged once) when it cannot be serialized, e.g. data
  * nested deeper than JSON.stringify's stack allows: the event is dropped, never the stream.
  */
-export function safeWireOf(stored: StoredEvent, mux: boolean): string | undefined {
+export function safeWireOf(
+  stored: StoredEvent,
+  mux: boolean,
+  report: DropReport = warnDropped,
+): string | undefined {
   if (stored.unsendable) return undefined
   try {
     return wireOf(stored, mux)
   } catch (error) {
-    logUnsendable(stored, error)
+    logUnsendable(stored, error, report)
     return undefined
   }
 }
@@ -152,14 +179,17 @@ export function safeWireOf(stored: StoredEvent, mux: boolean): string | undefine
  * A history page as JSON text, each event serialized on its own: one that cannot be (too deep)
  * is left out and logged instead of failing the page.
  */
-export function historyJson(page: HistoryPage): string {
+export function historyJson(
+  page: HistoryPage,
+  warn: (message: string) => void = (message) => console.warn(message),
+): string {
   const events: string[] = []
   for (const item of page.events) {
     try {
       events.push(JSON.stringify(item))
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error)
-      console.warn(`dropped event ${item.id} from a history page: cannot be serialized (${reason})`)
+      warn(`dropped event ${item.id} from a history page: cannot be serialized (${reason})`)
     }
   }
   const rest = JSON.stringify({ latest_id: page.latest_id, truncated: page.truncated })

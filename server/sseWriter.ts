@@ -5,6 +5,7 @@ import {
   formatEvent,
   isAfter,
   safeWireOf,
+  type DropReport,
   type Position,
   type ResumePlan,
   type StoredEvent,
@@ -33,7 +34,14 @@ export interface SseStreamOptions {
   onClose: (stream: SseStream) => void
   /** Gathers writes for a few milliseconds (fewer, larger writes); none: write every tick. */
   batcher?: WriteBatcher
+  /** Told of an event that cannot be serialized (default: a console warning). */
+  report?: DropReport
+  /** Events written, per channel, counted here for every stream (metrics). */
+  delivered?: Record<Channel, number>
 }
+
+/** Why a stream ended: the client left, the server ended it, it was too slow, or it was cut. */
+export type CloseReason = 'client' | 'shutdown' | 'too_slow' | 'dropped' | 'refused'
 
 /**
  * Flushes every stream that has something queued once per `everyMs`, with one timer for all of
@@ -42,6 +50,7 @@ export interface SseStreamOptions {
 export class WriteBatcher {
   private readonly dirty = new Set<SseStream>()
   private timer: ReturnType<typeof setTimeout> | undefined
+  private afterFlush: (() => void)[] = []
 
   constructor(readonly everyMs: number) {}
 
@@ -50,11 +59,24 @@ export class WriteBatcher {
     this.timer ??= setTimeout(() => this.flushAll(), this.everyMs)
   }
 
+  /** True while some stream waits for the next flush. */
+  get pending(): boolean {
+    return this.timer !== undefined
+  }
+
+  /** Runs `then` right after the next flush (for the fan-out lag). */
+  whenFlushed(then: () => void): void {
+    this.afterFlush.push(then)
+  }
+
   private flushAll(): void {
     this.timer = undefined
     const streams = [...this.dirty]
     this.dirty.clear()
     for (const stream of streams) stream.flushNow()
+    const after = this.afterFlush
+    this.afterFlush = []
+    for (const then of after) then()
   }
 }
 
@@ -65,6 +87,10 @@ export class SseStream implements Subscriber {
   private eventsQueued = 0
   private dropping = false
   private closed = false
+  /** Why it ended, once it did. */
+  closeReason: CloseReason | undefined
+  /** When it was created (performance.now()), for its duration in the log. */
+  readonly startedAt = performance.now()
   /** Live events that arrived while the resume plan was being read; null once open. */
   private held: StoredEvent[] | null = []
   /** Live events at or before this position were replayed already (or precede the cursor). */
@@ -75,8 +101,8 @@ export class SseStream implements Subscriber {
     readonly res: ServerResponse,
     readonly options: SseStreamOptions,
   ) {
-    res.on('close', () => this.cleanup())
-    res.on('error', () => this.cleanup())
+    res.on('close', () => this.cleanup('client'))
+    res.on('error', () => this.cleanup('client'))
     res.socket?.setNoDelay(true)
     const everyMs = options.heartbeatSeconds * 1000
     if (everyMs > 0) {
@@ -91,6 +117,11 @@ export class SseStream implements Subscriber {
 
   get isOpen(): boolean {
     return !this.closed
+  }
+
+  /** Channel events written so far. */
+  get eventsSent(): number {
+    return this.eventsQueued
   }
 
   /**
@@ -131,10 +162,11 @@ export class SseStream implements Subscriber {
 
   private write(stored: StoredEvent): void {
     if (this.closed || this.dropping) return
-    const wire = safeWireOf(stored, this.options.mux)
+    const wire = safeWireOf(stored, this.options.mux, this.options.report)
     if (wire === undefined) return
     this.enqueue(wire)
     this.eventsQueued += 1
+    if (this.options.delivered) this.options.delivered[stored.channel] += 1
     const dropAfter = this.options.faults().dropAfterEvents
     if (dropAfter !== null && this.eventsQueued >= dropAfter) this.dropping = true
   }
@@ -145,22 +177,26 @@ export class SseStream implements Subscriber {
   }
 
   /** Destroys the socket at once, like a network failure. */
-  destroy(): void {
+  destroy(reason: CloseReason = 'dropped'): void {
     this.res.destroy()
-    this.cleanup()
+    this.cleanup(reason)
   }
 
   /** Forgets the stream before it opened, leaving the response to an error answer. */
   discard(): void {
-    this.cleanup()
+    this.cleanup('refused')
   }
 
-  /** Ends the response cleanly (server shutdown). */
-  end(): void {
+  /**
+   * Ends the response cleanly (server shutdown), after what is queued; with `retryMs`, first tells
+   * the client when to come back (`retry:`), so a fleet of clients does not return at once.
+   */
+  end(retryMs?: number): void {
     if (this.closed) return
+    if (retryMs !== undefined && this.held === null) this.enqueue(`retry: ${retryMs}\r\n\r\n`)
     this.flush()
     this.res.end()
-    this.cleanup()
+    this.cleanup('shutdown')
   }
 
   private control(event: string, data: object): void {
@@ -176,7 +212,7 @@ export class SseStream implements Subscriber {
     if (this.closed) return
     this.pending += text
     if (this.pending.length + this.res.writableLength > MAX_BUFFERED_BYTES) {
-      this.destroy()
+      this.destroy('too_slow')
       return
     }
     if (!this.scheduled) {
@@ -195,21 +231,23 @@ export class SseStream implements Subscriber {
       // Destroy only once the last events reached the socket, so the client sees exactly N.
       this.res.write(chunk, () => this.destroy())
       this.closed = true
+      this.closeReason = 'dropped'
       this.stopTimers()
       this.options.onClose(this)
       return
     }
     this.res.write(chunk)
-    if (this.res.writableLength > MAX_BUFFERED_BYTES) this.destroy()
+    if (this.res.writableLength > MAX_BUFFERED_BYTES) this.destroy('too_slow')
   }
 
   private stopTimers(): void {
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat)
   }
 
-  private cleanup(): void {
+  private cleanup(reason: CloseReason): void {
     if (this.closed) return
     this.closed = true
+    this.closeReason = reason
     this.pending = ''
     this.stopTimers()
     this.options.onClose(this)
