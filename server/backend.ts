@@ -203,7 +203,7 @@ export function createBackend(input: BackendOptions = {}): Backend {
     rates: () => rates,
     openPerAddress: new Map(),
     simulator: () => simulation.state(),
-    batcher: options.flushMs > 0 ? new WriteBatcher(options.flushMs) : undefined,
+    batcher: new WriteBatcher(options.flushMs),
     trustedProxies: options.trustProxy.length > 0 ? trustedProxies(options.trustProxy) : undefined,
     log,
     metrics,
@@ -234,10 +234,10 @@ export function createBackend(input: BackendOptions = {}): Backend {
       metrics.redisReadLag?.observe(Math.max(0, Date.now() - stored.storedAt) / 1000)
       written.push(stored)
       if (written.length > 1) return
-      // Streams queue their writes after this; they run in microtasks, or at the batcher's flush.
+      // Streams queue their writes after this; they leave at the batcher's next flush.
       queueMicrotask(() => {
-        if (ctx.batcher?.pending) ctx.batcher.whenFlushed(observeFanOut)
-        else setImmediate(observeFanOut)
+        if (ctx.batcher.pending) ctx.batcher.whenFlushed(observeFanOut)
+        else observeFanOut()
       })
     },
   }

@@ -22,6 +22,8 @@ export interface StoredEvent extends Position {
   payload: object | undefined
   wire?: string
   muxWire?: string
+  /** The wire texts as bytes, made once and written to every stream of that kind (frameOf). */
+  frames?: Partial<Record<FrameKind, Buffer>>
   /** Set once the event could not be serialized: streams skip it, and it is logged once. */
   unsendable?: boolean
   /** When it was stored, ms since the epoch (the Redis entry id's time), for the fan-out lag. */
@@ -146,6 +148,32 @@ export function wireOf(stored: StoredEvent, mux: boolean): string {
   return (stored.wire ??= formatEvent(stored.idText, stored.event, stored.data))
 }
 
+/** A stream kind (per channel or multiplexed), and whether its bytes are an HTTP/1.1 chunk. */
+export type FrameKind = 'plain' | 'chunk' | 'muxPlain' | 'muxChunk'
+
+const CRLF = Buffer.from('\r\n', 'latin1')
+
+/** `body` as one HTTP/1.1 chunk: its size in hex, CRLF, the bytes, CRLF. */
+export function chunkOf(body: Buffer): Buffer {
+  const size = Buffer.from(`${body.length.toString(16)}\r\n`, 'latin1')
+  return Buffer.concat([size, body, CRLF], size.length + body.length + 2)
+}
+
+/**
+ * The bytes of an event for a stream kind, made once per event and shared by every stream of
+ * that kind: encoding the text and framing the chunk cost nothing per client. `chunk` adds the
+ * HTTP/1.1 chunk framing, for streams that write to their socket directly.
+ */
+export function frameOf(stored: StoredEvent, mux: boolean, chunk: boolean): Buffer {
+  const kind: FrameKind = mux ? (chunk ? 'muxChunk' : 'muxPlain') : chunk ? 'chunk' : 'plain'
+  const frames = (stored.frames ??= {})
+  const cached = frames[kind]
+  if (cached !== undefined) return cached
+  const plainKind: FrameKind = mux ? 'muxPlain' : 'plain'
+  const plain = (frames[plainKind] ??= Buffer.from(wireOf(stored, mux), 'utf8'))
+  return chunk ? (frames[kind] = chunkOf(plain)) : plain
+}
+
 /** Why an event was dropped, once per event (a stream, the reader or history met it first). */
 export function logUnsendable(
   stored: StoredEvent,
@@ -158,17 +186,18 @@ export function logUnsendable(
 }
 
 /**
- * The wire text of an event, or undefined (logged once) when it cannot be serialized, e.g. data
+ * The bytes of an event (frameOf), or undefined (logged once) when it cannot be serialized, e.g. data
  * nested deeper than JSON.stringify's stack allows: the event is dropped, never the stream.
  */
-export function safeWireOf(
+export function safeFrameOf(
   stored: StoredEvent,
   mux: boolean,
+  chunk: boolean,
   report: DropReport = warnDropped,
-): string | undefined {
+): Buffer | undefined {
   if (stored.unsendable) return undefined
   try {
-    return wireOf(stored, mux)
+    return frameOf(stored, mux, chunk)
   } catch (error) {
     logUnsendable(stored, error, report)
     return undefined

@@ -25,7 +25,7 @@ export interface RouteContext extends WriteContext {
   streams: Set<SseStream>
   openPerAddress: Map<string, number>
   simulator: () => 'running' | 'standby' | 'off'
-  batcher: WriteBatcher | undefined
+  batcher: WriteBatcher
   /** Reverse proxies allowed to name the client address; none: the peer is the client. */
   trustedProxies: BlockList | undefined
   log: ServerLog
