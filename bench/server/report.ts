@@ -233,24 +233,30 @@ ${[
 ## Reading the figures
 
 - CPU per delivered event is the instances' CPU time in the window divided by the events written
-  to clients: it is what a delivery costs the server, and the figure to size a deployment with.
-  It is also lower when an instance falls behind (several events then leave in one write), so
-  compare it between runs with similar waiting-for-a-CPU shares.
+  to clients: what a delivery costs the server, the figure to size a deployment with. It drops
+  when an instance falls behind (several events then leave in one write), so compare it between
+  runs with similar waiting-for-a-CPU shares, or at fewer clients where every event leaves on
+  its own.
 - Each event's bytes are made once per stream kind (per channel, multiplexed) as a ready HTTP/1.1
   chunk and shared by every client of that kind; each client costs one socket write per
-  event-loop turn that brought it something. Before that, each client encoded the event text and
-  wrote it through the HTTP response, which frames every write in four corked socket writes.
-- Two instances split the writes, and each reads every event from Redis once: on a machine with
-  a core per instance they halve the latency that comes from writing; on this one they share
-  the same two cores with the clients, so they mostly show what the split costs (Redis reads,
-  a second process) and that no event is lost or repeated.
+  event-loop turn that brought it something. Before that (the comparison column, if any), each
+  client encoded the event text and wrote it through the HTTP response, which frames every write
+  in four corked socket writes.
+- What is left is the write itself: a CPU profile of one instance with 1,000 clients shows about
+  60 % of its busy time in the socket-write system calls (\`writev\`, \`writeBuffer\`; on loopback
+  they also do the receiving side's work) and under 10 % in the server's JavaScript. Fewer
+  writes per client need events gathered over time: \`--flush-ms 10\` to \`25\` trades that much
+  latency for fewer, larger writes.
+- With two instances each writes to half of the clients and reads every event from Redis once;
+  on this machine they share the same two cores with the clients and Redis, so the column shows
+  what the split costs and that nothing is lost, not the speed of two machines.
 - Memory per client is measured after a full garbage collection with every client connected and
   idle, against the same instances before any client: the socket, the response and the stream's
   state.
 - When an instance spends much of the window runnable but waiting for a CPU (Linux schedstat),
   other processes held the cores: the latency then measures the machine's load more than the
-  server. The issue's target (p99 ≤ 100 ms for 2,000 clients × 100 events/s) is for a machine
-  with the cores to spare.
+  server. Missing deliveries are events that had not arrived 1.5 s after the window closed
+  (latencies are counted up to 10 s).
 `
   writeFileSync(path, text)
 }
