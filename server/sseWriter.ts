@@ -249,30 +249,26 @@ export class SseStream implements Subscriber {
     }
   }
 
-  /** Bytes written but not yet taken by the network. */
+  /** Bytes written but not yet taken by the network (the response's count includes its socket's). */
   private buffered(): number {
-    return this.res.writableLength + (this.direct ? (this.res.socket?.writableLength ?? 0) : 0)
+    return this.res.writableLength
   }
 
   private flush(): void {
     this.scheduled = false
     if (this.closed || this.pending.length === 0 || this.options.faults().stall) return
     const chunks = this.pending
+    const bytes = this.pendingBytes
     this.pending = []
     this.pendingBytes = 0
+    // One write per tick: the shared frame itself when it is alone (the usual case), else one
+    // copy of all of them (one socket write each would cost more than the copy, catching up).
+    const data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, bytes)
     // Destroy only once the last events reached the socket, so the client sees exactly N.
     const then = this.dropping ? () => this.destroy() : undefined
     const socket = this.res.socket
-    if (this.direct && socket !== null) {
-      // Several chunks leave in one writev; one (the usual case) is the shared frame itself.
-      if (chunks.length > 1) socket.cork()
-      chunks.forEach((chunk, index) =>
-        socket.write(chunk, index === chunks.length - 1 ? then : undefined),
-      )
-      if (chunks.length > 1) socket.uncork()
-    } else {
-      this.res.write(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks), then)
-    }
+    if (this.direct && socket !== null) socket.write(data, then)
+    else this.res.write(data, then)
     if (this.dropping) {
       this.closed = true
       this.closeReason = 'dropped'
