@@ -1,19 +1,29 @@
 // The embedded dev backend: implements the wire contract (shared/protocol.md) on plain node:http.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { isChannel, type Channel } from '../src/protocol/contract.ts'
+import { CHANNELS, isChannel, type Channel } from '../src/protocol/contract.ts'
 import { claimDataMark } from './dataMark.ts'
-import type { EventHub } from './events.ts'
+import {
+  droppedMessage,
+  type DropReport,
+  type EventHub,
+  type StoredEvent,
+  type Subscriber,
+} from './events.ts'
 import { MemoryHub } from './hub.ts'
 import {
   answerPreflight,
   applyCors,
+  errorCodeOf,
   hasBearer,
   isAuthorized,
   isHostAllowed,
   lingerIfUnread,
+  remoteAddress,
   sendError,
+  sendJson,
   trustedProxies,
 } from './http.ts'
+import { ServerMetrics } from './metrics.ts'
 import {
   NO_FAULTS,
   parseRates,
@@ -29,8 +39,6 @@ import { RedisHub } from './redisHub.ts'
 import { startSimulation } from './simulation.ts'
 import { WriteBatcher, type SseStream } from './sseWriter.ts'
 import { LimitError } from './writeRoutes.ts'
-
-const warn = (text: string): void => console.warn(text)
 
 export type { BackendOptions, Faults, Rates } from './options.ts'
 
@@ -66,9 +74,20 @@ export interface Backend {
   /** Throws on a rate that is not a number from 0 to MAX_RATE_PER_CHANNEL. */
   setRates(partial: Partial<Rates>): Rates
   stats(): BackendStats
+  /** Why the backend should not take new streams now (/readyz answers 503), or null. */
+  readiness(): string | null
+  /**
+   * Starts a shutdown: /readyz and new streams answer 503, and every open stream is told to come
+   * back (`retry:` spread over up to `shutdownRetryMs`) and ended. Returns how many were open.
+   */
+  drain(): number
+  readonly metrics: ServerMetrics
   /** Stops the simulator, saves the state file (if any), ends every stream, closes Redis. */
   close(): Promise<void>
 }
+
+/** Paths served outside /api/v1: the orchestrator's probes and the Prometheus scrape. */
+const OPS_PATHS = new Set(['/healthz', '/readyz', '/metrics'])
 
 function checkEvent(channel: Channel, eventType: string): void {
   if (!isChannel(channel)) throw new Error(`unknown channel "${String(channel)}"`)
@@ -78,7 +97,30 @@ function checkEvent(channel: Channel, eventType: string): void {
 
 export function createBackend(input: BackendOptions = {}): Backend {
   const options = resolveOptions(input)
-  const memory = options.redisUrl === undefined ? new MemoryHub(options.historySize) : undefined
+  const { log } = options
+  const warn = (text: string): void => log.warn({}, text)
+  const streams = new Set<SseStream>()
+  let draining = false
+  const metrics: ServerMetrics = new ServerMetrics({
+    openStreams() {
+      let multiplexed = 0
+      for (const stream of streams) if (stream.options.mux) multiplexed += 1
+      return { multiplexed, channel: streams.size - multiplexed }
+    },
+    subscriptions: () => connectionCounts(streams),
+    redisUp:
+      options.redisUrl === undefined
+        ? undefined
+        : () => ((hub as RedisHub).state() === 'connected' ? 1 : 0),
+    ready: () => readiness() === null,
+  })
+  // Every event that cannot be serialized: logged once, counted, dropped (never the stream).
+  const report: DropReport = (stored, reason) => {
+    metrics.unsendable()
+    log.warn({ event_id: stored.idText, channel: stored.channel }, droppedMessage(stored, reason))
+  }
+  const memory =
+    options.redisUrl === undefined ? new MemoryHub(options.historySize, report) : undefined
   const hub: EventHub =
     memory ??
     new RedisHub({
@@ -86,9 +128,12 @@ export function createBackend(input: BackendOptions = {}): Backend {
       prefix: options.redisPrefix,
       historySize: options.historySize,
       warn,
+      onError: (connection) => metrics.redisError(connection),
+      report,
     })
   // On Redis the prefix's data mark must agree before anything is simulated or served.
   let refusal: string | null = null
+  let markSettled = false
   const marked: Promise<void> = memory
     ? Promise.resolve()
     : hub
@@ -96,11 +141,19 @@ export function createBackend(input: BackendOptions = {}): Backend {
         .then(() =>
           claimDataMark((hub as RedisHub).connection, options.redisPrefix, options.simulate),
         )
-  marked.catch((error: unknown) => {
-    refusal = error instanceof Error ? error.message : String(error)
-    warn(`refusing to serve: ${refusal}`)
-  })
-  const streams = new Set<SseStream>()
+  marked.then(
+    () => (markSettled = true),
+    (error: unknown) => {
+      refusal = error instanceof Error ? error.message : String(error)
+      log.error({}, `refusing to serve: ${refusal}`)
+    },
+  )
+  const readiness = (): string | null => {
+    if (draining) return 'this instance is shutting down'
+    if (refusal !== null) return refusal
+    if (!markSettled) return 'the event store is not ready yet'
+    return hub.problem()
+  }
   let faults: Faults = { ...NO_FAULTS }
   let rates: Rates = { ...options.rates }
 
@@ -114,7 +167,10 @@ export function createBackend(input: BackendOptions = {}): Backend {
     checkEvent(channel, eventType)
     const problem = checkEventData(data)
     if (problem !== null) throw new LimitError(problem)
-    return hub.publish(channel, eventType, data)
+    const id = await hub.publish(channel, eventType, data)
+    // In memory every stored event passes the fan-out watch below, which counts it there.
+    if (!memory) metrics.published[channel] += 1
+    return id
   }
 
   const setFaults = (partial: Partial<Faults>): Faults => {
@@ -147,12 +203,111 @@ export function createBackend(input: BackendOptions = {}): Backend {
     rates: () => rates,
     openPerAddress: new Map(),
     simulator: () => simulation.state(),
-    batcher: options.flushMs > 0 ? new WriteBatcher(options.flushMs) : undefined,
+    batcher: new WriteBatcher(options.flushMs),
     trustedProxies: options.trustProxy.length > 0 ? trustedProxies(options.trustProxy) : undefined,
+    log,
+    metrics,
+    report,
+    draining: () => draining,
     publish,
     setFaults,
     setRates,
     dropConnections,
+  }
+
+  // Every event this instance fans out: counted, and its lag from publish to the last stream's
+  // write observed once the writes of its tick are done. Subscribed first, so it sees each event
+  // before any stream does.
+  let written: StoredEvent[] = []
+  const observeFanOut = (): void => {
+    const now = Date.now()
+    for (const stored of written) {
+      metrics.fanOutLag.observe(Math.max(0, now - (stored.storedAt as number)) / 1000)
+    }
+    written = []
+  }
+  const fanOutWatch: Subscriber = {
+    deliver(stored) {
+      metrics.received[stored.channel] += 1
+      if (memory) metrics.published[stored.channel] += 1
+      if (stored.storedAt === undefined) return
+      metrics.redisReadLag?.observe(Math.max(0, Date.now() - stored.storedAt) / 1000)
+      written.push(stored)
+      if (written.length > 1) return
+      // Streams queue their writes after this; they leave at the batcher's next flush.
+      queueMicrotask(() => {
+        if (ctx.batcher.pending) ctx.batcher.whenFlushed(observeFanOut)
+        else observeFanOut()
+      })
+    },
+  }
+  hub.subscribe(CHANNELS, fanOutWatch)
+
+  /** The probes and the scrape: no CORS, no API token (except /metrics, see below). */
+  const serveOps = (req: IncomingMessage, res: ServerResponse, path: string): void => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return sendError(res, 405, 'method_not_allowed', 'this endpoint only answers GET')
+    }
+    if (path === '/healthz') return sendJson(res, 200, { status: 'ok' })
+    if (path === '/readyz') {
+      const problem = readiness()
+      if (problem === null) return sendJson(res, 200, { status: 'ready' })
+      return sendJson(res, 503, { error: 'not_ready', detail: problem }, { 'Retry-After': '1' })
+    }
+    // Metrics say how busy the service is and who uses it: a Host and token check like the API.
+    if (options.allowedHosts !== undefined && !isHostAllowed(req, options.allowedHosts)) {
+      return sendError(
+        res,
+        403,
+        'host_not_allowed',
+        'this Host is not served here (--allowed-hosts)',
+      )
+    }
+    const token = options.metricsToken ?? options.authToken
+    if (token !== undefined && !hasBearer(req, token)) {
+      res.setHeader('WWW-Authenticate', 'Bearer')
+      return sendError(res, 401, 'unauthorized', 'missing or wrong metrics token')
+    }
+    metrics.text().then(
+      (text) => {
+        if (res.headersSent) return
+        res.writeHead(200, {
+          'Content-Type': metrics.contentType,
+          'Content-Length': Buffer.byteLength(text),
+          'Cache-Control': 'no-store',
+        })
+        res.end(req.method === 'HEAD' ? undefined : text)
+      },
+      (error: unknown) => fail(res, error),
+    )
+  }
+
+  /** One log line per answered request (streams have their own), and 4xx counted by reason. */
+  const logRequest = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string | null,
+    client: string,
+    startedAt: number,
+  ): void => {
+    const status = res.statusCode
+    const stream =
+      status === 200 && String(res.getHeader('Content-Type')).startsWith('text/event-stream')
+    if (stream) return
+    const code = errorCodeOf(res)
+    if (status >= 400 && status < 500) metrics.rejected(status, code ?? 'other')
+    const fields = {
+      method: req.method,
+      path: path?.slice(0, 200) ?? null,
+      status,
+      duration_ms: Math.round((performance.now() - startedAt) * 10) / 10,
+      client,
+      error: code,
+      ...(res.writableFinished ? {} : { aborted: true }),
+    }
+    // Probes come every few seconds from every orchestrator: only at debug level.
+    if (path !== null && OPS_PATHS.has(path) && status < 400) log.debug(fields, 'request')
+    else log.info(fields, 'request')
   }
 
   /** Answers one /api/v1 request; `url` parsed already. Errors reach handle()'s catch. */
@@ -190,7 +345,8 @@ export function createBackend(input: BackendOptions = {}): Backend {
 
   /** A bug met while answering: logged, answered 500 if still possible, never thrown further. */
   const fail = (res: ServerResponse, error: unknown): void => {
-    console.error(
+    log.error(
+      {},
       `dev backend: request failed: ${error instanceof Error ? error.stack : String(error)}`,
     )
     try {
@@ -204,6 +360,12 @@ export function createBackend(input: BackendOptions = {}): Backend {
   const handle = (req: IncomingMessage, res: ServerResponse, next?: () => void): void => {
     try {
       lingerIfUnread(req, res)
+      const startedAt = performance.now()
+      let path: string | null = null
+      const watch = (): void => {
+        const client = remoteAddress(req, ctx.trustedProxies)
+        res.once('close', () => logRequest(req, res, path, client, startedAt))
+      }
       let url: URL
       try {
         // Only a path: an absolute or malformed target (`//[`, `http://a:99999/`) is refused.
@@ -211,14 +373,24 @@ export function createBackend(input: BackendOptions = {}): Backend {
         if (!target.startsWith('/') || target.startsWith('//')) throw new TypeError(target)
         url = new URL(target, 'http://backend.invalid')
       } catch {
+        watch()
         res.setHeader('X-Content-Type-Options', 'nosniff')
         return sendError(res, 400, 'bad_request_target', 'the request target must be a path')
       }
-      if (!url.pathname.startsWith('/api/v1/')) {
+      // Only the path is logged: a query may carry anything, secrets included.
+      path = url.pathname
+      if (OPS_PATHS.has(path)) {
+        watch()
+        res.setHeader('X-Content-Type-Options', 'nosniff')
+        return serveOps(req, res, path)
+      }
+      if (!path.startsWith('/api/v1/')) {
         if (next) return next()
+        watch()
         res.setHeader('X-Content-Type-Options', 'nosniff')
         return sendError(res, 404, 'not_found', `no endpoint ${url.pathname}`)
       }
+      watch()
       res.setHeader('X-Content-Type-Options', 'nosniff')
       serve(req, res, url)
     } catch (error) {
@@ -244,7 +416,18 @@ export function createBackend(input: BackendOptions = {}): Backend {
     dropConnections,
     setRates,
     stats: () => ({ streamConnections: streams.size, connections: connectionCounts(streams) }),
+    readiness,
+    drain() {
+      draining = true
+      const open = [...streams]
+      const most = options.shutdownRetryMs
+      // Spread over a tenth of the bound to all of it: the clients do not all come back at once.
+      for (const stream of open) stream.end(Math.round(most / 10 + Math.random() * most * 0.9))
+      return open.length
+    },
+    metrics,
     async close() {
+      draining = true
       await simulation.stop()
       for (const stream of [...streams]) stream.end()
       await hub.close()

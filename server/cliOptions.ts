@@ -1,11 +1,13 @@
 // Backend options from command-line flags (server/main.ts) and environment variables (vitePlugin.ts).
 import { parseArgs } from 'node:util'
 import { trustedProxies } from './http.ts'
+import { LOG_LEVELS, type LogLevel } from './log.ts'
 import { parseRatesList, type BackendOptions } from './options.ts'
 
 export class UsageError extends Error {}
 
-export const USAGE = `Usage: npm run server -- [flags]
+export const USAGE = `Usage: npm start -- [flags]      (the build: node dist-server/main.js [flags])
+       npm run server -- [flags]   (from the TypeScript sources, for development)
 
 A production start serves only what producers publish: it never invents data. The simulator
 (made-up market snapshots, risk alerts, training and backtest progress) runs only with --dev or
@@ -33,6 +35,15 @@ start); a production start refuses a prefix that holds demo data.
   --allowed-hosts <list>  Host header names served, e.g. monitor.example.com,.example.com (DNS
                         rebinding); default any
   --flush-ms <ms>       gather each stream's writes this long (default 0: write every tick)
+  --metrics-token <t>   bearer token of GET /metrics (env RTM_METRICS_TOKEN; default: the
+                        --auth-token, and open when there is none)
+  --log-level <level>   fatal, error, warn, info (default: one line per request and per stream),
+                        debug (also the /healthz, /readyz and /metrics requests), trace or silent
+                        (env LOG_LEVEL). Logs are JSON lines on stdout
+  --shutdown-retry <ms> on SIGTERM/SIGINT each open stream is told "retry:" a random value from
+                        a tenth of this to this, then ended (default 3000)
+  --shutdown-timeout <s>  on SIGTERM/SIGINT wait this long for requests to finish, then close the
+                        rest and exit (default 10)
   --no-multiplex        no /api/v1/sse/stream, like older backends
   --no-history          no history endpoint
   --demo                a demo deployment: run the simulator (invented data, labelled "demo"
@@ -43,7 +54,11 @@ start); a production start refuses a prefix that holds demo data.
                         simulator and allow any origin by default. Never in production
   --dev-token <t>       bearer token of the dev controls (env RTM_DEV_TOKEN); required with
                         --dev when --auth-token is set
-  -h, --help            show this help`
+  -h, --help            show this help
+
+Probes and metrics (outside /api/v1): GET /healthz (the process runs), GET /readyz (200 while it
+takes streams: not shutting down and, on Redis, connected with its reader caught up; else 503),
+GET /metrics (Prometheus text; --metrics-token or --auth-token, and --allowed-hosts, apply).`
 
 function number(name: string, text: string, min: number, integer = false): number {
   const value = Number(text)
@@ -102,7 +117,18 @@ export interface CliConfig {
   port: number
   host: string
   help: boolean
+  logLevel: LogLevel
+  /** How long a shutdown waits for requests to finish before closing what is left. */
+  shutdownTimeoutSeconds: number
   options: BackendOptions
+}
+
+function logLevel(text: string): LogLevel {
+  const level = LOG_LEVELS.find((name) => name === text.trim().toLowerCase())
+  if (level === undefined) {
+    throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${text}"`)
+  }
+  return level
 }
 
 /** What a start allows, in a few lines for the console: dev controls, origins, proxies, hosts. */
@@ -174,6 +200,10 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = {}): 
         demo: { type: 'boolean' },
         'dev-token': { type: 'string' },
         'flush-ms': { type: 'string' },
+        'metrics-token': { type: 'string' },
+        'log-level': { type: 'string' },
+        'shutdown-retry': { type: 'string' },
+        'shutdown-timeout': { type: 'string' },
         'no-multiplex': { type: 'boolean' },
         'no-history': { type: 'boolean' },
         'no-simulate': { type: 'boolean' },
@@ -234,8 +264,24 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = {}): 
     multiplex: values['no-multiplex'] ? false : undefined,
     history: values['no-history'] ? false : undefined,
     simulate: values['no-simulate'] ? false : undefined,
+    metricsToken: (values['metrics-token'] ?? env.RTM_METRICS_TOKEN) || undefined,
+    shutdownRetryMs:
+      values['shutdown-retry'] === undefined
+        ? undefined
+        : number('--shutdown-retry', values['shutdown-retry'], 0, true),
   }
-  return { port, host: values.host ?? '127.0.0.1', help: values.help === true, options }
+  const levelText = values['log-level'] ?? env.LOG_LEVEL
+  return {
+    port,
+    host: values.host ?? '127.0.0.1',
+    help: values.help === true,
+    logLevel: levelText === undefined || levelText === '' ? 'info' : logLevel(levelText),
+    shutdownTimeoutSeconds:
+      values['shutdown-timeout'] === undefined
+        ? 10
+        : number('--shutdown-timeout', values['shutdown-timeout'], 0),
+    options,
+  }
 }
 
 /**

@@ -22,9 +22,28 @@ export interface StoredEvent extends Position {
   payload: object | undefined
   wire?: string
   muxWire?: string
+  /** The wire texts as bytes, made once and written to every stream of that kind (frameOf). */
+  frames?: Partial<Record<FrameKind, Buffer>>
   /** Set once the event could not be serialized: streams skip it, and it is logged once. */
   unsendable?: boolean
+  /** When it was stored, ms since the epoch (the Redis entry id's time), for the fan-out lag. */
+  storedAt?: number
 }
+
+/** Told once per event that cannot be serialized, with the reason; the event is dropped. */
+export type DropReport = (stored: StoredEvent, reason: string) => void
+
+/** The message every dropped event is logged with. */
+export function droppedMessage(stored: StoredEvent, reason: string): string {
+  return (
+    `dropped event ${stored.idText} (${stored.channel}, ${stored.event.slice(0, 64)}): ` +
+    `cannot be serialized (${reason})`
+  )
+}
+
+/** The report of an embedded backend without its own: a console warning. */
+export const warnDropped: DropReport = (stored, reason) =>
+  console.warn(droppedMessage(stored, reason))
 
 export interface Subscriber {
   deliver(event: StoredEvent): void
@@ -64,18 +83,24 @@ export interface EventHub {
   history(channel: Channel, after: string | undefined, limit: number): Promise<HistoryPage>
   /** Events kept per channel; null when the store cannot be asked now. */
   lengths(): Promise<Record<Channel, number> | null>
+  /** Why the hub cannot serve streams well now (Redis away, reader behind), or null. */
+  problem(): string | null
   /** Extra status fields of this hub (the Redis connection state), if any. */
   status(): Record<string, unknown> | undefined
   close(): Promise<void>
 }
 
 /** Hands an event to every subscriber; one that throws is logged and does not stop the others. */
-export function deliverToAll(subscribers: Iterable<Subscriber>, stored: StoredEvent): void {
+export function deliverToAll(
+  subscribers: Iterable<Subscriber>,
+  stored: StoredEvent,
+  report: DropReport = warnDropped,
+): void {
   for (const subscriber of subscribers) {
     try {
       subscriber.deliver(stored)
     } catch (error) {
-      logUnsendable(stored, error)
+      logUnsendable(stored, error, report)
     }
   }
 }
@@ -123,27 +148,58 @@ export function wireOf(stored: StoredEvent, mux: boolean): string {
   return (stored.wire ??= formatEvent(stored.idText, stored.event, stored.data))
 }
 
-/** Why an event was dropped, once per event (a stream, the reader or history met it first). */
-export function logUnsendable(stored: StoredEvent, error: unknown): void {
-  if (stored.unsendable) return
-  stored.unsendable = true
-  const reason = error instanceof Error ? error.message : String(error)
-  console.warn(
-    `dropped event ${stored.idText} (${stored.channel}, ${stored.event.slice(0, 64)}): ` +
-      `cannot be serialized (${reason})`,
-  )
+/** A stream kind (per channel or multiplexed), and whether its bytes are an HTTP/1.1 chunk. */
+export type FrameKind = 'plain' | 'chunk' | 'muxPlain' | 'muxChunk'
+
+const CRLF = Buffer.from('\r\n', 'latin1')
+
+/** `body` as one HTTP/1.1 chunk: its size in hex, CRLF, the bytes, CRLF. */
+export function chunkOf(body: Buffer): Buffer {
+  const size = Buffer.from(`${body.length.toString(16)}\r\n`, 'latin1')
+  return Buffer.concat([size, body, CRLF], size.length + body.length + 2)
 }
 
 /**
- * The wire text of an event, or undefined (logged once) when it cannot be serialized, e.g. data
+ * The bytes of an event for a stream kind, made once per event and shared by every stream of
+ * that kind: encoding the text and framing the chunk cost nothing per client. `chunk` adds the
+ * HTTP/1.1 chunk framing, for streams that write to their socket directly.
+ */
+export function frameOf(stored: StoredEvent, mux: boolean, chunk: boolean): Buffer {
+  const kind: FrameKind = mux ? (chunk ? 'muxChunk' : 'muxPlain') : chunk ? 'chunk' : 'plain'
+  const frames = (stored.frames ??= {})
+  const cached = frames[kind]
+  if (cached !== undefined) return cached
+  const plainKind: FrameKind = mux ? 'muxPlain' : 'plain'
+  const plain = (frames[plainKind] ??= Buffer.from(wireOf(stored, mux), 'utf8'))
+  return chunk ? (frames[kind] = chunkOf(plain)) : plain
+}
+
+/** Why an event was dropped, once per event (a stream, the reader or history met it first). */
+export function logUnsendable(
+  stored: StoredEvent,
+  error: unknown,
+  report: DropReport = warnDropped,
+): void {
+  if (stored.unsendable) return
+  stored.unsendable = true
+  report(stored, error instanceof Error ? error.message : String(error))
+}
+
+/**
+ * The bytes of an event (frameOf), or undefined (logged once) when it cannot be serialized, e.g. data
  * nested deeper than JSON.stringify's stack allows: the event is dropped, never the stream.
  */
-export function safeWireOf(stored: StoredEvent, mux: boolean): string | undefined {
+export function safeFrameOf(
+  stored: StoredEvent,
+  mux: boolean,
+  chunk: boolean,
+  report: DropReport = warnDropped,
+): Buffer | undefined {
   if (stored.unsendable) return undefined
   try {
-    return wireOf(stored, mux)
+    return frameOf(stored, mux, chunk)
   } catch (error) {
-    logUnsendable(stored, error)
+    logUnsendable(stored, error, report)
     return undefined
   }
 }
@@ -152,14 +208,17 @@ export function safeWireOf(stored: StoredEvent, mux: boolean): string | undefine
  * A history page as JSON text, each event serialized on its own: one that cannot be (too deep)
  * is left out and logged instead of failing the page.
  */
-export function historyJson(page: HistoryPage): string {
+export function historyJson(
+  page: HistoryPage,
+  warn: (message: string) => void = (message) => console.warn(message),
+): string {
   const events: string[] = []
   for (const item of page.events) {
     try {
       events.push(JSON.stringify(item))
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error)
-      console.warn(`dropped event ${item.id} from a history page: cannot be serialized (${reason})`)
+      warn(`dropped event ${item.id} from a history page: cannot be serialized (${reason})`)
     }
   }
   const rest = JSON.stringify({ latest_id: page.latest_id, truncated: page.truncated })

@@ -9,6 +9,14 @@ export function sendError(res: ServerResponse, status: number, error: string, de
   sendJson(res, status, { error, detail })
 }
 
+/** The `error` code each error answer was sent with, for the request log and the metrics. */
+const errorCodes = new WeakMap<ServerResponse, string>()
+
+/** The `error` code `res` was answered with (`unauthorized`, `body_too_large`, …), if any. */
+export function errorCodeOf(res: ServerResponse): string | undefined {
+  return errorCodes.get(res)
+}
+
 export function sendJson(
   res: ServerResponse,
   status: number,
@@ -18,6 +26,9 @@ export function sendJson(
   if (res.headersSent) {
     res.end()
     return
+  }
+  if (status >= 400 && typeof body === 'object' && body !== null && 'error' in body) {
+    errorCodes.set(res, String(body.error))
   }
   const text = JSON.stringify(body)
   res.writeHead(status, {
@@ -94,12 +105,16 @@ const CLIENT_ERRORS: Record<string, string> = {
 /**
  * A request Node's parser refused (bad method, bad framing, headers too large): a 4xx JSON answer,
  * then a lingering close, where Node's default would answer and cut at once (a client still
- * sending could then lose the answer to the reset). For `server.on('clientError', …)`.
+ * sending could then lose the answer to the reset). For `server.on('clientError', …)`; returns the
+ * status answered (undefined when the connection was only closed).
  */
-export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+export function answerClientError(
+  error: Error & { code?: string },
+  socket: Socket,
+): number | undefined {
   if (error.code === 'ECONNRESET' || !socket.writable || socket.bytesWritten > 0) {
     socket.destroy()
-    return
+    return undefined
   }
   const status = CLIENT_ERRORS[error.code ?? ''] ?? '400 Bad Request'
   const body = JSON.stringify({ error: 'bad_request', detail: 'malformed HTTP request' })
@@ -108,6 +123,7 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
       `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
   )
   linger(socket)
+  return Number(status.slice(0, 3))
 }
 
 /** Stops reading a refused body (the connection is then closed, see lingerIfUnread). */

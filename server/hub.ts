@@ -3,6 +3,8 @@ import { CHANNELS, type Channel } from '../src/protocol/contract.ts'
 import {
   deliverToAll,
   envelope,
+  warnDropped,
+  type DropReport,
   type EventHub,
   type HistoryPage,
   type ResumePlan,
@@ -87,7 +89,10 @@ export class MemoryHub implements EventHub {
   readonly rings: Record<Channel, Ring>
   readonly subscribers: Record<Channel, Set<Subscriber>>
 
-  constructor(historySize: number) {
+  constructor(
+    historySize: number,
+    private readonly report: DropReport = warnDropped,
+  ) {
     this.rings = Object.fromEntries(CHANNELS.map((c) => [c, new Ring(historySize)])) as Record<
       Channel,
       Ring
@@ -158,6 +163,10 @@ export class MemoryHub implements EventHub {
     >
   }
 
+  problem(): null {
+    return null
+  }
+
   status(): undefined {
     return undefined
   }
@@ -176,9 +185,10 @@ export class MemoryHub implements EventHub {
       event,
       data: raw ? data : JSON.stringify(data),
       payload: raw ? undefined : data,
+      storedAt: Date.now(),
     }
     this.rings[channel].push(stored)
-    deliverToAll(this.subscribers[channel], stored)
+    deliverToAll(this.subscribers[channel], stored, this.report)
     return stored.idText
   }
 

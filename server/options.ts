@@ -1,6 +1,7 @@
 // Options, fault switches and event rates of the dev backend, with their defaults in one place.
 import { CHANNELS, type Channel } from '../src/protocol/contract.ts'
 import { MAX_RATE_PER_CHANNEL } from '../src/protocol/limits.ts'
+import { consoleLog, type ServerLog } from './log.ts'
 
 /** Simulated events per second, per channel. */
 export type Rates = Record<Channel, number>
@@ -64,6 +65,12 @@ export interface BackendOptions {
   trustProxy?: readonly string[]
   /** Gather each stream's writes for this many ms (fewer system calls with many clients). */
   flushMs?: number
+  /** Bearer token of GET /metrics; default: the readers' `authToken` (none: open). */
+  metricsToken?: string
+  /** On shutdown each stream is told `retry:` a random value from a tenth of this to this, ms. */
+  shutdownRetryMs?: number
+  /** Where requests, streams and warnings are logged (default: warnings on the console). */
+  log?: ServerLog
 }
 
 export interface ResolvedOptions {
@@ -88,6 +95,9 @@ export interface ResolvedOptions {
   publishToken: string | undefined
   trustProxy: readonly string[]
   flushMs: number
+  metricsToken: string | undefined
+  shutdownRetryMs: number
+  log: ServerLog
 }
 
 export const DEFAULT_RATES: Rates = {
@@ -119,6 +129,9 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   publishToken: undefined, // publishing endpoint off
   trustProxy: [], // no proxy: the peer address is the client's
   flushMs: 0, // write each stream's events at the end of the tick that produced them
+  metricsToken: undefined, // /metrics takes the readers' token (open without one)
+  shutdownRetryMs: 3000, // on shutdown streams come back within 0.3–3 s, spread out
+  log: consoleLog, // warnings and errors as console text; `npm start` logs JSON lines
 }
 
 /** Where a simulating instance keeps its events on Redis unless told otherwise. */

@@ -60,7 +60,16 @@ export function toStored(channel: Channel, [id, fields]: Entry, position: Positi
     if (fields[index] === 'event') event = String(fields[index + 1])
     else if (fields[index] === 'data') data = String(fields[index + 1])
   }
-  return { ...position, idText: id, channel, event, data, payload: undefined }
+  // The publish script makes ids from Redis's clock: the id's time is when it was stored.
+  return {
+    ...position,
+    idText: id,
+    channel,
+    event,
+    data,
+    payload: undefined,
+    storedAt: position.major,
+  }
 }
 
 /**

@@ -6,6 +6,8 @@ import {
   envelope,
   HubUnavailableError,
   isAfter,
+  warnDropped,
+  type DropReport,
   type EventHub,
   type HistoryPage,
   type ResumePlan,
@@ -31,7 +33,14 @@ export interface RedisHubOptions {
   prefix: string
   historySize: number
   warn: (text: string) => void
+  /** Told of each error on a Redis connection (for metrics). */
+  onError?: (connection: 'commands' | 'reader') => void
+  /** Told of each event that cannot be serialized (default: a console warning). */
+  report?: DropReport
 }
+
+/** A reader whose newest event arrived older than this is behind: /readyz says not ready. */
+export const READY_MAX_READ_LAG_MS = 5000
 
 /** The URL without its password, for logs. */
 function redactUrl(url: string): string {
@@ -87,9 +96,14 @@ export class RedisHub implements EventHub {
       connectionName: 'rtm-reader',
       maxRetriesPerRequest: null,
     })
-    for (const connection of [this.commands, this.readerConnection]) {
+    const named = [
+      ['commands', this.commands],
+      ['reader', this.readerConnection],
+    ] as const
+    for (const [name, connection] of named) {
       connection.on('error', (error: Error) => {
         this.lastError = error.message
+        options.onError?.(name)
       })
     }
     // Log the losses and the recoveries, not every retry.
@@ -112,9 +126,16 @@ export class RedisHub implements EventHub {
     >
     this.lastIdKey = `{${options.prefix}}:last-id`
     this.sinceKey = `{${options.prefix}}:since`
-    this.reader = new StreamReader(this.readerConnection, this.keys, (error) => {
-      this.lastError = (error as Error).message
-    })
+    this.reader = new StreamReader(
+      this.readerConnection,
+      this.keys,
+      (error) => {
+        this.lastError = (error as Error).message
+        options.onError?.('reader')
+      },
+      options.report ?? warnDropped,
+      options.warn,
+    )
     this.started = this.reader.start()
     this.started.then(
       () => (this.placed = true),
@@ -248,6 +269,18 @@ export class RedisHub implements EventHub {
     const statuses = [this.commands.status, this.readerConnection.status]
     if (statuses.every((status) => status === 'ready')) return 'connected'
     return this.disconnects > 0 || statuses.includes('reconnecting') ? 'reconnecting' : 'connecting'
+  }
+
+  /** Why this instance should not take streams now (not connected, not placed, behind), or null. */
+  problem(): string | null {
+    if (this.closed) return 'the Redis connections are closed'
+    if (!this.placed) return 'the Redis reader has not found where the channel streams end yet'
+    const state = this.state()
+    if (state !== 'connected') return `Redis is ${state}`
+    if (this.reader.lagMs > READY_MAX_READ_LAG_MS) {
+      return `the Redis reader is ${Math.round(this.reader.lagMs)} ms behind the streams`
+    }
+    return null
   }
 
   status(): Record<string, unknown> {

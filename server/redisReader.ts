@@ -5,6 +5,8 @@ import {
   byPosition,
   deliverToAll,
   isAfter,
+  warnDropped,
+  type DropReport,
   type Position,
   type StoredEvent,
   type Subscriber,
@@ -24,11 +26,18 @@ export class StreamReader {
   private readonly subscribers: Record<Channel, Set<Subscriber>>
   private readonly channelOfKey: Map<string, Channel>
   private stopped = false
+  /**
+   * How old the newest event of the last XREAD reply was when it arrived, ms (0 after a read that
+   * found nothing new): large while this instance is behind the streams.
+   */
+  lagMs = 0
 
   constructor(
     private readonly redis: Redis,
     private readonly keys: Record<Channel, string>,
     private readonly onError: (error: unknown) => void,
+    private readonly report: DropReport = warnDropped,
+    private readonly warn: (text: string) => void = (text) => console.warn(text),
   ) {
     this.positions = Object.fromEntries(CHANNELS.map((c) => [c, '0-0'])) as Record<Channel, string>
     this.subscribers = Object.fromEntries(CHANNELS.map((c) => [c, new Set()])) as Record<
@@ -84,10 +93,11 @@ export class StreamReader {
       }
       try {
         if (Array.isArray(reply)) this.dispatch(reply)
+        else this.lagMs = 0
       } catch (error) {
         // A reply this reader cannot handle must not stop the reading (nor the process).
         this.onError(error)
-        console.warn(`redis reader: a reply was skipped (${String(error)})`)
+        this.warn(`redis reader: a reply was skipped (${String(error)})`)
         await new Promise((resolve) => setTimeout(resolve, RETRY_MS))
       }
     }
@@ -120,9 +130,11 @@ export class StreamReader {
       }
     }
     events.sort(byPosition)
+    const newest = events.at(-1)
+    this.lagMs = newest === undefined ? 0 : Math.max(0, Date.now() - newest.major)
     for (const event of events) {
       this.positions[event.channel] = event.idText
-      deliverToAll(this.subscribers[event.channel], event)
+      deliverToAll(this.subscribers[event.channel], event, this.report)
     }
   }
 }

@@ -4,8 +4,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { BlockList } from 'node:net'
 import { CHANNELS, isChannel, type Channel } from '../src/protocol/contract.ts'
 import { DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT, MAX_ID_CHARS } from '../src/protocol/limits.ts'
-import { historyJson, type ResumePlan } from './events.ts'
+import { historyJson, type DropReport, type ResumePlan } from './events.ts'
 import { remoteAddress, sendError, sendJson } from './http.ts'
+import type { ServerLog } from './log.ts'
+import type { ServerMetrics } from './metrics.ts'
 import type { ResolvedOptions } from './options.ts'
 import { SSE_HEADERS, SseStream, type WriteBatcher } from './sseWriter.ts'
 import { isoUtc } from './time.ts'
@@ -23,10 +25,19 @@ export interface RouteContext extends WriteContext {
   streams: Set<SseStream>
   openPerAddress: Map<string, number>
   simulator: () => 'running' | 'standby' | 'off'
-  batcher: WriteBatcher | undefined
+  batcher: WriteBatcher
   /** Reverse proxies allowed to name the client address; none: the peer is the client. */
   trustedProxies: BlockList | undefined
+  log: ServerLog
+  metrics: ServerMetrics
+  /** Told of events that cannot be serialized (logged once, counted). */
+  report: DropReport
+  /** True once the server is shutting down: new streams are refused with 503. */
+  draining: () => boolean
 }
+
+/** Seconds a client refused during a shutdown should wait (another instance will take it). */
+const DRAIN_RETRY_AFTER_SECONDS = 1
 
 export function connectionCounts(streams: Iterable<SseStream>): Record<Channel, number> {
   const counts = Object.fromEntries(CHANNELS.map((c) => [c, 0])) as Record<Channel, number>
@@ -169,6 +180,11 @@ async function openStream(
   mux: boolean,
 ): Promise<void> {
   if (answerFault(ctx, res, true)) return
+  if (ctx.draining()) {
+    const headers = { 'Retry-After': String(DRAIN_RETRY_AFTER_SECONDS), Connection: 'close' }
+    const body = { error: 'shutting_down', detail: 'this instance is shutting down; try again' }
+    return sendJson(res, 503, body, headers)
+  }
   const address = remoteAddress(req, ctx.trustedProxies)
   const open = ctx.openPerAddress.get(address) ?? 0
   if (ctx.options.maxClientsPerIp > 0 && open >= ctx.options.maxClientsPerIp) {
@@ -182,6 +198,8 @@ async function openStream(
   const clientId = url.searchParams.get('client_id') || `c-${randomBytes(6).toString('hex')}`
 
   let unsubscribe = (): void => {}
+  /** Set once the 200 head went out: only opened streams are logged as opened and closed. */
+  let opened = false
   const stream = new SseStream(res, {
     clientId,
     channels,
@@ -189,6 +207,8 @@ async function openStream(
     heartbeatSeconds: ctx.options.heartbeatSeconds,
     faults: ctx.faults,
     batcher: ctx.batcher,
+    report: ctx.report,
+    delivered: ctx.metrics.delivered,
     onClose: (closed) => {
       unsubscribe()
       if (ctx.streams.delete(closed)) {
@@ -196,6 +216,19 @@ async function openStream(
         if (left > 0) ctx.openPerAddress.set(address, left)
         else ctx.openPerAddress.delete(address)
       }
+      if (!opened) return
+      ctx.log.info(
+        {
+          stream: clientId.slice(0, 64),
+          kind: mux ? 'multiplexed' : 'channel',
+          channels: [...channels],
+          client: address,
+          duration_ms: Math.round(performance.now() - closed.startedAt),
+          events: closed.eventsSent,
+          reason: closed.closeReason,
+        },
+        'stream closed',
+      )
     },
   })
   ctx.streams.add(stream)
@@ -212,6 +245,20 @@ async function openStream(
   if (!stream.isOpen) return
   res.writeHead(200, SSE_HEADERS)
   res.flushHeaders()
+  opened = true
+  ctx.metrics.streamOpened(mux)
+  ctx.log.info(
+    {
+      stream: clientId.slice(0, 64),
+      kind: mux ? 'multiplexed' : 'channel',
+      channels: [...channels],
+      client: address,
+      resumed: lastEventId !== undefined,
+      replayed: plan.replay.length,
+      resets: plan.resets,
+    },
+    'stream opened',
+  )
   stream.open(ctx.options.retryMs, plan)
 }
 
@@ -238,7 +285,9 @@ async function sendHistory(
   }
   if (answerFault(ctx, res, false)) return
   try {
-    const text = historyJson(await ctx.hub.history(name, after, limit))
+    const text = historyJson(await ctx.hub.history(name, after, limit), (message) =>
+      ctx.log.warn({ channel: name }, message),
+    )
     res.writeHead(200, {
       'Content-Type': 'application/json',
       'Content-Length': Buffer.byteLength(text),

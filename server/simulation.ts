@@ -17,7 +17,11 @@ export interface Simulation {
   stop(): Promise<void>
 }
 
-const warn = (text: string): void => console.warn(text)
+/** Warnings go to the backend's log. */
+const warner =
+  (options: ResolvedOptions) =>
+  (text: string): void =>
+    options.log.warn({}, text)
 
 function sum(counters: SimulatorCounters | undefined): number {
   return counters ? counters.alerts + counters.training + counters.backtest : 0
@@ -33,6 +37,7 @@ export function startSimulation(
   marked: Promise<void>,
 ): Simulation {
   if (memory) return inMemory(options, memory, rates)
+  const warn = warner(options)
   if (options.stateFile !== undefined) {
     warn('dev backend: the state file is not used with Redis (Redis keeps ids and history)')
   }
@@ -75,6 +80,7 @@ export function startSimulation(
 }
 
 function inMemory(options: ResolvedOptions, hub: MemoryHub, rates: () => Rates): Simulation {
+  const warn = warner(options)
   const file = options.stateFile
   const saved = file === undefined ? undefined : loadState(file, warn)
   if (saved) hub.restore(saved.hub)

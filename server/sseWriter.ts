@@ -1,10 +1,12 @@
-// One open SSE response: batches writes per tick, sends pings, obeys stall/drop faults, never throws.
+// One open SSE response: one write per tick, sends pings, obeys stall/drop faults, never throws.
 import type { ServerResponse } from 'node:http'
 import type { Channel } from '../src/protocol/contract.ts'
 import {
   formatEvent,
   isAfter,
-  safeWireOf,
+  chunkOf,
+  safeFrameOf,
+  type DropReport,
   type Position,
   type ResumePlan,
   type StoredEvent,
@@ -31,23 +33,46 @@ export interface SseStreamOptions {
   heartbeatSeconds: number
   faults: () => Faults
   onClose: (stream: SseStream) => void
-  /** Gathers writes for a few milliseconds (fewer, larger writes); none: write every tick. */
-  batcher?: WriteBatcher
+  /** Writes every stream with something queued once per tick (or per `--flush-ms`). */
+  batcher: WriteBatcher
+  /** Told of an event that cannot be serialized (default: a console warning). */
+  report?: DropReport
+  /** Events written, per channel, counted here for every stream (metrics). */
+  delivered?: Record<Channel, number>
 }
 
+/** Why a stream ended: the client left, the server ended it, it was too slow, or it was cut. */
+export type CloseReason = 'client' | 'shutdown' | 'too_slow' | 'dropped' | 'refused'
+
 /**
- * Flushes every stream that has something queued once per `everyMs`, with one timer for all of
- * them: with thousands of clients, one write per client per event costs more than the event.
+ * Flushes every stream that has something queued, all at once: at the end of the event loop's
+ * turn (`setImmediate`) with `everyMs` 0, else `everyMs` later, with one timer for all of them.
+ * Whatever reached a stream in between (several events of one Redis read, or of several reads
+ * or publishes handled in the same turn) leaves in one write.
  */
 export class WriteBatcher {
   private readonly dirty = new Set<SseStream>()
-  private timer: ReturnType<typeof setTimeout> | undefined
+  private timer: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | undefined
+  private afterFlush: (() => void)[] = []
 
   constructor(readonly everyMs: number) {}
 
   add(stream: SseStream): void {
     this.dirty.add(stream)
-    this.timer ??= setTimeout(() => this.flushAll(), this.everyMs)
+    this.timer ??=
+      this.everyMs > 0
+        ? setTimeout(() => this.flushAll(), this.everyMs)
+        : setImmediate(() => this.flushAll())
+  }
+
+  /** True while some stream waits for the next flush. */
+  get pending(): boolean {
+    return this.timer !== undefined
+  }
+
+  /** Runs `then` right after the next flush (for the fan-out lag). */
+  whenFlushed(then: () => void): void {
+    this.afterFlush.push(then)
   }
 
   private flushAll(): void {
@@ -55,16 +80,30 @@ export class WriteBatcher {
     const streams = [...this.dirty]
     this.dirty.clear()
     for (const stream of streams) stream.flushNow()
+    const after = this.afterFlush
+    this.afterFlush = []
+    for (const then of after) then()
   }
 }
 
 export class SseStream implements Subscriber {
-  /** Text queued for the next write (V8 concatenation is cheap: ropes). */
-  private pending = ''
+  /** Bytes queued for the next write: shared event frames and this stream's own control lines. */
+  private pending: Buffer[] = []
+  private pendingBytes = 0
   private scheduled = false
+  /**
+   * Writes go straight to the socket as ready-made HTTP/1.1 chunks (one system call per tick,
+   * no per-client encoding); false for HEAD, HTTP/1.0 (no chunked encoding) or a response not
+   * yet on its socket (pipelining), which write through the response.
+   */
+  private direct = false
   private eventsQueued = 0
   private dropping = false
   private closed = false
+  /** Why it ended, once it did. */
+  closeReason: CloseReason | undefined
+  /** When it was created (performance.now()), for its duration in the log. */
+  readonly startedAt = performance.now()
   /** Live events that arrived while the resume plan was being read; null once open. */
   private held: StoredEvent[] | null = []
   /** Live events at or before this position were replayed already (or precede the cursor). */
@@ -75,8 +114,8 @@ export class SseStream implements Subscriber {
     readonly res: ServerResponse,
     readonly options: SseStreamOptions,
   ) {
-    res.on('close', () => this.cleanup())
-    res.on('error', () => this.cleanup())
+    res.on('close', () => this.cleanup('client'))
+    res.on('error', () => this.cleanup('client'))
     res.socket?.setNoDelay(true)
     const everyMs = options.heartbeatSeconds * 1000
     if (everyMs > 0) {
@@ -93,11 +132,23 @@ export class SseStream implements Subscriber {
     return !this.closed
   }
 
+  /** Channel events written so far. */
+  get eventsSent(): number {
+    return this.eventsQueued
+  }
+
   /**
    * The stream's opening: optional retry, `connected`, resets, the replay, then the live events
    * that arrived meanwhile (the stream subscribes before the plan is read, so none falls between).
    */
   open(retryMs: number | undefined, plan: ResumePlan): void {
+    const { res } = this
+    this.direct =
+      res.chunkedEncoding &&
+      res.req.method !== 'HEAD' &&
+      res.socket !== null &&
+      res.socket.writable &&
+      res.headersSent
     if (retryMs !== undefined) this.enqueue(`retry: ${retryMs}\r\n\r\n`)
     const now = new Date()
     this.control('connected', {
@@ -131,10 +182,11 @@ export class SseStream implements Subscriber {
 
   private write(stored: StoredEvent): void {
     if (this.closed || this.dropping) return
-    const wire = safeWireOf(stored, this.options.mux)
-    if (wire === undefined) return
-    this.enqueue(wire)
+    const frame = safeFrameOf(stored, this.options.mux, this.direct, this.options.report)
+    if (frame === undefined) return
+    this.enqueueBytes(frame)
     this.eventsQueued += 1
+    if (this.options.delivered) this.options.delivered[stored.channel] += 1
     const dropAfter = this.options.faults().dropAfterEvents
     if (dropAfter !== null && this.eventsQueued >= dropAfter) this.dropping = true
   }
@@ -145,22 +197,26 @@ export class SseStream implements Subscriber {
   }
 
   /** Destroys the socket at once, like a network failure. */
-  destroy(): void {
+  destroy(reason: CloseReason = 'dropped'): void {
     this.res.destroy()
-    this.cleanup()
+    this.cleanup(reason)
   }
 
   /** Forgets the stream before it opened, leaving the response to an error answer. */
   discard(): void {
-    this.cleanup()
+    this.cleanup('refused')
   }
 
-  /** Ends the response cleanly (server shutdown). */
-  end(): void {
+  /**
+   * Ends the response cleanly (server shutdown), after what is queued; with `retryMs`, first tells
+   * the client when to come back (`retry:`), so a fleet of clients does not return at once.
+   */
+  end(retryMs?: number): void {
     if (this.closed) return
+    if (retryMs !== undefined && this.held === null) this.enqueue(`retry: ${retryMs}\r\n\r\n`)
     this.flush()
     this.res.end()
-    this.cleanup()
+    this.cleanup('shutdown')
   }
 
   private control(event: string, data: object): void {
@@ -168,49 +224,71 @@ export class SseStream implements Subscriber {
   }
 
   private ping(): void {
-    if (this.options.faults().stall) return
+    // Before open() the head is not out yet: nothing may be written.
+    if (this.options.faults().stall || this.held !== null) return
     this.enqueue(`: ping - ${pythonUtc()}\r\n\r\n`)
   }
 
+  /** This stream's own lines (retry, control events, pings), framed like the events. */
   private enqueue(text: string): void {
+    const bytes = Buffer.from(text, 'utf8')
+    this.enqueueBytes(this.direct ? chunkOf(bytes) : bytes)
+  }
+
+  private enqueueBytes(bytes: Buffer): void {
     if (this.closed) return
-    this.pending += text
-    if (this.pending.length + this.res.writableLength > MAX_BUFFERED_BYTES) {
-      this.destroy()
+    this.pending.push(bytes)
+    this.pendingBytes += bytes.length
+    if (this.pendingBytes + this.buffered() > MAX_BUFFERED_BYTES) {
+      this.destroy('too_slow')
       return
     }
     if (!this.scheduled) {
       this.scheduled = true
-      if (this.options.batcher) this.options.batcher.add(this)
-      else queueMicrotask(() => this.flush())
+      this.options.batcher.add(this)
     }
+  }
+
+  /** Bytes written but not yet taken by the network (the response's count includes its socket's). */
+  private buffered(): number {
+    return this.res.writableLength
   }
 
   private flush(): void {
     this.scheduled = false
-    if (this.closed || this.pending === '' || this.options.faults().stall) return
-    const chunk = this.pending
-    this.pending = ''
+    if (this.closed || this.pending.length === 0 || this.options.faults().stall) return
+    const chunks = this.pending
+    const bytes = this.pendingBytes
+    this.pending = []
+    this.pendingBytes = 0
+    // One write per tick: the shared frame itself when it is alone (the usual case), else one
+    // copy of all of them (one socket write each would cost more than the copy, catching up).
+    const data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, bytes)
+    // Destroy only once the last events reached the socket, so the client sees exactly N.
+    const then = this.dropping ? () => this.destroy() : undefined
+    const socket = this.res.socket
+    if (this.direct && socket !== null) socket.write(data, then)
+    else this.res.write(data, then)
     if (this.dropping) {
-      // Destroy only once the last events reached the socket, so the client sees exactly N.
-      this.res.write(chunk, () => this.destroy())
       this.closed = true
+      this.closeReason = 'dropped'
       this.stopTimers()
       this.options.onClose(this)
       return
     }
-    this.res.write(chunk)
-    if (this.res.writableLength > MAX_BUFFERED_BYTES) this.destroy()
+    if (this.buffered() > MAX_BUFFERED_BYTES) this.destroy('too_slow')
   }
 
   private stopTimers(): void {
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat)
   }
 
-  private cleanup(): void {
+  private cleanup(reason: CloseReason): void {
     if (this.closed) return
     this.closed = true
-    this.pending = ''
+    this.closeReason = reason
+    this.pending = []
+    this.pendingBytes = 0
     this.stopTimers()
     this.options.onClose(this)
   }

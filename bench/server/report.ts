@@ -6,6 +6,10 @@ import { HISTOGRAM_STEP_MS, type WorkerReport } from './clients.ts'
 import type { InstanceStats } from './instance.ts'
 
 export interface BenchInput {
+  /** Server instances the clients were spread over. */
+  instances: number
+  /** The commit measured (`-dirty` with uncommitted changes). */
+  commit: string
   clients: number
   connected: number
   rate: number
@@ -26,6 +30,8 @@ export interface BenchInput {
 }
 
 export interface BenchFigures {
+  instances: number
+  commit: string
   clients: number
   connected: number
   rate: number
@@ -77,6 +83,24 @@ function machine(): string {
   return `${cpu.length} × ${cpu[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, ${redis}`
 }
 
+/**
+ * The instances' stats as one: CPU, memory and streams summed, event-loop figures the worst
+ * instance's, run-queue wait averaged (a share of the time per instance).
+ */
+export function combineStats(all: InstanceStats[]): InstanceStats {
+  const sum = (pick: (stats: InstanceStats) => number) =>
+    all.reduce((total, stats) => total + pick(stats), 0)
+  return {
+    cpuMicros: sum((stats) => stats.cpuMicros),
+    rss: sum((stats) => stats.rss),
+    heapUsed: sum((stats) => stats.heapUsed),
+    streams: sum((stats) => stats.streams),
+    loopBusy: Math.max(...all.map((stats) => stats.loopBusy)),
+    loopDelayP99: Math.max(...all.map((stats) => stats.loopDelayP99)),
+    waitMicros: sum((stats) => stats.waitMicros) / all.length,
+  }
+}
+
 export function summarize(input: BenchInput): BenchFigures {
   const histogram = new Map<number, number>()
   for (const report of input.reports) {
@@ -91,6 +115,8 @@ export function summarize(input: BenchInput): BenchFigures {
   const workersCpu = input.reports.reduce((sum, r) => sum + r.cpuMicros, 0)
   const kib = (bytes: number) => round(bytes / 1024 / input.connected, 1)
   return {
+    instances: input.instances,
+    commit: input.commit,
     clients: input.clients,
     connected: input.connected,
     rate: input.rate,
@@ -127,70 +153,110 @@ export function summarize(input: BenchInput): BenchFigures {
   }
 }
 
-export function writeReport(path: string, f: BenchFigures): void {
+/** CPU per delivered event, µs: the instances' CPU over every delivery in the window. */
+export function cpuPerDelivery(f: BenchFigures): number {
+  return round(f.server.cpuMicrosPerClientPerSecond / f.rate, 2)
+}
+
+const runName = (f: BenchFigures): string =>
+  `${f.instances === 1 ? 'one instance' : `${f.instances} instances`}, ${f.clients / f.instances} clients each`
+
+/** docs/benchmarks-server.md: this run's configurations side by side, and an older run if given. */
+export function writeReport(path: string, runs: BenchFigures[], before?: BenchFigures): void {
+  const columns = [...runs, ...(before ? [before] : [])]
+  const head = columns.map((f) => `${runName(f)} (${f.commit})`)
+  const row = (label: string, cell: (f: BenchFigures) => string | number): string =>
+    `| ${label} | ${columns.map((f) => String(cell(f))).join(' | ')} |`
+  const first = runs[0] as BenchFigures
   const text = `# Server load benchmark (Redis fan-out)
 
-Written by \`npm run bench:server\` (bench/server/); figures from the last run.
+Written by \`npm run bench:server\` (bench/server/); figures from the last run, of the commits
+named in each column${before ? ' (the last column is an earlier run, for comparison)' : ''}. Raw figures: \`bench/results/server-<commit>.json\`.
 
-- Machine: ${f.machine}.
-- Everything runs on it, over loopback. Load average at the end of the run: ${f.loadAverage}.
-  The instance, Redis, the client workers and anything else running share its cores.
+- Machine: ${first.machine}.
+- Everything runs on it, over loopback: the instances, Redis, the client workers, and whatever
+  else the machine was running (it is shared). The 1-minute load average at the end of each run
+  and the share of time each instance's JavaScript thread was runnable but waiting for a CPU are
+  in the table: on 2 cores, a load above 2 means the runs competed for CPU, and latency then
+  measures that wait more than the server.
 
 ## Setup
 
-- One server instance (\`createBackend({ redisUrl, flushMs: ${f.flushMs} })\`, its own process)
-  and one \`redis-server\` (\`--save "" --appendonly no\`).
+- ${first.clients} SSE clients, each on the multiplexed stream of all four channels, spread over
+  client worker processes; with two instances each has half of them (what nginx's
+  \`least_conn\` does), both reading the same Redis streams.
+- Each instance is \`createBackend({ redisUrl, flushMs: ${first.flushMs} })\` in its own process;
+  one \`redis-server\` (\`--save "" --appendonly no\`).
 - ${
-    f.flushMs > 0
-      ? `Each stream's writes are gathered for ${f.flushMs} ms (\`--flush-ms\`).`
-      : 'Each event is written to every stream as soon as it is read (`--flush-ms 0`, the default).'
+    first.flushMs > 0
+      ? `Each stream's writes are gathered for ${first.flushMs} ms (\`--flush-ms\`).`
+      : 'Each stream gets one write per event-loop turn with everything that reached it in that turn (`--flush-ms 0`, the default).'
   }
-- ${f.connected} of ${f.clients} SSE clients connected in ${f.connectSeconds} s, each on the
-  multiplexed stream of all four channels, spread over client worker processes.
-- A producer publishes ${f.rate} events/s (simulator payloads, half of them \`dashboard_update\`)
+- A producer publishes ${first.rate} events/s (simulator payloads, half of them \`dashboard_update\`)
   through the server's publish script (\`XADD\`), stamping each with its send time; every event
-  goes to every client, so the instance writes ${f.rate * f.connected} events/s.
+  goes to every client: ${first.rate * first.clients} deliveries/s in all.
 - Latency is from just before the \`XADD\` to the moment a client's socket read returns the event:
   it includes Redis, the instance's \`XREAD\`, the SSE write and the loopback network. Measured
-  for ${f.seconds} s after a 3 s warm-up.
+  for ${first.seconds} s after a 3 s warm-up.
 
 ## Results
 
-| figure | value |
-| --- | --- |
-| fan-out latency p50 | ${f.latencyMs.p50} ms |
-| fan-out latency p90 | ${f.latencyMs.p90} ms |
-| fan-out latency p99 | ${f.latencyMs.p99} ms |
-| fan-out latency p99.9 / max | ${f.latencyMs.p999} ms / ${f.latencyMs.max} ms |
-| deliveries (expected / received / missing) | ${f.deliveries.expected} / ${f.deliveries.received} / ${f.deliveries.missing} |
-| instance CPU | ${f.server.cpuPercentOfCore} % of one core |
-| instance CPU per client | ${f.server.cpuMicrosPerClientPerSecond} µs per second |
-| instance CPU per delivered event | ${round(f.server.cpuMicrosPerClientPerSecond / f.rate, 2)} µs |
-| instance event loop busy / delay p99 | ${f.server.loopBusyPercent} % / ${f.server.loopDelayP99Ms} ms |
-| instance JS thread runnable but waiting for a CPU | ${f.server.waitingForCpuPercent} % of the time |
-| instance memory per client (RSS / JS heap) | ${f.server.rssPerClientKiB} KiB / ${f.server.heapPerClientKiB} KiB |
-| instance RSS with all clients | ${f.server.rssMiB} MiB |
-| redis-server CPU | ${f.redisCpuPercentOfCore} % of one core |
-| client workers CPU (same machine) | ≤ ${f.clientWorkersCpuPercentOfCore} % of one core |
-| publishes rejected | ${f.failedPublishes} |
+| figure | ${head.join(' | ')} |
+| --- | ${columns.map(() => '---').join(' | ')} |
+${[
+  row('fan-out latency p50', (f) => `${f.latencyMs.p50} ms`),
+  row('fan-out latency p90', (f) => `${f.latencyMs.p90} ms`),
+  row('fan-out latency p99', (f) => `${f.latencyMs.p99} ms`),
+  row('fan-out latency p99.9 / max', (f) => `${f.latencyMs.p999} / ${f.latencyMs.max} ms`),
+  row('deliveries expected / missing', (f) => `${f.deliveries.expected} / ${f.deliveries.missing}`),
+  row('instance CPU per delivered event', (f) => `${cpuPerDelivery(f)} µs`),
+  row('instances CPU, in all', (f) => `${f.server.cpuPercentOfCore} % of one core`),
+  row(
+    'instance event loop busy / delay p99 (worst)',
+    (f) => `${f.server.loopBusyPercent} % / ${f.server.loopDelayP99Ms} ms`,
+  ),
+  row(
+    'instance runnable but waiting for a CPU',
+    (f) => `${f.server.waitingForCpuPercent} % of the time`,
+  ),
+  row(
+    'memory per client (RSS / JS heap)',
+    (f) => `${f.server.rssPerClientKiB} / ${f.server.heapPerClientKiB} KiB`,
+  ),
+  row('instances RSS with all clients', (f) => `${f.server.rssMiB} MiB`),
+  row('redis-server CPU', (f) => `${f.redisCpuPercentOfCore} % of one core`),
+  row('client workers CPU', (f) => `≤ ${f.clientWorkersCpuPercentOfCore} % of one core`),
+  row('load average at the end', (f) => f.loadAverage),
+  row('publishes rejected', (f) => f.failedPublishes),
+].join('\n')}
 
 ## Reading the figures
 
-- The clients share the machine with the instance and Redis, so latency includes waiting for a
-  CPU; on a machine with cores to spare, or with clients elsewhere, it is lower.
+- CPU per delivered event is the instances' CPU time in the window divided by the events written
+  to clients: what a delivery costs the server, the figure to size a deployment with. It drops
+  when an instance falls behind (several events then leave in one write), so compare it between
+  runs with similar waiting-for-a-CPU shares, or at fewer clients where every event leaves on
+  its own.
+- Each event's bytes are made once per stream kind (per channel, multiplexed) as a ready HTTP/1.1
+  chunk and shared by every client of that kind; each client costs one socket write per
+  event-loop turn that brought it something. Before that (the comparison column, if any), each
+  client encoded the event text and wrote it through the HTTP response, which frames every write
+  in four corked socket writes.
+- What is left is the write itself: a CPU profile of one instance with 1,000 clients shows about
+  60 % of its busy time in the socket-write system calls (\`writev\`, \`writeBuffer\`; on loopback
+  they also do the receiving side's work) and under 10 % in the server's JavaScript. Fewer
+  writes per client need events gathered over time: \`--flush-ms 10\` to \`25\` trades that much
+  latency for fewer, larger writes.
+- With two instances each writes to half of the clients and reads every event from Redis once;
+  on this machine they share the same two cores with the clients and Redis, so the column shows
+  what the split costs and that nothing is lost, not the speed of two machines.
 - Memory per client is measured after a full garbage collection with every client connected and
-  idle, against the same instance before any client: it is the socket, the response and the
-  stream's state. CPU per client is the instance's CPU time during the window divided by the
-  clients and seconds. A CPU profile of the instance shows about half of it in the \`writev\`
-  system call (one per client per event) and little in JavaScript: the cost per client is the
-  write itself.
-- When the instance spends much of the window runnable but waiting for a CPU (Linux schedstat),
+  idle, against the same instances before any client: the socket, the response and the stream's
+  state.
+- When an instance spends much of the window runnable but waiting for a CPU (Linux schedstat),
   other processes held the cores: the latency then measures the machine's load more than the
-  server. CPU per delivered event is lower then too: an instance that falls behind sends
-  several events per write. With few clients (200–500) on the same machine it was 9–14 µs,
-  with events leaving one write each.
-- One event is serialized once per stream kind and shared by every client of that kind; the
-  per-client cost is the write.
+  server. Missing deliveries are events that had not arrived 1.5 s after the window closed
+  (latencies are counted up to 10 s).
 `
   writeFileSync(path, text)
 }

@@ -1,7 +1,8 @@
-// `npm run bench:server`: many SSE clients on one instance fed through Redis at a fixed event rate;
-// reports fan-out latency (XADD to the client's read), CPU and memory per client.
-import { fork, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+// `npm run bench:server`: many SSE clients on one instance, then the same clients split over two
+// instances, fed through Redis at a fixed event rate; reports fan-out latency (XADD to the
+// client's read), CPU per delivered event and memory per client, side by side.
+import { execFileSync, fork, type ChildProcess } from 'node:child_process'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
@@ -12,7 +13,7 @@ import { Simulator } from '../../server/simulator.ts'
 import { startRedisServer } from '../../tests/support/redisServer.ts'
 import type { WorkerReport } from './clients.ts'
 import type { InstanceStats } from './instance.ts'
-import { summarize, writeReport, type BenchFigures } from './report.ts'
+import { combineStats, summarize, writeReport, type BenchFigures } from './report.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const { values } = parseArgs({
@@ -22,6 +23,10 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '15' },
     workers: { type: 'string', default: '2' },
     'flush-ms': { type: 'string', default: '0' },
+    /** Instance counts to run, one after the other (the clients are split evenly). */
+    instances: { type: 'string', default: '1,2' },
+    /** A saved run (bench/results/server-*.json) to show beside this one, e.g. an older commit. */
+    before: { type: 'string' },
     out: { type: 'string', default: 'docs/benchmarks-server.md' },
     'no-write': { type: 'boolean', default: false },
   },
@@ -31,10 +36,11 @@ const RATE = Number(values.rate)
 const SECONDS = Number(values.seconds)
 const WORKERS = Number(values.workers)
 const FLUSH_MS = Number(values['flush-ms'])
+const INSTANCES = values.instances.split(',').map(Number)
 const WARMUP_MS = 3000
 const DRAIN_MS = 1500
 /** The whole run is cut off after this, whatever happens. */
-const DEADLINE_MS = 60_000 + SECONDS * 2000 + CLIENTS * 20
+const DEADLINE_MS = (60_000 + SECONDS * 2000 + CLIENTS * 20) * INSTANCES.length
 /** Channel of the n-th event: the dashboard at half the rate, the rest shared. */
 const MIX: Channel[] = ['dashboard', 'alerts', 'dashboard', 'training', 'dashboard', 'backtest']
 
@@ -67,7 +73,7 @@ function next<T>(child: ChildProcess, type: string): Promise<T> {
   })
 }
 
-async function stats(instance: ChildProcess): Promise<InstanceStats> {
+async function instanceStats(instance: ChildProcess): Promise<InstanceStats> {
   const reply = next<{ stats: InstanceStats }>(instance, 'stats')
   instance.send({ type: 'stats' })
   return (await reply).stats
@@ -84,107 +90,141 @@ function processCpuMicros(pid: number | undefined): number {
   }
 }
 
-const redis = await startRedisServer()
-try {
-  const instance = spawnChild('instance.ts', [], {
-    REDIS_URL: redis.url,
-    FLUSH_MS: String(FLUSH_MS),
-  })
-  const { port } = await next<{ port: number }>(instance, 'listening')
-  const baseline = await stats(instance)
+/** One run: `count` instances on one Redis, the clients spread over them by worker. */
+async function run(count: number): Promise<BenchFigures> {
+  const redis = await startRedisServer()
+  try {
+    const instances = Array.from({ length: count }, () =>
+      spawnChild('instance.ts', [], { REDIS_URL: redis.url, FLUSH_MS: String(FLUSH_MS) }),
+    )
+    const ports = await Promise.all(
+      instances.map((instance) => next<{ port: number }>(instance, 'listening')),
+    )
+    const stats = (): Promise<InstanceStats> =>
+      Promise.all(instances.map(instanceStats)).then(combineStats)
+    const baseline = await stats()
 
-  const url = `http://127.0.0.1:${port}/api/v1/sse/stream?channels=${CHANNELS.join(',')}`
-  const workers = Array.from({ length: WORKERS }, (_, i) => {
-    const share = Math.floor(CLIENTS / WORKERS) + (i < CLIENTS % WORKERS ? 1 : 0)
-    return spawnChild('clients.ts', [url, String(share)])
-  })
-  await Promise.all(workers.map((worker) => next(worker, 'ready')))
-  const connectStart = performance.now()
-  const connectedReplies = await Promise.all(
-    workers.map((worker) => {
-      const reply = next<{ connected: number; failed: number }>(worker, 'connected')
-      worker.send({ type: 'connect' })
-      return reply
-    }),
-  )
-  const connectSeconds = (performance.now() - connectStart) / 1000
-  const connected = connectedReplies.reduce((sum, r) => sum + r.connected, 0)
-  const idle = await stats(instance)
-  console.log(`${connected}/${CLIENTS} clients connected in ${connectSeconds.toFixed(1)} s`)
+    const workerCount = Math.max(WORKERS, count)
+    const workers = Array.from({ length: workerCount }, (_, i) => {
+      const share = Math.floor(CLIENTS / workerCount) + (i < CLIENTS % workerCount ? 1 : 0)
+      const { port } = ports[i % count] as { port: number }
+      const url = `http://127.0.0.1:${port}/api/v1/sse/stream?channels=${CHANNELS.join(',')}`
+      return spawnChild('clients.ts', [url, String(share)])
+    })
+    await Promise.all(workers.map((worker) => next(worker, 'ready')))
+    const connectStart = performance.now()
+    const connectedReplies = await Promise.all(
+      workers.map((worker) => {
+        const reply = next<{ connected: number; failed: number }>(worker, 'connected')
+        worker.send({ type: 'connect' })
+        return reply
+      }),
+    )
+    const connectSeconds = (performance.now() - connectStart) / 1000
+    const connected = connectedReplies.reduce((sum, r) => sum + r.connected, 0)
+    const idle = await stats()
+    console.log(`${connected}/${CLIENTS} clients connected in ${connectSeconds.toFixed(1)} s`)
 
-  // The producer publishes through the same script as the server, from this process.
-  const producer = new RedisHub({
-    url: redis.url,
-    prefix: 'rtm',
-    historySize: 1000,
-    warn: () => {},
-  })
-  await producer.ready()
-  const simulator = new Simulator({ seed: 7 })
-  let published = 0
-  let inWindow = 0
-  let failedPublishes = 0
-  let window = { from: Infinity, to: -Infinity }
-  const started = performance.now()
-  const timer = setInterval(() => {
-    const owed = Math.floor(((performance.now() - started) / 1000) * RATE)
-    while (published < owed) {
-      const channel = MIX[published % MIX.length] as Channel
-      const { event, data } = simulator.next(channel)
-      const sentAt = performance.timeOrigin + performance.now()
-      if (sentAt >= window.from && sentAt < window.to) inWindow += 1
-      published += 1
-      producer.publish(channel, event, { ...data, sent_at: sentAt }).catch(() => {
-        failedPublishes += 1
-      })
-    }
-  }, 2)
+    // The producer publishes through the same script as the server, from this process.
+    const producer = new RedisHub({
+      url: redis.url,
+      prefix: 'rtm',
+      historySize: 1000,
+      warn: () => {},
+    })
+    await producer.ready()
+    const simulator = new Simulator({ seed: 7 })
+    let published = 0
+    let inWindow = 0
+    let failedPublishes = 0
+    let window = { from: Infinity, to: -Infinity }
+    const started = performance.now()
+    const timer = setInterval(() => {
+      const owed = Math.floor(((performance.now() - started) / 1000) * RATE)
+      while (published < owed) {
+        const channel = MIX[published % MIX.length] as Channel
+        const { event, data } = simulator.next(channel)
+        const sentAt = performance.timeOrigin + performance.now()
+        if (sentAt >= window.from && sentAt < window.to) inWindow += 1
+        published += 1
+        producer.publish(channel, event, { ...data, sent_at: sentAt }).catch(() => {
+          failedPublishes += 1
+        })
+      }
+    }, 2)
 
-  await new Promise((resolve) => setTimeout(resolve, WARMUP_MS))
-  const from = performance.timeOrigin + performance.now()
-  window = { from, to: from + SECONDS * 1000 }
-  for (const worker of workers) worker.send({ type: 'window', ...window })
-  const before = await stats(instance)
-  const redisBefore = processCpuMicros(redis.pid)
-  await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000))
-  const after = await stats(instance)
-  const redisAfter = processCpuMicros(redis.pid)
-  clearInterval(timer)
-  await new Promise((resolve) => setTimeout(resolve, DRAIN_MS))
+    await new Promise((resolve) => setTimeout(resolve, WARMUP_MS))
+    const from = performance.timeOrigin + performance.now()
+    window = { from, to: from + SECONDS * 1000 }
+    for (const worker of workers) worker.send({ type: 'window', ...window })
+    const before = await stats()
+    const redisBefore = processCpuMicros(redis.pid)
+    await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000))
+    const after = await stats()
+    const redisAfter = processCpuMicros(redis.pid)
+    clearInterval(timer)
+    await new Promise((resolve) => setTimeout(resolve, DRAIN_MS))
 
-  const reports = await Promise.all(
-    workers.map((worker) => {
-      const reply = next<{ report: WorkerReport }>(worker, 'report')
-      worker.send({ type: 'report' })
-      return reply.then((r) => r.report)
-    }),
-  )
-  await producer.close()
-  const figures: BenchFigures = summarize({
-    clients: CLIENTS,
-    connected,
-    rate: RATE,
-    flushMs: FLUSH_MS,
-    seconds: SECONDS,
-    connectSeconds,
-    published: inWindow,
-    failedPublishes,
-    baseline,
-    idle,
-    before,
-    after,
-    redisCpuMicros: redisAfter - redisBefore,
-    reports,
-  })
-  console.log(JSON.stringify(figures, null, 2))
-  if (!values['no-write']) {
-    writeReport(values.out, figures)
-    console.log(`wrote ${values.out}`)
+    const reports = await Promise.all(
+      workers.map((worker) => {
+        const reply = next<{ report: WorkerReport }>(worker, 'report')
+        worker.send({ type: 'report' })
+        return reply.then((r) => r.report)
+      }),
+    )
+    await producer.close()
+    const figures: BenchFigures = summarize({
+      instances: count,
+      commit: commit(),
+      clients: CLIENTS,
+      connected,
+      rate: RATE,
+      flushMs: FLUSH_MS,
+      seconds: SECONDS,
+      connectSeconds,
+      published: inWindow,
+      failedPublishes,
+      baseline,
+      idle,
+      before,
+      after,
+      redisCpuMicros: redisAfter - redisBefore,
+      reports,
+    })
+    console.log(JSON.stringify(figures, null, 2))
+    for (const worker of workers) worker.send({ type: 'stop' })
+    for (const instance of instances) instance.send({ type: 'stop' })
+    return figures
+  } finally {
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL')
+    await redis.close()
   }
-  for (const worker of workers) worker.send({ type: 'stop' })
-  instance.send({ type: 'stop' })
-} finally {
-  await new Promise((resolve) => setTimeout(resolve, 300))
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL')
-  await redis.close()
+}
+
+/** The commit measured, `-dirty` when the work tree differs from it. */
+function commit(): string {
+  const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8' }).trim()
+  try {
+    return (
+      git('rev-parse', '--short', 'HEAD') + (git('status', '--porcelain') === '' ? '' : '-dirty')
+    )
+  } catch {
+    return 'unknown'
+  }
+}
+
+const runs: BenchFigures[] = []
+for (const count of INSTANCES) runs.push(await run(count))
+mkdirSync('bench/results', { recursive: true })
+const saved = `bench/results/server-${runs[0]?.commit ?? 'unknown'}.json`
+writeFileSync(saved, `${JSON.stringify(runs, null, 2)}\n`)
+console.log(`saved ${saved}`)
+if (!values['no-write']) {
+  const before =
+    values.before === undefined
+      ? undefined
+      : (JSON.parse(readFileSync(values.before, 'utf8')) as BenchFigures[])[0]
+  writeReport(values.out, runs, before)
+  console.log(`wrote ${values.out}`)
 }

@@ -27,9 +27,24 @@ export interface ServerProcess {
  * resolves once it printed `http://127.0.0.1:<port>` (the port it really listens on).
  */
 export function spawnServer(entry: string, args: readonly string[]): Promise<ServerProcess> {
-  const child: ChildProcess = spawn(TSX, [entry, '--host', '127.0.0.1', '--port', '0', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'production' },
+  return spawnCommand(entry, TSX, [entry, '--host', '127.0.0.1', '--port', '0', ...args], ROOT)
+}
+
+/**
+ * Starts `command` (a server that prints `http://127.0.0.1:<port>` once listening) in `cwd`, in
+ * its own process group; `label` names it in errors. The caller passes the host and port flags.
+ */
+export function spawnCommand(
+  label: string,
+  command: string,
+  commandArgs: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<ServerProcess> {
+  const entry = label
+  const child: ChildProcess = spawn(command, [...commandArgs], {
+    cwd,
+    env: { ...process.env, NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: tsx runs the server in a child process, and kill() must reach both.
     detached: true,
