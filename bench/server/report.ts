@@ -159,7 +159,12 @@ export function cpuPerDelivery(f: BenchFigures): number {
 }
 
 const runName = (f: BenchFigures): string =>
-  `${f.instances === 1 ? 'one instance' : `${f.instances} instances`}, ${f.clients / f.instances} clients each`
+  f.instances === 1
+    ? `one instance, ${f.clients} clients`
+    : `${f.instances} instances, ${f.clients / f.instances} clients each`
+
+/** A latency; the clients' histogram ends at 10 s, so a value there means "10 s or more". */
+const ms = (value: number): string => (value >= 10_000 ? '≥ 10 s' : `${value} ms`)
 
 /** docs/benchmarks-server.md: this run's configurations side by side, and an older run if given. */
 export function writeReport(path: string, runs: BenchFigures[], before?: BenchFigures): void {
@@ -204,10 +209,10 @@ named in each column${before ? ' (the last column is an earlier run, for compari
 | figure | ${head.join(' | ')} |
 | --- | ${columns.map(() => '---').join(' | ')} |
 ${[
-  row('fan-out latency p50', (f) => `${f.latencyMs.p50} ms`),
-  row('fan-out latency p90', (f) => `${f.latencyMs.p90} ms`),
-  row('fan-out latency p99', (f) => `${f.latencyMs.p99} ms`),
-  row('fan-out latency p99.9 / max', (f) => `${f.latencyMs.p999} / ${f.latencyMs.max} ms`),
+  row('fan-out latency p50', (f) => ms(f.latencyMs.p50)),
+  row('fan-out latency p90', (f) => ms(f.latencyMs.p90)),
+  row('fan-out latency p99', (f) => ms(f.latencyMs.p99)),
+  row('fan-out latency p99.9 / max', (f) => `${ms(f.latencyMs.p999)} / ${ms(f.latencyMs.max)}`),
   row('deliveries expected / missing', (f) => `${f.deliveries.expected} / ${f.deliveries.missing}`),
   row('instance CPU per delivered event', (f) => `${cpuPerDelivery(f)} µs`),
   row('instances CPU, in all', (f) => `${f.server.cpuPercentOfCore} % of one core`),

@@ -27,6 +27,8 @@ const { values } = parseArgs({
     instances: { type: 'string', default: '1,2' },
     /** A saved run (bench/results/server-*.json) to show beside this one, e.g. an older commit. */
     before: { type: 'string' },
+    /** Write the report from a saved run instead of measuring. */
+    from: { type: 'string' },
     out: { type: 'string', default: 'docs/benchmarks-server.md' },
     'no-write': { type: 'boolean', default: false },
   },
@@ -214,17 +216,18 @@ function commit(): string {
   }
 }
 
-const runs: BenchFigures[] = []
-for (const count of INSTANCES) runs.push(await run(count))
-mkdirSync('bench/results', { recursive: true })
-const saved = `bench/results/server-${runs[0]?.commit ?? 'unknown'}.json`
-writeFileSync(saved, `${JSON.stringify(runs, null, 2)}\n`)
-console.log(`saved ${saved}`)
+const readRuns = (path: string): BenchFigures[] =>
+  JSON.parse(readFileSync(path, 'utf8')) as BenchFigures[]
+const runs: BenchFigures[] = values.from === undefined ? [] : readRuns(values.from)
+if (values.from === undefined) {
+  for (const count of INSTANCES) runs.push(await run(count))
+  mkdirSync('bench/results', { recursive: true })
+  const saved = `bench/results/server-${runs[0]?.commit ?? 'unknown'}.json`
+  writeFileSync(saved, `${JSON.stringify(runs, null, 2)}\n`)
+  console.log(`saved ${saved}`)
+}
 if (!values['no-write']) {
-  const before =
-    values.before === undefined
-      ? undefined
-      : (JSON.parse(readFileSync(values.before, 'utf8')) as BenchFigures[])[0]
+  const before = values.before === undefined ? undefined : readRuns(values.before)[0]
   writeReport(values.out, runs, before)
   console.log(`wrote ${values.out}`)
 }
