@@ -4,6 +4,17 @@ import { readdirSync, readFileSync } from 'node:fs'
 /** Linux clock ticks per second (USER_HZ), the unit of /proc CPU times. */
 const TICKS = 100
 
+/**
+ * Processes the bench started to load the machine on purpose (`--busy N`): children of the runner,
+ * yet counted apart, neither as the bench's own CPU nor as other processes'.
+ */
+const busyPids = new Set<number>()
+
+export function setBusyPids(pids: readonly number[]): void {
+  busyPids.clear()
+  for (const pid of pids) busyPids.add(pid)
+}
+
 export interface CpuSample {
   at: number
   /** CPU ticks (own plus reaped children) of every process, by pid. */
@@ -46,7 +57,7 @@ export function sampleCpu(): CpuSample | null {
   for (let grew = true; grew;) {
     grew = false
     for (const [pid, ppid] of parents) {
-      if (!mine.has(pid) && mine.has(ppid)) {
+      if (!mine.has(pid) && mine.has(ppid) && !busyPids.has(pid)) {
         mine.add(pid)
         grew = true
       }
@@ -60,6 +71,8 @@ export interface CpuUse {
   ownCores: number
   /** Cores' worth of CPU every other process on the machine used. */
   otherCores: number
+  /** Cores' worth of CPU the bench's own busy processes (`--busy N`) used; absent without them. */
+  busyCores?: number
 }
 
 /**
@@ -72,13 +85,19 @@ export function cpuBetween(start: CpuSample | null, end: CpuSample | null): CpuU
   if (seconds <= 0) return null
   let own = 0
   let others = 0
+  let busy = 0
   for (const [pid, after] of end.ticks) {
     const used = Math.max(0, after - (start.ticks.get(pid) ?? 0))
-    if (end.mine.has(pid) || start.mine.has(pid)) own += used
+    if (busyPids.has(pid)) busy += used
+    else if (end.mine.has(pid) || start.mine.has(pid)) own += used
     else others += used
   }
   const cores = (ticks: number) => Math.round((ticks / TICKS / seconds) * 100) / 100
-  return { ownCores: cores(own), otherCores: cores(others) }
+  return {
+    ownCores: cores(own),
+    otherCores: cores(others),
+    ...(busyPids.size > 0 ? { busyCores: cores(busy) } : {}),
+  }
 }
 
 /**
