@@ -76,6 +76,8 @@ function sourceMapLookup(map: {
     const file = (map.sources[found[1]] ?? '?')
       .replace(/^(\.\.\/)+/, '')
       .replace(/^.*node_modules\//, '')
+      // A baseline revision is built from a temporary checkout: its paths read as the app's.
+      .replace(/^tmp\/rtm-bench-[^/]+\//, '')
     return `${file}:${found[2] + 1}`
   }
 }
@@ -353,9 +355,11 @@ function summarize(
     const where = whereOf(id)
     const module = where.replace(/:\d+$/, '')
     const name = `${frame.functionName || '(anonymous)'}  ${where}`
+    // Idle time and the engine's own bookkeeping are not anyone's work: left out of the tables.
+    if (frame.functionName === '(idle)' || frame.functionName === '(program)') continue
     byFunction.set(name, (byFunction.get(name) ?? 0) + ms)
     byModule.set(module, (byModule.get(module) ?? 0) + ms)
-    if (frame.functionName !== '(idle)' && frame.functionName !== '(program)') total += ms
+    total += ms
   }
   const perSecond = 1000 / measureMs
   const top = (map: Map<string, number>, count: number): [string, number][] =>
