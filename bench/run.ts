@@ -237,9 +237,10 @@ async function main(): Promise<void> {
   const docsDir = outDir ?? join(repo, 'docs')
 
   if (args.report) {
-    const [main, ...extra] = args.report
-      .split(',')
-      .map((file) => JSON.parse(readFileSync(file, 'utf8')) as BenchResults)
+    const [main, ...extra] = args.report.split(',').map((file): BenchResults => ({
+      ...(JSON.parse(readFileSync(file, 'utf8')) as BenchResults),
+      file: relative(repo, file),
+    }))
     if (main) await writeReport(main, docsDir, log, undefined, extra)
     return
   }

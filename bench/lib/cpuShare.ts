@@ -17,7 +17,9 @@ export function setBusyPids(pids: readonly number[]): void {
 
 export interface CpuSample {
   at: number
-  /** CPU ticks (own plus reaped children) of every process, by pid. */
+  /** Busy ticks of the whole machine, all CPUs (from /proc/stat); null where unreadable. */
+  machine: number | null
+  /** CPU ticks (user and system) of every process, by pid. */
   ticks: Map<number, number>
   /** Pids of the bench: this runner, the browser and everything under them. */
   mine: Set<number>
@@ -29,8 +31,9 @@ function readStat(pid: string): { ppid: number; ticks: number } | null {
     // The command name may hold spaces; the fields after its closing parenthesis do not.
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
     const ppid = Number(fields[1])
-    // utime, stime, cutime, cstime: the process and its reaped children.
-    const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0)
+    // utime, stime: the process's own time. Reaped children's (cutime, cstime) are left out: a
+    // child's whole life would land in the window it was reaped in.
+    const ticks = [11, 12].reduce((sum, i) => sum + Number(fields[i]), 0)
     return { ppid, ticks }
   } catch {
     return null
@@ -63,7 +66,19 @@ export function sampleCpu(): CpuSample | null {
       }
     }
   }
-  return { at: performance.now(), ticks, mine }
+  return { at: performance.now(), machine: machineBusy(), ticks, mine }
+}
+
+/** Ticks every CPU spent on anything but idle and I/O wait since boot. */
+function machineBusy(): number | null {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? ''
+    const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number)
+    const busy = [user, nice, system, irq, softirq, steal].reduce<number>((n, v) => n + (v ?? 0), 0)
+    return Number.isFinite(busy) ? busy : null
+  } catch {
+    return null
+  }
 }
 
 export interface CpuUse {
@@ -76,8 +91,10 @@ export interface CpuUse {
 }
 
 /**
- * CPU used between two samples by the bench and by every other process, each summed over its
- * own processes (one that ended in between is not counted); null when unknown.
+ * CPU used between two samples by the bench's processes and by everything else: the machine's
+ * busy time less the bench's (summing other processes one by one would count a reaped child's
+ * whole life in the window its parent reaped it, up to several cores' worth on a 2-core machine);
+ * null when unknown.
  */
 export function cpuBetween(start: CpuSample | null, end: CpuSample | null): CpuUse | null {
   if (!start || !end) return null
@@ -93,6 +110,8 @@ export function cpuBetween(start: CpuSample | null, end: CpuSample | null): CpuU
     else others += used
   }
   const cores = (ticks: number) => Math.round((ticks / TICKS / seconds) * 100) / 100
+  if (start.machine !== null && end.machine !== null)
+    others = Math.max(0, end.machine - start.machine - own - busy)
   return {
     ownCores: cores(own),
     otherCores: cores(others),
