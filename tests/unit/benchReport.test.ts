@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   baselineSection,
+  disturbance,
   maxSustainable,
   multiTabSection,
   passedAboveFailure,
@@ -220,5 +221,18 @@ describe('the baseline, multi-tab and profile sections', () => {
     expect(text).toContain('no eventsource-parser or valibot frame')
     expect(text).toContain('worker threads could not be profiled')
     expect(text).toContain('eventsource-parser on 40 and valibot on 90 of 10000 samples')
+  })
+})
+
+describe('a disturbed run says so', () => {
+  it('names the windows where other processes passed the limit', () => {
+    const busy = { ...step('app', 1000, 40, true), cpu: { ownCores: 1, otherCores: 1.2 } }
+    const calm = { ...step('app', 2000, 40, true), cpu: { ownCores: 1, otherCores: 0.1 } }
+    const text = disturbance(
+      results({ settings: { ...results({}).settings, maxOtherCores: 0.3 }, steps: [busy, calm] }),
+    )
+    expect(text).toContain('in 1 of 2 measured windows')
+    expect(text).toContain('app @ 1,000: 1.20')
+    expect(disturbance(results({ steps: [calm] }))).toBe('')
   })
 })
