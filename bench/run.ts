@@ -1,28 +1,36 @@
 // `npm run bench`: the app's own page against the bare data path and three baselines at stepped rates,
 // a soak and cold starts; writes the results and docs/benchmarks.md.
-import { execFileSync } from 'node:child_process'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { cpus, freemem, loadavg, totalmem } from 'node:os'
-import { dirname, join } from 'node:path'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os'
+import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { chromium } from 'playwright-core'
 import { build } from 'vite'
 import { CHROMIUM_ARGS } from '../playwright.config.ts'
 import { startBenchServer } from './lib/benchServer.ts'
+import { setBusyPids } from './lib/cpuShare.ts'
 import { LoadSource } from './lib/loadSource.ts'
 import {
   PAGES,
+  appBase,
+  baselineRev,
   coldStarts,
+  isAppPage,
   runStep,
+  runTabs,
+  secondTabStarts,
   soak,
   type BenchContext,
   type ColdStart,
+  type MultiTabResult,
   type PageName,
+  type SecondTabStart,
   type SoakResult,
   type StepResult,
 } from './lib/measure.ts'
-import { profilePage } from './lib/profile.ts'
+import { profilePage, type ProfileSummary } from './lib/profile.ts'
 import { writeReport, type BenchResults, type MachineInfo } from './lib/report.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -43,8 +51,19 @@ const HELP = `npm run bench -- [options]
   --max-other-cores N   a step during which other processes used more CPU than this (in cores) is
                         run again, keeping the least disturbed run (default 0.3)
   --retries N           at most this many extra runs of a disturbed step (default 2)
-  --profile RATE        only profile the pages (--pages, default all) at RATE and print the hot functions
-  --report FILE         only rewrite docs/benchmarks.md and the plot from a results JSON
+  --baseline REV        also build the app at git revision REV and measure it as page app@REV beside
+                        app, step by step (the order alternates per step), with ratios in the report
+  --tabs N              the multi-tab step: N tabs of each app page open at once in one browser, at
+                        --tabs-rate events/s in total (default in a full run: 4 tabs at 5000; 0 skips)
+  --tabs-rate N         total events/s of the multi-tab step (default 5000)
+  --busy N              run N CPU-bound processes during steps, the multi-tab step and cold starts
+                        (users' machines are never idle); their CPU is reported apart (default 0)
+  --name NAME           results file name (default: the date, with -busyN when --busy is set)
+  --profile RATE        only profile the pages (--pages, default all) at RATE: the page's main thread
+                        and, where the profiler reaches them, worker threads; writes
+                        bench/results/profile.json, which the report quotes
+  --report FILE[,FILE]  only rewrite docs/benchmarks.md and the plot from a results JSON; a second
+                        file (a --busy run) is reported beside the first
   --out DIR             where results, the doc and the plot go (default: bench/results + docs/)`
 
 const { values: args } = parseArgs({
@@ -59,6 +78,11 @@ const { values: args } = parseArgs({
     'max-other-cores': { type: 'string' },
     retries: { type: 'string' },
     profile: { type: 'string' },
+    baseline: { type: 'string' },
+    tabs: { type: 'string' },
+    'tabs-rate': { type: 'string' },
+    busy: { type: 'string' },
+    name: { type: 'string' },
     report: { type: 'string' },
     out: { type: 'string' },
     help: { type: 'boolean', default: false },
@@ -147,17 +171,20 @@ async function buildPages(profile: boolean): Promise<string> {
   return join(here, '.dist')
 }
 
-/** The app's own production build under /app/; false (and the app left out) when it does not build. */
-async function buildApp(root: string): Promise<boolean> {
-  log('building the app (vite build, base /app/)…')
+/**
+ * The app's production build served under `base`, from the sources in `appRoot` (the repository,
+ * or a revision's tree); false (and the page left out) when it does not build.
+ */
+async function buildApp(root: string, appRoot: string, base: string): Promise<boolean> {
+  log(`building the app${appRoot === repo ? '' : ` from ${appRoot}`} (vite build, base ${base})…`)
   try {
     await build({
-      configFile: join(repo, 'vite.config.ts'),
-      root: repo,
-      base: '/app/',
+      configFile: join(appRoot, 'vite.config.ts'),
+      root: appRoot,
+      base,
       logLevel: 'warn',
       build: {
-        outDir: join(root, 'app'),
+        outDir: join(root, base.replace(/^\/|\/$/g, '')),
         emptyOutDir: true,
         // As the bench pages: a profile run reads names and source maps.
         ...(process.env.BENCH_PROFILE ? { minify: false, sourcemap: true } : {}),
@@ -171,6 +198,37 @@ async function buildApp(root: string): Promise<boolean> {
   }
 }
 
+/**
+ * The tree of revision `rev` in a temporary directory beside this checkout's node_modules (the
+ * dependencies the app builds with; a revision whose lock file differs is built with these).
+ */
+function checkoutRevision(rev: string): { dir: string; commit: string; subject: string } {
+  const commit = execFileSync('git', ['rev-parse', '--short', `${rev}^{commit}`], {
+    cwd: repo,
+    encoding: 'utf8',
+  }).trim()
+  const subject = git('log', '-1', '--format=%s', commit)
+  const dir = mkdtempSync(join(tmpdir(), `rtm-bench-${commit}-`))
+  execFileSync('sh', ['-c', `git archive ${commit} | tar -x -C "${dir}"`], { cwd: repo })
+  symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir')
+  return { dir, commit, subject }
+}
+
+/** N CPU-bound processes, as a user's other work; stopped at exit. */
+function startBusy(count: number): ChildProcess[] {
+  const children: ChildProcess[] = []
+  for (let i = 0; i < count; i += 1) {
+    children.push(spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }))
+  }
+  setBusyPids(children.map((child) => child.pid).filter((pid): pid is number => pid !== undefined))
+  return children
+}
+
+function stopBusy(children: ChildProcess[]): void {
+  for (const child of children) child.kill('SIGKILL')
+  setBusyPids([])
+}
+
 async function main(): Promise<void> {
   if (args.help) return log(HELP)
   const quick = args.quick
@@ -179,8 +237,11 @@ async function main(): Promise<void> {
   const docsDir = outDir ?? join(repo, 'docs')
 
   if (args.report) {
-    const results = JSON.parse(readFileSync(args.report, 'utf8')) as BenchResults
-    await writeReport(results, docsDir, log)
+    const [main, ...extra] = args.report.split(',').map((file): BenchResults => ({
+      ...(JSON.parse(readFileSync(file, 'utf8')) as BenchResults),
+      file: relative(repo, file),
+    }))
+    if (main) await writeReport(main, docsDir, log, undefined, extra)
     return
   }
 
@@ -199,10 +260,26 @@ async function main(): Promise<void> {
   const coldRuns = numberArg('cold-starts', args['cold-starts'], quick ? 1 : 5)
   const maxOther = numberArg('max-other-cores', args['max-other-cores'], 0.3)
   const retries = numberArg('retries', args.retries, quick ? 0 : 2)
+  const tabs = numberArg('tabs', args.tabs, quick ? 0 : 4)
+  const tabsRate = numberArg('tabs-rate', args['tabs-rate'], 5000)
+  const busy = numberArg('busy', args.busy, 0)
 
   const root = await buildPages(args.profile !== undefined)
-  if (pages.includes('app') && !(await buildApp(root)))
+  if (pages.includes('app') && !(await buildApp(root, repo, appBase('app'))))
     pages = pages.filter((page) => page !== 'app')
+  let baseline: { rev: string; commit: string; subject: string } | undefined
+  if (args.baseline) {
+    const tree = checkoutRevision(args.baseline)
+    const page: PageName = `app@${tree.commit}`
+    try {
+      if (await buildApp(root, tree.dir, appBase(page))) {
+        baseline = { rev: args.baseline, commit: tree.commit, subject: tree.subject }
+        pages = [...pages, page]
+      }
+    } finally {
+      rmSync(tree.dir, { recursive: true, force: true })
+    }
+  }
   const server = await startBenchServer(root)
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -211,17 +288,30 @@ async function main(): Promise<void> {
   const source = new LoadSource(server.hub)
   const ctx: BenchContext = { browser, server, source, log }
   const info = machine(browser.version())
+  if (baseline) info.baseline = baseline
   log(
     `machine: ${info.nproc} cores, ${info.memoryGB} GB, Chromium ${info.chromium}, Node ${info.node}, load ${info.loadStart.join(' ')}`,
   )
 
+  const busyProcesses = busy > 0 ? startBusy(busy) : []
+  if (busy > 0) log(`${busy} CPU-bound process(es) running during the measurements`)
   try {
     if (args.profile !== undefined) {
       const rate = numberArg('profile', args.profile, 10_000)
+      const summaries: ProfileSummary[] = []
       for (const page of pages) {
-        await profilePage(ctx, page, rate, stepSeconds * 1000, join(here, '.out')).catch(
-          (error: unknown) => log(`${page}: profile failed: ${String(error)}`),
-        )
+        const commit =
+          baselineRev(page) ??
+          `${info.commit}${info.srcChanged ? ' (with uncommitted changes)' : ''}`
+        await profilePage(ctx, page, rate, stepSeconds * 1000, join(here, '.out'), commit)
+          .then((summary) => summaries.push(summary))
+          .catch((error: unknown) => log(`${page}: profile failed: ${String(error)}`))
+      }
+      if (summaries.length > 0) {
+        mkdirSync(resultsDir, { recursive: true })
+        const file = join(resultsDir, 'profile.json')
+        writeFileSync(file, `${JSON.stringify(summaries, null, 2)}\n`)
+        log(`profile summary: ${file}`)
       }
       return
     }
@@ -229,7 +319,9 @@ async function main(): Promise<void> {
     const steps: StepResult[] = []
     const saturated = new Set<PageName>()
     for (const [index, rate] of rates.entries()) {
-      for (const page of pages) {
+      // Side by side: with a baseline, app and app@REV alternate which goes first at each step.
+      const order = index % 2 === 1 && baseline ? [...pages].reverse() : pages
+      for (const page of order) {
         if (saturated.has(page)) {
           log(`${page} @ ${rate}/s: skipped (saturated at a lower rate)`)
           continue
@@ -260,11 +352,37 @@ async function main(): Promise<void> {
         log(describeStep(step))
         // Far past its limit a page only piles up work; higher steps would say nothing new. The
         // app is the subject: it runs every step, so how it behaves in a flood is measured too.
-        if (page !== 'app' && (step.loss > 0.2 || (step.applied.p99 ?? Infinity) > 10_000))
+        if (!isAppPage(page) && (step.loss > 0.2 || (step.applied.p99 ?? Infinity) > 10_000))
           saturated.add(page)
       }
     }
+    const multiTab: MultiTabResult[] = []
+    for (const [index, page] of (tabs > 0 ? pages.filter(isAppPage) : []).entries()) {
+      const options = {
+        rate: tabsRate,
+        warmupMs: warmupSeconds * 1000,
+        measureMs: stepSeconds * 1000,
+        drainMs: quick ? 3000 : 5000,
+        seed: 500 + index,
+        settleMs: quick ? 3000 : 20_000,
+      }
+      let result = await runTabs(ctx, page, tabs, options)
+      let attempts = 1
+      let last = result
+      while (attempts <= retries && (last.cpu?.otherCores ?? 0) > maxOther) {
+        log(`  (${describeTabs(last)})`)
+        log(`  other processes used ${last.cpu?.otherCores} cores in that window: again in 10 s`)
+        await new Promise((resolve) => setTimeout(resolve, 10_000))
+        last = await runTabs(ctx, page, tabs, options)
+        attempts += 1
+        if ((last.cpu?.otherCores ?? Infinity) < (result.cpu?.otherCores ?? Infinity)) result = last
+      }
+      result.attempts = attempts
+      multiTab.push(result)
+      log(describeTabs(result))
+    }
     const cold: ColdStart[] = []
+    const secondTab: SecondTabStart[] = []
     for (const page of coldRuns > 0 ? pages : []) {
       cold.push(await coldStarts(ctx, page, coldRuns, 100))
       log(
@@ -272,6 +390,14 @@ async function main(): Promise<void> {
           .at(-1)
           ?.firstAppliedMs.map((n) => n.toFixed(0))
           .join(', ')} ms`,
+      )
+      if (!isAppPage(page)) continue
+      secondTab.push(await secondTabStarts(ctx, page, coldRuns, 100))
+      const second = secondTab.at(-1)
+      log(
+        `${page}: second tab, first applied event ${second?.firstAppliedMs
+          .map((n) => n.toFixed(0))
+          .join(', ')} ms; API requests while it opened ${second?.requests.join(', ')}`,
       )
     }
     const soaks: SoakResult[] = []
@@ -305,21 +431,45 @@ async function main(): Promise<void> {
         soakRate: 1000,
         maxOtherCores: maxOther,
         retries,
+        busy,
+        ...(tabs > 0 ? { multiTab: { tabs, rate: tabsRate } } : {}),
       },
       machine: info,
       steps,
       cold,
+      secondTab,
+      multiTab,
       soaks,
     }
     mkdirSync(resultsDir, { recursive: true })
-    const file = join(resultsDir, `${results.date}${quick ? '-quick' : ''}.json`)
+    const name =
+      args.name ?? `${results.date}${quick ? '-quick' : ''}${busy > 0 ? `-busy${busy}` : ''}`
+    const file = join(resultsDir, `${name}.json`)
     writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`)
     log(`results: ${file}`)
-    await writeReport(results, docsDir, log, browser)
+    stopBusy(busyProcesses)
+    const reportFile = relative(repo, file)
+    await writeReport({ ...results, file: reportFile }, docsDir, log, browser)
   } finally {
+    stopBusy(busyProcesses)
     await browser.close()
     await server.close()
   }
+}
+
+function describeTabs(result: MultiTabResult): string {
+  const ms = (n: number | null) => (n === null ? '–' : n.toFixed(1))
+  return [
+    `${result.page} × ${result.tabs} tabs @ ${result.rate}/s (sent ${result.achievedRate.toFixed(0)}/s):`,
+    ...result.perTab.map(
+      (t) =>
+        `tab ${t.tab} [${t.engine ?? '?'}] delivered ${t.delivered}/${t.sent}, painted p99 ${ms(t.painted.p99)} ms, long tasks ${t.longTasks.count} (max ${ms(t.longTasks.maxMs)})${t.strict ? ' PASS' : ' FAIL'};`,
+    ),
+    `streams opened ${result.streams.opened}`,
+    result.cpu ? `cpu own ${result.cpu.ownCores} / others ${result.cpu.otherCores} cores` : '',
+    result.strict ? 'EVERY TAB PASSED' : '',
+    result.notes.length ? `[${result.notes.join('; ')}]` : '',
+  ].join(' ')
 }
 
 function describeStep(step: StepResult): string {
@@ -337,7 +487,8 @@ function describeStep(step: StepResult): string {
     step.pause
       ? `pause click ${step.pause.click?.inputToPaintMs?.toFixed(0) ?? '–'} ms, header: ${step.pause.behindText ?? 'keeping up'}`
       : '',
-    step.sustainable ? 'SUSTAINABLE' : '',
+    step.sustainable ? 'PASSED (applied)' : '',
+    step.strict ? 'PASSED (painted)' : '',
     step.notes.length ? `[${step.notes.join('; ')}]` : '',
   ].join(' ')
 }

@@ -31,14 +31,16 @@ export async function startBenchServer(root: string): Promise<BenchServer> {
     }
     if (hub.handle(req, res)) return
     const path = new URL(req.url ?? '/', 'http://bench').pathname
-    if (path === '/app/config.json') {
+    // An app build: the working tree's under /app/, a baseline revision's under /rev-REV/.
+    const appRoot = /^\/(app|rev-[\w.-]+)\//.exec(path)?.[0]
+    if (appRoot && path === `${appRoot}config.json`) {
       // The real app, same origin, debug hook on (the cold-start probe listens to it).
       res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache' })
       res.end(JSON.stringify({ apiBaseUrl: '', debug: true }))
       return
     }
     // The app's routes (no file extension) are answered with its index.html, as a host with rewrites.
-    const route = path.startsWith('/app/') && extname(path) === '' ? '/app/index.html' : path
+    const route = appRoot && extname(path) === '' ? `${appRoot}index.html` : path
     const file = normalize(join(root, decodeURIComponent(route)))
     void stat(file)
       .then((info) => {

@@ -1,6 +1,6 @@
 // Drives one bench page through a rate step, a soak or a cold start in headless Chromium and measures it.
 import { fileURLToPath } from 'node:url'
-import type { Browser, CDPSession, Page } from 'playwright-core'
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
 import type {
   ClickResult,
   ClockSample,
@@ -23,9 +23,11 @@ import {
 
 /** The app's own page is the subject; the others are what it is compared with. */
 export const PAGES = ['app', 'ours', 'native', 'vueuseBatched', 'vueuse'] as const
-export type PageName = (typeof PAGES)[number]
+export type BuiltinPage = (typeof PAGES)[number]
+/** `app@REV`: the app's production build at git revision REV (`--baseline REV`), beside `app`. */
+export type PageName = BuiltinPage | `app@${string}`
 
-export const PAGE_LABELS: Record<PageName, string> = {
+export const PAGE_LABELS: Record<BuiltinPage, string> = {
   app: 'the app (production build, /market/realtime)',
   ours: '(a) the bare data path: the app’s client and stores, three charts, two lists',
   native: '(b) naive: EventSource + reactive arrays + setOption per event',
@@ -34,7 +36,7 @@ export const PAGE_LABELS: Record<PageName, string> = {
 }
 
 /** Short names for tables and logs. */
-export const PAGE_SHORT: Record<PageName, string> = {
+export const PAGE_SHORT: Record<BuiltinPage, string> = {
   app: 'app',
   ours: '(a) data path',
   native: '(b) naive',
@@ -42,11 +44,61 @@ export const PAGE_SHORT: Record<PageName, string> = {
   vueuse: '(c′) VueUse unbatched',
 }
 
+/** The revision of an `app@REV` page, null for the others. */
+export function baselineRev(page: PageName): string | null {
+  return page.startsWith('app@') ? page.slice(4) : null
+}
+
+/** The app's own page, at the working tree or at a revision. */
+export function isAppPage(page: PageName): boolean {
+  return page === 'app' || baselineRev(page) !== null
+}
+
+/** Where an app build is served: `/app/` for the working tree, `/rev-REV/` for `app@REV`. */
+export function appBase(page: PageName): string {
+  const rev = baselineRev(page)
+  return rev === null ? '/app/' : `/rev-${rev}/`
+}
+
+export function pageLabel(page: PageName): string {
+  const rev = baselineRev(page)
+  if (rev !== null) return `the app at ${rev} (production build, /market/realtime)`
+  return PAGE_LABELS[page as BuiltinPage] ?? page
+}
+
+export function pageShort(page: PageName): string {
+  return baselineRev(page) !== null ? page : (PAGE_SHORT[page as BuiltinPage] ?? page)
+}
+
 /** The recorder bundled as one script, injected into the real app before its own scripts. */
 const PROBE = fileURLToPath(new URL('../.dist/probe/probe.js', import.meta.url))
 
 /** The three pass conditions of a sustainable rate. */
 export const SUSTAINABLE = { maxLoss: 0, maxP99Ms: 100, maxLongTaskMs: 50 } as const
+
+interface Passable {
+  sent: number
+  loss: number
+  applied: Percentiles
+  painted: Percentiles
+  longTasks: { maxMs: number | null }
+}
+
+/**
+ * Whether a measured window passes: 0 loss, no long task over 50 ms and p99 ≤ 100 ms from send to
+ * applied (`'applied'`, the rule the single-tab steps were always held to) or to painted
+ * (`'painted'`, the strict rule).
+ */
+export function passes(window: Passable, latency: 'applied' | 'painted'): boolean {
+  const p99 = window[latency].p99
+  return (
+    window.sent > 0 &&
+    window.loss <= SUSTAINABLE.maxLoss &&
+    p99 !== null &&
+    p99 <= SUSTAINABLE.maxP99Ms &&
+    (window.longTasks.maxMs ?? 0) <= SUSTAINABLE.maxLongTaskMs
+  )
+}
 
 export interface BenchContext {
   browser: Browser
@@ -90,7 +142,10 @@ export interface StepResult {
   pause?: PauseProbe
   /** Runs of this step: more than 1 when other processes took too much CPU during a window. */
   attempts?: number
+  /** Passed with p99 send → applied ≤ 100 ms (with 0 loss and no long task over 50 ms). */
   sustainable: boolean
+  /** Passed the strict rule: p99 send → painted ≤ 100 ms (with 0 loss and no long task over 50 ms). */
+  strict?: boolean
   /** Why a step failed or what was odd about it. */
   notes: string[]
 }
@@ -145,18 +200,66 @@ export interface OpenedPage {
   close(): Promise<void>
 }
 
+/** A browser context for one page kind: app pages get the recorder before their own scripts. */
+export async function newPageContext(ctx: BenchContext, page: PageName): Promise<BrowserContext> {
+  const context = await ctx.browser.newContext({ viewport: { width: 1280, height: 800 } })
+  if (isAppPage(page)) await context.addInitScript({ path: PROBE })
+  return context
+}
+
+/**
+ * A new page of `context` in a window of its own. Pages Playwright opens in one context are tabs of
+ * one window: only the front one is drawn (the others get a frame a second while their
+ * visibilityState still says "visible"), so tabs that must all paint each get a window.
+ */
+async function pageInNewWindow(
+  ctx: BenchContext,
+  context: BrowserContext,
+  sibling: Page,
+): Promise<Page> {
+  const siblingSession = await context.newCDPSession(sibling)
+  const { targetInfo } = (await siblingSession.send('Target.getTargetInfo')) as unknown as {
+    targetInfo: { browserContextId?: string }
+  }
+  await siblingSession.detach()
+  const browserSession = await ctx.browser.newBrowserCDPSession()
+  const next = context.waitForEvent('page', { timeout: 30_000 })
+  await browserSession.send('Target.createTarget', {
+    url: 'about:blank',
+    newWindow: true,
+    ...(targetInfo.browserContextId ? { browserContextId: targetInfo.browserContextId } : {}),
+  })
+  await browserSession.detach()
+  return next
+}
+
+/**
+ * Opens one tab of `page` in `context` (tabs of one context share a SharedWorker, as in one
+ * browser); with `sibling`, in a new window beside that tab's, so both are drawn.
+ */
+export async function openTab(
+  ctx: BenchContext,
+  context: BrowserContext,
+  page: PageName,
+  query: Record<string, number>,
+  sibling?: Page,
+): Promise<{ tab: Page; cdp: CDPSession }> {
+  const tab = sibling ? await pageInNewWindow(ctx, context, sibling) : await context.newPage()
+  if (sibling) await tab.setViewportSize({ width: 1280, height: 800 })
+  const cdp = await context.newCDPSession(tab)
+  const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]))
+  const path = isAppPage(page) ? `${appBase(page)}market/realtime` : `/${page}.html`
+  await tab.goto(`${ctx.server.url}${path}?${search}`, { waitUntil: 'load', timeout: 30_000 })
+  return { tab, cdp }
+}
+
 export async function openPage(
   ctx: BenchContext,
   page: PageName,
   query: Record<string, number>,
 ): Promise<OpenedPage> {
-  const context = await ctx.browser.newContext({ viewport: { width: 1280, height: 800 } })
-  if (page === 'app') await context.addInitScript({ path: PROBE })
-  const tab = await context.newPage()
-  const cdp = await context.newCDPSession(tab)
-  const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]))
-  const path = page === 'app' ? '/app/market/realtime' : `/${page}.html`
-  await tab.goto(`${ctx.server.url}${path}?${search}`, { waitUntil: 'load', timeout: 30_000 })
+  const context = await newPageContext(ctx, page)
+  const { tab, cdp } = await openTab(ctx, context, page, query)
   return {
     tab,
     cdp,
@@ -250,7 +353,7 @@ export async function runStep(
     const endAt = epochNow()
     const cpu = cpuBetween(cpuStart, sampleCpu())
     // Still under load: does the app say it is behind, and does "Pause live" answer?
-    const pause = page === 'app' ? await pauseProbe(tab) : undefined
+    const pause = isAppPage(page) ? await pauseProbe(tab) : undefined
     source.stop()
     const sent = Math.max(0, to - from + 1)
     const endMB = await heapMB(cdp, false)
@@ -307,12 +410,8 @@ export async function runStep(
     const loss = sent === 0 ? 1 : (sent - delivered) / sent
     if (snapshot && snapshot.counters.duplicates > 0)
       notes.push(`${snapshot.counters.duplicates} events applied twice`)
-    const sustainable =
-      sent > 0 &&
-      loss <= SUSTAINABLE.maxLoss &&
-      applied.p99 !== null &&
-      applied.p99 <= SUSTAINABLE.maxP99Ms &&
-      (longTasks.maxMs ?? 0) <= SUSTAINABLE.maxLongTaskMs
+    const sustainable = passes({ sent, loss, applied, painted, longTasks }, 'applied')
+    const strict = passes({ sent, loss, applied, painted, longTasks }, 'painted')
     const windowSeconds = (endAt - startAt) / 1000
     return {
       page,
@@ -337,6 +436,7 @@ export async function runStep(
       cpu,
       ...(pause ? { pause } : {}),
       sustainable,
+      strict,
       notes,
     }
   } finally {
@@ -411,6 +511,7 @@ function unresponsive(
     responsive: false,
     cpu: null,
     sustainable: false,
+    strict: false,
     notes,
   }
 }
@@ -587,4 +688,346 @@ export async function soak(
     source.stop()
     await opened.close()
   }
+}
+
+/** What one tab of a multi-tab step measured over the window. */
+export interface TabResult {
+  /** 1 = the first tab opened. */
+  tab: number
+  sent: number
+  delivered: number
+  loss: number
+  applied: Percentiles
+  painted: Percentiles
+  longTasks: { count: number; maxMs: number | null; totalMs: number }
+  frames: FrameStats
+  /** Where the tab's engine ran, from the app's debug hook: 'shared-worker (4 tabs)', 'leader', … */
+  engine: string | null
+  responsive: boolean
+  duplicates: number
+  /** Passed the strict rule: 0 loss, p99 send → painted ≤ 100 ms, no long task over 50 ms. */
+  strict: boolean
+}
+
+export interface MultiTabResult {
+  page: PageName
+  tabs: number
+  /** Total events/s over the four channels; every tab gets every event. */
+  rate: number
+  achievedRate: number
+  windowSeconds: number
+  perTab: TabResult[]
+  /** Over the events of every tab together: the worst tab decides loss and long tasks. */
+  overall: {
+    loss: number
+    applied: Percentiles
+    painted: Percentiles
+    longTasks: { count: number; maxMs: number | null }
+  }
+  /** Stream connections the backend opened during the step (all tabs). */
+  streams: StreamCounts
+  cpu: CpuUse | null
+  attempts?: number
+  /** Every tab passed the strict rule. */
+  strict: boolean
+  notes: string[]
+}
+
+interface WindowFigures {
+  sent: number
+  delivered: number
+  loss: number
+  applied: Percentiles
+  painted: Percentiles
+  appliedSamples: Float64Array
+  paintedSamples: Float64Array
+  longTasks: { count: number; maxMs: number | null; totalMs: number }
+  frames: FrameStats
+}
+
+function windowFigures(
+  source: LoadSource,
+  snapshot: RecorderSnapshot | null,
+  from: number,
+  to: number,
+  startAt: number,
+  endAt: number,
+  offset: number,
+): WindowFigures {
+  const sent = Math.max(0, to - from + 1)
+  const lat = snapshot ? latencies(source, snapshot, from, offset) : null
+  const delivered = lat?.delivered ?? 0
+  const tasks = (snapshot?.longTasks ?? []).filter(([start, duration]) => {
+    const begin = start + offset
+    return begin + duration >= startAt && begin <= endAt
+  })
+  const appliedSamples = lat?.applied ?? new Float64Array()
+  const paintedSamples = lat?.painted ?? new Float64Array()
+  return {
+    sent,
+    delivered,
+    loss: sent === 0 ? 1 : (sent - delivered) / sent,
+    applied: percentiles(appliedSamples.slice()),
+    painted: percentiles(paintedSamples.slice()),
+    appliedSamples,
+    paintedSamples,
+    longTasks: {
+      count: tasks.length,
+      maxMs: tasks.length ? Math.max(...tasks.map(([, d]) => d)) : null,
+      totalMs: tasks.reduce((sum, [, d]) => sum + d, 0),
+    },
+    frames: frameStats(
+      (snapshot?.frames ?? []).map((t) => t + offset),
+      startAt,
+      endAt,
+    ),
+  }
+}
+
+/** Where the app's engine runs in this tab, as its debug hook says (either version of the app). */
+async function engineOf(tab: Page): Promise<string | null> {
+  return within(
+    tab.evaluate(() => {
+      const hook = window.__rtm as
+        { engine?: () => { host: string; tabs: number }; role?: () => string } | undefined
+      if (hook?.engine) {
+        const { host, tabs } = hook.engine()
+        return `${host} (${tabs} ${tabs === 1 ? 'tab' : 'tabs'})`
+      }
+      return hook?.role ? hook.role() : null
+    }),
+    5000,
+  )
+}
+
+function concat(parts: Float64Array[]): Float64Array {
+  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0))
+  let at = 0
+  for (const part of parts) {
+    out.set(part, at)
+    at += part.length
+  }
+  return out
+}
+
+/**
+ * `tabs` tabs of `page` open at once in one browser context (so they share what a browser shares:
+ * a SharedWorker, Web Locks, BroadcastChannel), the source publishing `rate` events/s in total over
+ * the four channels; every tab gets every event and is held to the strict rule.
+ */
+export async function runTabs(
+  ctx: BenchContext,
+  page: PageName,
+  tabs: number,
+  options: StepOptions,
+): Promise<MultiTabResult> {
+  const { source, server } = ctx
+  const { rate, warmupMs, measureMs, drainMs } = options
+  const notes: string[] = []
+  const waited = await settle(options.settleMs)
+  if (waited > 5000)
+    notes.push(`waited ${(waited / 1000).toFixed(0)} s for the previous page to go idle`)
+  const base = source.latestId + 1
+  source.log.reset(base)
+  const totalSeconds = (warmupMs + measureMs + drainMs) / 1000 + 20 + tabs * 5
+  server.hub.resetCounts()
+  source.start(rate, options.seed)
+  const context = await newPageContext(ctx, page)
+  const opened: { tab: Page; cdp: CDPSession }[] = []
+  try {
+    const query = {
+      base,
+      cap: recordedIds(rate, totalSeconds),
+      frames: Math.ceil(totalSeconds * 70),
+    }
+    for (let i = 0; i < tabs; i += 1) {
+      const next = await openTab(ctx, context, page, query, opened[0]?.tab)
+      opened.push(next)
+      // One after the other, as a user opens them: each is live before the next opens.
+      if (!(await waitFirstLive(next.tab, 20_000)))
+        notes.push(`tab ${i + 1}: no live event applied within 20 s of loading`)
+    }
+    await sleep(warmupMs)
+    const clocks: (ClockSample | null)[] = []
+    for (const { tab } of opened) {
+      clocks.push(
+        await within(
+          tab.evaluate(() => (window.__bench as NonNullable<Window['__bench']>).calibrate(16)),
+          15_000,
+        ),
+      )
+    }
+    if (clocks.some((c) => c === null)) notes.push('clock calibration timed out in a tab')
+    await sleep(250)
+
+    const from = source.latestId + 1
+    const startAt = epochNow()
+    const cpuStart = sampleCpu()
+    await sleep(measureMs)
+    const to = source.latestId
+    const endAt = epochNow()
+    const cpu = cpuBetween(cpuStart, sampleCpu())
+    source.stop()
+    const sent = Math.max(0, to - from + 1)
+
+    const drainEnd = Date.now() + drainMs
+    for (const { tab } of opened) {
+      let last = -1
+      let still = Date.now()
+      while (Date.now() < drainEnd) {
+        const count = await within(
+          tab.evaluate(
+            ([a, b]) => (window.__bench as NonNullable<Window['__bench']>).appliedCount(a, b),
+            [from, to] as const,
+          ),
+          Math.max(1000, drainEnd - Date.now()),
+        )
+        if (count === null || count >= sent) break
+        if (count !== last) {
+          last = count
+          still = Date.now()
+        } else if (Date.now() - still > 2000) break
+        await sleep(200)
+      }
+    }
+
+    const perTab: TabResult[] = []
+    const figures: WindowFigures[] = []
+    for (const [index, { tab }] of opened.entries()) {
+      const snapshot = await within(
+        tab.evaluate(
+          ([a, b]) => (window.__bench as NonNullable<Window['__bench']>).snapshot(a, b),
+          [from, to] as const,
+        ),
+        30_000,
+      )
+      if (!snapshot) notes.push(`tab ${index + 1} did not answer for its results within 30 s`)
+      const f = windowFigures(
+        source,
+        snapshot,
+        from,
+        to,
+        startAt,
+        endAt,
+        clocks[index]?.offsetMs ?? 0,
+      )
+      figures.push(f)
+      perTab.push({
+        tab: index + 1,
+        sent: f.sent,
+        delivered: f.delivered,
+        loss: f.loss,
+        applied: f.applied,
+        painted: f.painted,
+        longTasks: f.longTasks,
+        frames: f.frames,
+        engine: await engineOf(tab),
+        responsive: snapshot !== null,
+        duplicates: snapshot?.counters.duplicates ?? 0,
+        strict: snapshot !== null && passes(f, 'painted'),
+      })
+    }
+    const longest = figures.map((f) => f.longTasks.maxMs).filter((n): n is number => n !== null)
+    return {
+      page,
+      tabs,
+      rate,
+      achievedRate: sent / ((endAt - startAt) / 1000),
+      windowSeconds: (endAt - startAt) / 1000,
+      perTab,
+      overall: {
+        loss: Math.max(...figures.map((f) => f.loss)),
+        applied: percentiles(concat(figures.map((f) => f.appliedSamples))),
+        painted: percentiles(concat(figures.map((f) => f.paintedSamples))),
+        longTasks: {
+          count: figures.reduce((n, f) => n + f.longTasks.count, 0),
+          maxMs: longest.length ? Math.max(...longest) : null,
+        },
+      },
+      streams: { ...server.hub.counts },
+      cpu,
+      strict: perTab.length === tabs && perTab.every((t) => t.strict),
+      notes,
+    }
+  } finally {
+    source.stop()
+    await within(context.close(), 15_000)
+  }
+}
+
+export interface SecondTabStart {
+  page: PageName
+  /** ms from the second tab's navigation start to its first applied event (any id). */
+  firstAppliedMs: number[]
+  /** ms from its navigation start to the first event published after it was opened. */
+  firstLiveMs: number[]
+  /** API requests (status, history, streams) the backend got while the second tab opened. */
+  requests: number[]
+  /** Streams opened for it. */
+  streamsOpened: number[]
+  cpu: CpuUse | null
+}
+
+/**
+ * A second tab opened while one is live (same browser context): navigation → first data of that
+ * tab, `runs` times, the source publishing `rate` events/s.
+ */
+export async function secondTabStarts(
+  ctx: BenchContext,
+  page: PageName,
+  runs: number,
+  rate: number,
+): Promise<SecondTabStart> {
+  const result: SecondTabStart = {
+    page,
+    firstAppliedMs: [],
+    firstLiveMs: [],
+    requests: [],
+    streamsOpened: [],
+    cpu: null,
+  }
+  const cpuStart = sampleCpu()
+  for (let run = 0; run < runs; run += 1) {
+    await settle()
+    const base = ctx.source.latestId + 1
+    ctx.source.log.reset(base)
+    ctx.source.start(rate, 2000 + run)
+    const context = await newPageContext(ctx, page)
+    try {
+      const first = await openTab(ctx, context, page, {
+        base,
+        cap: recordedIds(rate, 90),
+        frames: 6000,
+      })
+      if (!(await waitFirstLive(first.tab, 20_000))) continue
+      await sleep(2000)
+      // The second tab's own ids start here: older ones are the first tab's data it is given.
+      const secondBase = ctx.source.latestId + 1
+      ctx.server.hub.resetCounts()
+      const second = await openTab(
+        ctx,
+        context,
+        page,
+        { base: secondBase, cap: recordedIds(rate, 60), frames: 4000 },
+        first.tab,
+      )
+      if (await waitFirstLive(second.tab, 20_000)) {
+        const snap = await within(
+          second.tab.evaluate(() =>
+            (window.__bench as NonNullable<Window['__bench']>).snapshot(0, -1),
+          ),
+          10_000,
+        )
+        if (snap?.firstAppliedMs != null) result.firstAppliedMs.push(snap.firstAppliedMs)
+        if (snap?.firstLiveMs != null) result.firstLiveMs.push(snap.firstLiveMs)
+        result.requests.push(ctx.server.hub.counts.requests)
+        result.streamsOpened.push(ctx.server.hub.counts.opened)
+      }
+    } finally {
+      ctx.source.stop()
+      await within(context.close(), 15_000)
+    }
+  }
+  result.cpu = cpuBetween(cpuStart, sampleCpu())
+  return result
 }

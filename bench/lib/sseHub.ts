@@ -105,10 +105,12 @@ export interface StreamCounts {
   opened: number
   /** Streams the server dropped because the client read too slowly. */
   droppedSlow: number
+  /** Every request to the API (status, history and streams). */
+  requests: number
 }
 
 export class SseHub {
-  readonly counts: StreamCounts = { opened: 0, droppedSlow: 0 }
+  readonly counts: StreamCounts = { opened: 0, droppedSlow: 0, requests: 0 }
   private lastId = 0
   private readonly rings = Object.fromEntries(CHANNELS.map((c) => [c, new Ring()])) as Record<
     Channel,
@@ -123,6 +125,7 @@ export class SseHub {
   resetCounts(): void {
     this.counts.opened = 0
     this.counts.droppedSlow = 0
+    this.counts.requests = 0
   }
 
   get streamConnections(): number {
@@ -160,6 +163,7 @@ export class SseHub {
     const url = new URL(req.url ?? '/', 'http://bench')
     const parts = url.pathname.split('/').filter(Boolean)
     if (parts[0] !== 'api' || parts[1] !== 'v1' || parts[2] !== 'sse') return false
+    this.counts.requests += 1
     const [name, sub] = parts.slice(3)
     if (name === 'status') {
       json(res, 200, {
