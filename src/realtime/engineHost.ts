@@ -66,6 +66,7 @@ export class EngineHost {
   private nextRequest = 1
   private lastActive: Tab | null = null
   private timer: ReturnType<typeof setTimeout> | undefined
+  private lastFlush = -Infinity
   private caughtUp: (() => void)[] = []
 
   constructor(private readonly version: string) {}
@@ -230,13 +231,20 @@ export class EngineHost {
     this.schedule()
   }
 
+  /**
+   * Events leave at once after a quiet spell, and at most once every BATCH_MS under a flood: a
+   * trickle gets no added wait, a flood no more than one message per tab per frame.
+   */
   private schedule(): void {
-    this.timer ??= setTimeout(() => this.flush(), BATCH_MS)
+    if (this.timer !== undefined) return
+    const wait = Math.max(0, this.lastFlush + BATCH_MS - performance.now())
+    this.timer = setTimeout(() => this.flush(), wait)
   }
 
   private flush(): void {
     clearTimeout(this.timer)
     this.timer = undefined
+    this.lastFlush = performance.now()
     const cursors = this.movedCursors
     this.movedCursors = null
     const now = Date.now()
