@@ -13,7 +13,8 @@ import {
 } from './enginePort'
 import { manualNetwork } from './network'
 import { RealtimeClient } from './realtimeClient'
-import type { CursorStore } from './sessionCursors'
+import { TokenRequests } from './tokenRequests'
+import { HandedCursors } from './sessionCursors'
 
 /**
  * Recent events kept per channel for a tab that connects while the engine is live, so it paints
@@ -38,8 +39,6 @@ const BEHIND_EXPIRES_MS = 3000
  * once); the rest follows a frame later.
  */
 const MAX_BATCH = 2000
-/** A token request a page does not answer counts as "no token". */
-const TOKEN_TIMEOUT_MS = 5000
 
 interface Tab {
   port: PortLike
@@ -57,13 +56,11 @@ export class EngineHost {
   private readonly tabs = new Set<Tab>()
   private readonly stops = new Map<Channel, () => void>()
   private readonly recent = new Map<Channel, ChannelEvent[]>()
-  private readonly cursorValues = new Map<string, string>()
-  private movedCursors: Record<string, string> | null = null
+  private cursors: HandedCursors | null = null
   private readonly statusDue = new Set<Channel>()
   private readonly statusSentAt = new Map<Channel, number>()
   private readonly network = manualNetwork(true)
-  private readonly tokenWaits = new Map<number, (token: string | null) => void>()
-  private nextRequest = 1
+  private readonly tokens = new TokenRequests()
   private lastActive: Tab | null = null
   private timer: ReturnType<typeof setTimeout> | undefined
   private lastFlush = -Infinity
@@ -133,7 +130,7 @@ export class EngineHost {
         this.pickVoice()
         return
       case 'token':
-        this.tokenWaits.get(message.request)?.(message.token)
+        this.tokens.answer(message.request, message.token)
         return
       case 'bye':
         this.drop(tab)
@@ -144,16 +141,12 @@ export class EngineHost {
   /** The first tab's hello starts the engine with the cursors that tab kept. */
   private start(hello: EngineHello): void {
     if (this.engine) return
-    for (const [key, value] of Object.entries(hello.cursors)) this.cursorValues.set(key, value)
-    const cursors: CursorStore & { flush(): void } = {
-      get: (key) => this.cursorValues.get(key) || null,
-      set: (key, value) => {
-        this.cursorValues.set(key, value)
-        ;(this.movedCursors ??= {})[key] = value
-        this.schedule()
-      },
-      flush: () => this.flush(),
-    }
+    const cursors = new HandedCursors(
+      hello.cursors,
+      () => this.schedule(),
+      () => this.flush(),
+    )
+    this.cursors = cursors
     this.engine = new RealtimeClient({
       baseUrl: hello.baseUrl,
       transport: hello.transport,
@@ -196,16 +189,9 @@ export class EngineHost {
     this.pickVoice()
   }
 
-  /**
-   * One tab of the browser speaks for alerts: the focused visible one, else a visible one, else
-   * any; among equals the one that speaks already, then the first connected (no flapping).
-   */
+  /** Tells the tabs whose voice changed (see speakingTab). */
   private pickVoice(): void {
-    const rank = (tab: Tab) => (tab.visible ? 2 : 0) + (tab.visible && tab.focused ? 1 : 0)
-    let best: Tab | null = null
-    for (const tab of this.tabs) {
-      if (!best || rank(tab) > rank(best) || (rank(tab) === rank(best) && tab.voice)) best = tab
-    }
+    const best = speakingTab(this.tabs)
     for (const tab of this.tabs) {
       const voice = tab === best
       if (tab.voice === voice) continue
@@ -245,8 +231,7 @@ export class EngineHost {
     clearTimeout(this.timer)
     this.timer = undefined
     this.lastFlush = performance.now()
-    const cursors = this.movedCursors
-    this.movedCursors = null
+    const cursors = this.cursors?.takeMoved() ?? null
     const now = Date.now()
     for (const tab of this.tabs) {
       if (tab.pending.length === 0 && cursors === null) continue
@@ -312,17 +297,21 @@ export class EngineHost {
   /** Asks the tab heard from last for a token (storage and the host page's function live there). */
   private requestToken(): Promise<string | null> {
     const tab = this.lastActive ?? [...this.tabs][0]
-    if (!tab) return Promise.resolve(null)
-    const request = this.nextRequest++
-    return new Promise((resolve) => {
-      const done = (token: string | null) => {
-        this.tokenWaits.delete(request)
-        clearTimeout(timer)
-        resolve(token)
-      }
-      const timer = setTimeout(() => done(null), TOKEN_TIMEOUT_MS)
-      this.tokenWaits.set(request, done)
-      this.post(tab, { t: 'token-request', request })
-    })
+    return this.tokens.ask(
+      tab ? (request) => this.post(tab, { t: 'token-request', request }) : null,
+    )
   }
+}
+
+/**
+ * One tab of the browser speaks for alerts: the focused visible one, else a visible one, else
+ * any; among equals the one that speaks already, then the first connected (no flapping).
+ */
+function speakingTab(tabs: Iterable<Tab>): Tab | null {
+  const rank = (tab: Tab) => (tab.visible ? 2 : 0) + (tab.visible && tab.focused ? 1 : 0)
+  let best: Tab | null = null
+  for (const tab of tabs) {
+    if (!best || rank(tab) > rank(best) || (rank(tab) === rank(best) && tab.voice)) best = tab
+  }
+  return best
 }

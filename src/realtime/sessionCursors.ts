@@ -109,3 +109,39 @@ export function createClientId(storage: StorageLike | null): string {
   }
   return id
 }
+
+/**
+ * The cursors an engine in a worker holds: started from a tab's kept ones, and every move is
+ * handed on to the tabs (which keep them for a reload, as a worker has no sessionStorage).
+ */
+export class HandedCursors implements CursorStore {
+  private readonly values = new Map<string, string>()
+  private moved: Record<string, string> | null = null
+
+  constructor(
+    start: Record<string, string>,
+    /** Called on every move: the moves go out with the next batch. */
+    private readonly onMove: () => void,
+    /** Sends the moves now (the engine is asked to write its cursors, as on pagehide). */
+    readonly flush: () => void,
+  ) {
+    for (const [key, value] of Object.entries(start)) this.values.set(key, value)
+  }
+
+  get(key: string): string | null {
+    return this.values.get(key) || null
+  }
+
+  set(key: string, value: string): void {
+    this.values.set(key, value)
+    ;(this.moved ??= {})[key] = value
+    this.onMove()
+  }
+
+  /** The moves since the last call, or null. */
+  takeMoved(): Record<string, string> | null {
+    const moved = this.moved
+    this.moved = null
+    return moved
+  }
+}
