@@ -243,6 +243,13 @@ export function createBackend(input: BackendOptions = {}): Backend {
   }
   hub.subscribe(CHANNELS, fanOutWatch)
 
+  /** A Host not in --allowed-hosts gets 403 (DNS rebinding); true when it was refused. */
+  const refuseHost = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (options.allowedHosts === undefined || isHostAllowed(req, options.allowedHosts)) return false
+    sendError(res, 403, 'host_not_allowed', 'this Host is not served here (--allowed-hosts)')
+    return true
+  }
+
   /** The probes and the scrape: no CORS, no API token (except /metrics, see below). */
   const serveOps = (req: IncomingMessage, res: ServerResponse, path: string): void => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -255,14 +262,7 @@ export function createBackend(input: BackendOptions = {}): Backend {
       return sendJson(res, 503, { error: 'not_ready', detail: problem }, { 'Retry-After': '1' })
     }
     // Metrics say how busy the service is and who uses it: a Host and token check like the API.
-    if (options.allowedHosts !== undefined && !isHostAllowed(req, options.allowedHosts)) {
-      return sendError(
-        res,
-        403,
-        'host_not_allowed',
-        'this Host is not served here (--allowed-hosts)',
-      )
-    }
+    if (refuseHost(req, res)) return
     const token = options.metricsToken ?? options.authToken
     if (token !== undefined && !hasBearer(req, token)) {
       res.setHeader('WWW-Authenticate', 'Bearer')
@@ -312,14 +312,7 @@ export function createBackend(input: BackendOptions = {}): Backend {
 
   /** Answers one /api/v1 request; `url` parsed already. Errors reach handle()'s catch. */
   const serve = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
-    if (options.allowedHosts !== undefined && !isHostAllowed(req, options.allowedHosts)) {
-      return sendError(
-        res,
-        403,
-        'host_not_allowed',
-        'this Host is not served here (--allowed-hosts)',
-      )
-    }
+    if (refuseHost(req, res)) return
     const allowed = applyCors(req, res, options.corsOrigins)
     if (req.method === 'OPTIONS') return answerPreflight(res, allowed)
     if (refusal !== null) return sendError(res, 503, 'data_mark_refused', refusal)
