@@ -99,7 +99,7 @@ export class EngineHost {
         this.network.set(message.online)
         this.start(message)
         this.sendTabCount()
-        this.pickVoice()
+        this.pickVoice(tab)
         return
       case 'subscribe':
         tab.channels.add(message.channel)
@@ -189,12 +189,15 @@ export class EngineHost {
     this.pickVoice()
   }
 
-  /** Tells the tabs whose voice changed (see speakingTab). */
-  private pickVoice(): void {
+  /**
+   * Tells the tabs whose voice changed (see speakingTab), and a tab that just said hello whether
+   * it speaks, even if it does not: before it knows, it would follow the Web Lock instead.
+   */
+  private pickVoice(hello: Tab | null = null): void {
     const best = speakingTab(this.tabs)
     for (const tab of this.tabs) {
       const voice = tab === best
-      if (tab.voice === voice) continue
+      if (tab.voice === voice && tab !== hello) continue
       tab.voice = voice
       this.post(tab, { t: 'voice', voice })
     }
