@@ -1,5 +1,5 @@
 // Alert workflow in the built page: storms fold without burying a critical; one voice per browser; acks shared.
-import type { Page } from '@playwright/test'
+import type { BrowserContext, Page } from '@playwright/test'
 import type { RiskAlert } from '../../src/protocol/contract.ts'
 import { expect, startMonitor, test, type MonitorSetup } from './fixtures.ts'
 import { PANEL_TITLES, SLOW, overallState, panel } from './monitorPage.ts'
@@ -85,6 +85,21 @@ async function installSignalSpies(page: Page): Promise<void> {
   })
 }
 
+/** `count` tabs of the page, one after the other, each with the signal spies installed. */
+async function openTabs(context: BrowserContext, count: number): Promise<Page[]> {
+  const pages: Page[] = []
+  for (let i = 0; i < count; i += 1) {
+    const page = await context.newPage()
+    await installSignalSpies(page)
+    await page.goto((setup as MonitorSetup).pageUrl)
+    pages.push(page)
+  }
+  return pages
+}
+
+const alertList = (page: Page) =>
+  panel(page, PANEL_TITLES.alerts).getByRole('list', { name: 'Alerts, newest first' })
+
 const signals = (page: Page) =>
   page.evaluate(() => window.__signals ?? { notifications: 0, sounds: 0 })
 
@@ -118,16 +133,8 @@ test('eight tabs give one notification and one sound for one critical; an ack in
   context,
 }) => {
   setup = await startMonitor({ simulate: false })
-  const pages: Page[] = []
-  for (let i = 0; i < 8; i += 1) {
-    const page = await context.newPage()
-    await installSignalSpies(page)
-    await page.goto(setup.pageUrl)
-    pages.push(page)
-  }
-  const lists = pages.map((page) =>
-    panel(page, PANEL_TITLES.alerts).getByRole('list', { name: 'Alerts, newest first' }),
-  )
+  const pages = await openTabs(context, 8)
+  const lists = pages.map(alertList)
   // Every tab is live and subscribed before the critical fires.
   for (const page of pages) await expectLive(page)
   emitAlert({ category: 'liquidity', message: 'warm-up' })
@@ -163,17 +170,9 @@ test('a worse repeat of an acknowledged critical re-opens it and speaks once acr
   context,
 }) => {
   setup = await startMonitor({ simulate: false })
-  const pages: Page[] = []
-  for (let i = 0; i < 2; i += 1) {
-    const page = await context.newPage()
-    await installSignalSpies(page)
-    await page.goto(setup.pageUrl)
-    pages.push(page)
-  }
+  const pages = await openTabs(context, 2)
   for (const page of pages) await expectLive(page)
-  const lists = pages.map((page) =>
-    panel(page, PANEL_TITLES.alerts).getByRole('list', { name: 'Alerts, newest first' }),
-  )
+  const lists = pages.map(alertList)
   const rowIn = (i: number) =>
     lists[i]!.getByRole('listitem').filter({ hasText: 'Drawdown on account 7' })
   const total = async () => {
@@ -239,17 +238,9 @@ test('the tab in front speaks: the engine moves the voice to the tab the analyst
   context,
 }) => {
   setup = await startMonitor({ simulate: false })
-  const pages: Page[] = []
-  for (let i = 0; i < 3; i += 1) {
-    const page = await context.newPage()
-    await installSignalSpies(page)
-    await page.goto(setup.pageUrl)
-    pages.push(page)
-  }
+  const pages = await openTabs(context, 3)
   for (const page of pages) await expectLive(page)
-  const lists = pages.map((page) =>
-    panel(page, PANEL_TITLES.alerts).getByRole('list', { name: 'Alerts, newest first' }),
-  )
+  const lists = pages.map(alertList)
   const spoken = () => Promise.all(pages.map((page) => signals(page).then((s) => s.sounds)))
   for (const [i, front] of [1, 0, 2].entries()) {
     await pages[front]!.bringToFront()
