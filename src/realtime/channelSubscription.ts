@@ -39,6 +39,9 @@ export interface CatchUpContext {
 export const PYTHON_TEXT_NOTICE =
   'payloads are Python dict text, not JSON — decoded; send `json.dumps(data)` from the backend'
 
+/** Counts cursor moves across channels: which channel applied an event last. */
+let cursorMoves = 0
+
 export class ChannelSubscription {
   readonly diagnostics: ChannelDiagnostics
   private readonly listeners = new Set<ChannelListener>()
@@ -52,8 +55,8 @@ export class ChannelSubscription {
    * does not confirm resuming): there a replay of the last epoch must be told from fresh events.
    */
   private fingerprinting = false
-  /** Called with each applied id where the channel's ids are also its stream's (one channel per stream). */
-  private streamCursorHook: ((id: string) => void) | null = null
+  /** When the cursor last moved, in the order of all channels' moves (0: not in this engine's life). */
+  private movedAt = 0
 
   constructor(
     readonly channel: Channel,
@@ -71,6 +74,18 @@ export class ChannelSubscription {
 
   get cursor(): string | null {
     return this.cursorValue
+  }
+
+  /**
+   * Where a stream carrying `subscriptions` resumes when it has no id of its own: its one channel's
+   * cursor, or on a multiplexed stream the cursor that moved last (ids are one space across
+   * channels); null when none moved in this engine's life (each channel then reads its history).
+   */
+  static resumeCursor(subscriptions: readonly ChannelSubscription[]): string | null {
+    if (subscriptions.length === 1) return subscriptions[0]?.cursor ?? null
+    let newest: ChannelSubscription | undefined
+    for (const s of subscriptions) if (s.movedAt > (newest?.movedAt ?? 0)) newest = s
+    return newest?.cursor ?? null
   }
 
   get epoch(): number {
@@ -99,11 +114,6 @@ export class ChannelSubscription {
     if (this.contextClaimed) return false
     this.contextClaimed = true
     return true
-  }
-
-  /** A per-channel stream's cursor follows this channel's applied ids (live or from history). */
-  followStreamCursor(hook: ((id: string) => void) | null): void {
-    this.streamCursorHook = hook
   }
 
   /** Whether this channel's backend leaves replays to be told apart by payload. */
@@ -187,8 +197,8 @@ export class ChannelSubscription {
         return
       }
       this.cursorValue = event.id
+      this.movedAt = ++cursorMoves
       this.cursors.set(this.cursorKey, event.id)
-      this.streamCursorHook?.(event.id)
     }
     // History is old by design; live, relayed and held events are what the page shows as now.
     this.diagnostics.countEvent(event.id, source === 'history' ? null : event.data.timestamp)

@@ -215,10 +215,11 @@ export class RealtimeClient implements RealtimeSource {
     const multiplexed = key.startsWith('mux:')
     const transport = this.transport
     const mode: TransportMode = multiplexed ? 'multiplexed' : 'per-channel'
+    const subscriptions = channels.map((channel) => this.subscription(channel))
     return {
       ...tuning(transport, capabilities),
-      key: multiplexed ? 'mux' : (channels[0] as string),
-      subscriptions: channels.map((channel) => this.subscription(channel)),
+      subscriptions,
+      resumeCursor: () => ChannelSubscription.resumeCursor(subscriptions),
       multiplexed,
       streamUrl: streamUrl(baseUrl, channels, multiplexed, this.clientId, transport),
       history:
@@ -233,7 +234,6 @@ export class RealtimeClient implements RealtimeSource {
       headers: () => this.auth.headers(),
       renewAuth: () => this.auth.renew(),
       fetch: this.fetchFn,
-      cursors: this.cursors,
       network: this.network,
       observer: this.observerFor(key, channels, mode),
       random: this.options.random,

@@ -4,7 +4,6 @@ import { MAX_ID_CHARS } from '@/protocol/limits'
 import { backoffDelay, type BackoffOptions } from './backoff'
 import type { ConnectionState } from './connectionState'
 import type { NetworkMonitor } from './network'
-import type { CursorStore } from './sessionCursors'
 import { describeError } from './describeError'
 import { openStream, readStream, type FetchLike } from './sseTransport'
 import { HistoryPolling } from './historyPolling'
@@ -16,8 +15,11 @@ import { Watchdog } from './watchdog'
 const MAX_SERVER_DELAY_MS = 3_600_000
 
 export interface StreamConnectionOptions extends StreamChannelsOptions {
-  /** Names this stream's cursor in storage ("mux" or the channel). */
-  key: string
+  /**
+   * Where the stream resumes when its own last event id is unknown (it never had one, or history
+   * polling moved the channels past it): the channels' cursors, which only they keep.
+   */
+  resumeCursor(): string | null
   /**
    * Builds the stream URL for an attempt, given the last event id to resume after; `inQuery` is
    * true when that id cannot travel as a header and must go in `last_event_id`.
@@ -28,7 +30,6 @@ export interface StreamConnectionOptions extends StreamChannelsOptions {
   /** Asked after a 401/403: resolves true when a new credential is worth another attempt. */
   renewAuth(): Promise<boolean>
   fetch: FetchLike
-  cursors: CursorStore
   network: NetworkMonitor
   heartbeatMs: number
   backoff: BackoffOptions
@@ -60,7 +61,11 @@ export class StreamConnection {
   private attempt = 0
   private streamFailures = 0
   private serverRetryMs: number | undefined
-  private lastEventId: string | null
+  /**
+   * The stream's last event id as the wire set it (an empty `id:` makes it null: send none);
+   * undefined until the stream has one of its own, then the channels' cursors are asked.
+   */
+  private lastEventId: string | null | undefined
   private controller: AbortController | null = null
   private running = false
   private stopped = false
@@ -69,22 +74,19 @@ export class StreamConnection {
   private readonly waiter = createWaiter()
   private readonly channels: StreamChannels
   private unsubscribeNetwork: (() => void) | null = null
-  /** Made once: it is set with every event id. */
-  private readonly cursorKey: string
 
   constructor(private readonly options: StreamConnectionOptions) {
-    this.cursorKey = `stream:${options.key}`
-    this.lastEventId = options.cursors.get(this.cursorKey)
     this.channels = new StreamChannels(options)
     this.polling = new HistoryPolling(
-      (current) => this.channels.pollOnce(current),
+      async (current) => {
+        // What polling applied is past the stream's own id: resume from the channels' cursors.
+        this.lastEventId = undefined
+        return this.channels.pollOnce(current)
+      },
       options.pollIntervalMs,
       () => this.publish(),
       () => this.stopped,
     )
-    // One channel per stream: its ids are the stream's, whether they came live or from history.
-    const single = options.multiplexed ? undefined : options.subscriptions[0]
-    single?.followStreamCursor((id) => this.setStreamCursor(id))
   }
 
   start(): void {
@@ -101,7 +103,6 @@ export class StreamConnection {
   close(reason = 'closed'): void {
     if (this.stopped) return
     this.stopped = true
-    if (!this.options.multiplexed) this.options.subscriptions[0]?.followStreamCursor(null)
     this.unsubscribeNetwork?.()
     this.abortAttempt()
     this.waiter.wake()
@@ -176,7 +177,8 @@ export class StreamConnection {
     } catch (error) {
       return { kind: 'failed', reason: `could not get credentials: ${describeError(error)}` }
     }
-    const sentCursor = this.lastEventId
+    const sentCursor =
+      this.lastEventId === undefined ? this.options.resumeCursor() : this.lastEventId
     // An id that is not a valid header value (any character beyond Latin-1) would make fetch throw
     // on every attempt: it travels URL-encoded as `last_event_id`, which the contract offers.
     const inQuery = sentCursor !== null && !isHeaderValue(sentCursor)
@@ -227,7 +229,7 @@ export class StreamConnection {
           onId: (id) => {
             // An empty id resets the last event id: the next attempt sends none. An absurd one
             // would become the Last-Event-ID of every reconnect: it never becomes a cursor.
-            if (isCurrent() && id.length <= MAX_ID_CHARS) this.setStreamCursor(id)
+            if (isCurrent() && id.length <= MAX_ID_CHARS) this.lastEventId = id || null
           },
           onRetry: (ms) => {
             if (isCurrent()) this.serverRetryMs = Math.min(ms, MAX_SERVER_DELAY_MS)
@@ -284,11 +286,6 @@ export class StreamConnection {
   private maybeStartPolling(reason: string): void {
     if (!this.options.history || this.streamFailures < this.options.pollAfterFailures) return
     this.polling.start(reason)
-  }
-
-  private setStreamCursor(id: string): void {
-    this.lastEventId = id === '' ? null : id
-    this.options.cursors.set(this.cursorKey, id)
   }
 
   private abortAttempt(): void {
