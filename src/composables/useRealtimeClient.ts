@@ -12,7 +12,7 @@ import {
   createClientId,
   createSessionCursors,
 } from '@/realtime/sessionCursors'
-import { whenBacklogFits } from '@/render/frameBatcher'
+import { framePhase, whenBacklogFits } from '@/render/frameBatcher'
 
 export const REALTIME_CLIENT: InjectionKey<RealtimeSource> = Symbol('realtime-client')
 
@@ -28,6 +28,7 @@ export function createRealtimeClient(config: AppConfig): EngineProxy {
     clientId: createClientId(storage),
     network: browserNetwork(),
     backlog: { whenFits: whenBacklogFits },
+    frames: { phase: framePhase },
     presence: browserPresence(),
   })
 }

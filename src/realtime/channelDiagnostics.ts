@@ -84,43 +84,56 @@ export const REJECTING_AFTER = 3
 const KEEP_INVALID = 50
 const KEEP_GAPS = 20
 
+/** The counters of ChannelStatus, each counted with `count`. */
+export type Counter = 'arrived' | 'received' | 'invalid' | 'unknown' | 'duplicates' | 'reconnects'
+
 export class ChannelDiagnostics {
-  private state: ConnectionState = { phase: 'idle' }
-  private transport: ChannelStatus['transport'] = null
-  private lastEventId: string | null = null
-  private lastEventAt: number | null = null
-  private arrived = 0
-  private received = 0
+  /** What a snapshot copies as it is (counters, state, last event and error, gap, data). */
+  private readonly current: Omit<
+    ChannelStatus,
+    'channel' | 'gaps' | 'invalidEvents' | 'rejecting' | 'notices' | 'late'
+  > = {
+    state: { phase: 'idle' },
+    transport: null,
+    lastEventId: null,
+    lastEventAt: null,
+    arrived: 0,
+    received: 0,
+    invalid: 0,
+    unknown: 0,
+    duplicates: 0,
+    reconnects: 0,
+    lastError: null,
+    lastErrorAt: null,
+    gap: null,
+    data: null,
+  }
   private everApplied = false
   private rejectedRun = 0
   private rejectedSince = 0
   private lastRejectReason = ''
   private readonly notices: string[] = []
-  private invalid = 0
-  private unknown = 0
-  private duplicates = 0
-  private reconnects = 0
-  private lastError: string | null = null
-  private lastErrorAt: number | null = null
-  private gap: Gap | null = null
   private readonly gaps: GapRecord[] = []
   private readonly invalidEvents: InvalidEvent[] = []
   /** The least delay in each minute of the window, oldest first: [minute start, least delay]. */
   private readonly leastDelays: [number, number][] = []
   private late: Lateness | null = null
   private holdingSince: number | null = null
-  private data: DataSource | null = null
 
   constructor(readonly channel: Channel) {}
 
   setState(state: ConnectionState, transport: ChannelStatus['transport']): void {
-    this.state = state
-    if (transport) this.transport = transport
+    this.current.state = state
+    if (transport) this.current.transport = transport
   }
 
   /** What the backend's status said of its data at the last probe. */
   setDataSource(data: DataSource | null): void {
-    this.data = data
+    this.current.data = data
+  }
+
+  count(counter: Counter): void {
+    this.current[counter] += 1
   }
 
   /**
@@ -129,11 +142,11 @@ export class ChannelDiagnostics {
    */
   countEvent(id: string | null, timestamp: string | null = null): void {
     const now = Date.now()
-    this.received += 1
+    this.current.received += 1
     this.everApplied = true
     this.rejectedRun = 0
-    this.lastEventAt = now
-    if (id !== null) this.lastEventId = id
+    this.current.lastEventAt = now
+    if (id !== null) this.current.lastEventId = id
     if (timestamp !== null) this.sampleDelay(timestamp, now)
   }
 
@@ -148,10 +161,6 @@ export class ChannelDiagnostics {
     let least = delay
     for (const [, value] of buckets) if (value < least) least = value
     return least
-  }
-
-  countArrival(): void {
-    this.arrived += 1
   }
 
   /** Live events are held back (a catch-up) from now, or applied again. */
@@ -175,25 +184,13 @@ export class ChannelDiagnostics {
     return true
   }
 
-  countDuplicate(): void {
-    this.duplicates += 1
-  }
-
-  countUnknown(): void {
-    this.unknown += 1
-  }
-
-  countReconnect(): void {
-    this.reconnects += 1
-  }
-
   setError(message: string): void {
-    this.lastError = message
-    this.lastErrorAt = Date.now()
+    this.current.lastError = message
+    this.current.lastErrorAt = Date.now()
   }
 
   addInvalid(event: InvalidEvent): void {
-    this.invalid += 1
+    this.current.invalid += 1
     if (this.rejectedRun === 0) this.rejectedSince = event.at
     this.rejectedRun += 1
     this.lastRejectReason = event.reason
@@ -202,15 +199,14 @@ export class ChannelDiagnostics {
   }
 
   setGap(gap: Gap | null): void {
+    this.current.gap = gap
     if (gap) {
-      this.gap = gap
       this.gaps.push({ ...gap, closedAt: null })
       if (this.gaps.length > KEEP_GAPS) this.gaps.shift()
       return
     }
     const open = this.gaps[this.gaps.length - 1]
     if (open && open.closedAt === null) open.closedAt = Date.now()
-    this.gap = null
   }
 
   private rejecting(): Rejecting | null {
@@ -226,20 +222,8 @@ export class ChannelDiagnostics {
 
   snapshot(): ChannelStatus {
     return {
+      ...this.current,
       channel: this.channel,
-      state: this.state,
-      transport: this.transport,
-      lastEventId: this.lastEventId,
-      lastEventAt: this.lastEventAt,
-      arrived: this.arrived,
-      received: this.received,
-      invalid: this.invalid,
-      unknown: this.unknown,
-      duplicates: this.duplicates,
-      reconnects: this.reconnects,
-      lastError: this.lastError,
-      lastErrorAt: this.lastErrorAt,
-      gap: this.gap,
       gaps: this.gaps.map((gap) => ({ ...gap })),
       invalidEvents: [...this.invalidEvents],
       rejecting: this.rejecting(),
@@ -248,7 +232,6 @@ export class ChannelDiagnostics {
         this.holdingSince === null
           ? this.late
           : { ms: this.late?.ms ?? 0, at: this.holdingSince, growing: true },
-      data: this.data,
     }
   }
 }

@@ -156,9 +156,9 @@ export class ChannelSubscription {
         this.reject(decoded.value, source)
         return
       case 'unknown':
-        if (source === 'live') this.diagnostics.countArrival()
+        if (source === 'live') this.diagnostics.count('arrived')
         if (this.repeats.seenBefore(decoded.id)) return
-        this.diagnostics.countUnknown()
+        this.diagnostics.count('unknown')
         this.notify()
         return
       default:
@@ -168,7 +168,7 @@ export class ChannelSubscription {
 
   /** A relayed invalid event, or one decoded here: reported once, never applied. */
   reject(value: InvalidEvent, source: MessageSource): void {
-    if (source === 'live') this.diagnostics.countArrival()
+    if (source === 'live') this.diagnostics.count('arrived')
     if (this.repeats.seenBefore(value.id)) return
     this.diagnostics.addInvalid(value)
     this.notify()
@@ -186,14 +186,14 @@ export class ChannelSubscription {
     fingerprint?: number,
     epoch = this.repeats.epoch,
   ): void {
-    if (source === 'live') this.diagnostics.countArrival()
+    if (source === 'live') this.diagnostics.count('arrived')
     if (this.held && source !== 'history' && source !== 'held') {
       this.held.push({ event, fingerprint, epoch })
       return
     }
     if (event.id !== null) {
       if (this.repeats.isRepeat(event.id, fingerprint, epoch)) {
-        if (!overlap) this.diagnostics.countDuplicate()
+        if (!overlap) this.diagnostics.count('duplicates')
         return
       }
       this.cursorValue = event.id
@@ -274,7 +274,7 @@ export class ChannelSubscription {
         if (!seen) released.set(epoch, (seen = new Set()))
         const key = fingerprint === undefined ? event.id : `${event.id}\u0000${fingerprint}`
         if (seen.has(key)) {
-          this.diagnostics.countDuplicate()
+          this.diagnostics.count('duplicates')
           return
         }
         seen.add(key)

@@ -6,33 +6,21 @@
 import { CHANNELS, type Channel, type ChannelEvent } from '@/protocol/contract'
 import {
   BATCH_MS,
+  untilNextBatch,
   type EngineHello,
+  type FramePhase,
   type EngineMessage,
   type PageMessage,
   type PortLike,
 } from './enginePort'
 import { manualNetwork } from './network'
+import { RecentEvents } from './recentEvents'
 import { RealtimeClient } from './realtimeClient'
 import { TokenRequests } from './tokenRequests'
 import { HandedCursors } from './sessionCursors'
 
-/**
- * Recent events kept per channel for a tab that connects while the engine is live, so it paints
- * what the others show: the dashboard's hour of snapshots (7,200 points), the alerts list (500
- * rows, kept with room for repeats that fold into them), and for training and backtests the newest
- * 20,000 progress events (an hour of five runs reporting every second; an older start of a long
- * curve is not replayed).
- */
-export const RECENT_WINDOW: Record<Channel, number> = {
-  dashboard: 7200,
-  alerts: 2000,
-  training: 20_000,
-  backtest: 20_000,
-}
 /** Counters in a channel's status are sent along with its events at most this often. */
 const STATUS_EVERY_MS = 1000
-/** A tab that said it is behind and then went silent (hung, closed) stops holding the engine back. */
-const BEHIND_EXPIRES_MS = 3000
 /**
  * Events in one message at most: a tab joining a live engine gets tens of thousands of recent
  * events, which one message would make one long task on its page (structured clone is read at
@@ -55,7 +43,7 @@ export class EngineHost {
   private engine: RealtimeClient | null = null
   private readonly tabs = new Set<Tab>()
   private readonly stops = new Map<Channel, () => void>()
-  private readonly recent = new Map<Channel, ChannelEvent[]>()
+  private readonly recent = new RecentEvents()
   private cursors: HandedCursors | null = null
   private readonly statusDue = new Set<Channel>()
   private readonly statusSentAt = new Map<Channel, number>()
@@ -63,8 +51,10 @@ export class EngineHost {
   private readonly tokens = new TokenRequests()
   private lastActive: Tab | null = null
   private timer: ReturnType<typeof setTimeout> | undefined
+  /** When the last batch left (epoch ms, as frame phases are). */
   private lastFlush = -Infinity
-  private caughtUp: (() => void)[] = []
+  private frame: FramePhase | null = null
+  private readonly readers = new ReadersHold()
 
   constructor(private readonly version: string) {}
 
@@ -119,7 +109,7 @@ export class EngineHost {
         return
       case 'behind':
         tab.behindSince = message.behind ? Date.now() : null
-        if (!message.behind) this.releaseReaders()
+        if (!message.behind) this.readers.release()
         return
       case 'network':
         this.network.set(message.online)
@@ -128,6 +118,10 @@ export class EngineHost {
         tab.visible = message.visible
         tab.focused = message.focused
         this.pickVoice()
+        return
+      case 'frame':
+        // Tabs of one browser share the display's frame clock: the last one heard is kept.
+        if (message.every >= 4 && message.every <= 50) this.frame = message
         return
       case 'token':
         this.tokens.answer(message.request, message.token)
@@ -155,7 +149,7 @@ export class EngineHost {
       cursors,
       clientId: hello.clientId,
       network: this.network,
-      backpressure: () => this.backpressure(),
+      backpressure: () => this.readers.hold(this.tabs),
     })
     this.engine.onStatusChange((channel) => {
       this.statusDue.add(channel)
@@ -176,7 +170,7 @@ export class EngineHost {
     if ([...this.tabs].some((tab) => tab.channels.has(channel))) return
     this.stops.get(channel)?.()
     this.stops.delete(channel)
-    this.recent.delete(channel)
+    this.recent.forget(channel)
   }
 
   private drop(tab: Tab): void {
@@ -184,7 +178,7 @@ export class EngineHost {
     if (this.lastActive === tab) this.lastActive = null
     for (const channel of tab.channels) this.release(channel)
     tab.channels.clear()
-    this.releaseReaders()
+    this.readers.release()
     this.sendTabCount()
     this.pickVoice()
   }
@@ -204,36 +198,35 @@ export class EngineHost {
   }
 
   private route(event: ChannelEvent): void {
-    let kept = this.recent.get(event.channel)
-    if (!kept) this.recent.set(event.channel, (kept = []))
-    kept.push(event)
-    const limit = RECENT_WINDOW[event.channel]
-    if (kept.length > limit * 1.25) kept.splice(0, kept.length - limit)
+    this.recent.add(event)
     for (const tab of this.tabs) if (tab.channels.has(event.channel)) tab.pending.push(event)
     this.schedule()
   }
 
   /** A tab that starts watching a live channel gets what the others see now, with no request. */
   private replayRecent(tab: Tab, channel: Channel): void {
-    const kept = this.recent.get(channel)
-    if (kept) for (const event of kept.slice(-RECENT_WINDOW[channel])) tab.pending.push(event)
+    for (const event of this.recent.of(channel)) tab.pending.push(event)
     this.schedule()
   }
 
   /**
-   * Events leave at once after a quiet spell, and at most once every BATCH_MS under a flood: a
-   * trickle gets no added wait, a flood no more than one message per tab per frame.
+   * Events leave once per page frame, just before it starts (untilNextBatch): the page applies
+   * them in that frame, as if it had read them itself. Before a page has said when its frames
+   * start: at once after a quiet spell, and at most once every BATCH_MS under a flood.
    */
   private schedule(): void {
     if (this.timer !== undefined) return
-    const wait = Math.max(0, this.lastFlush + BATCH_MS - performance.now())
+    const now = epochNow()
+    const wait = this.frame
+      ? untilNextBatch(this.frame, now, this.lastFlush)
+      : Math.max(0, this.lastFlush + BATCH_MS - now)
     this.timer = setTimeout(() => this.flush(), wait)
   }
 
   private flush(): void {
     clearTimeout(this.timer)
     this.timer = undefined
-    this.lastFlush = performance.now()
+    this.lastFlush = epochNow()
     const cursors = this.cursors?.takeMoved() ?? null
     const now = Date.now()
     for (const tab of this.tabs) {
@@ -278,25 +271,6 @@ export class EngineHost {
     }
   }
 
-  /** Null while every tab keeps up; else resolves once none is behind (or a silent one expired). */
-  private backpressure(): Promise<void> | null {
-    const now = Date.now()
-    const behind = [...this.tabs].some(
-      (tab) => tab.behindSince !== null && now - tab.behindSince < BEHIND_EXPIRES_MS,
-    )
-    if (!behind) return null
-    return new Promise((resolve) => {
-      this.caughtUp.push(resolve)
-      setTimeout(() => this.releaseReaders(), BEHIND_EXPIRES_MS)
-    })
-  }
-
-  private releaseReaders(): void {
-    const waiting = this.caughtUp
-    this.caughtUp = []
-    for (const resolve of waiting) resolve()
-  }
-
   /** Asks the tab heard from last for a token (storage and the host page's function live there). */
   private requestToken(): Promise<string | null> {
     const tab = this.lastActive ?? [...this.tabs][0]
@@ -304,6 +278,38 @@ export class EngineHost {
       tab ? (request) => this.post(tab, { t: 'token-request', request }) : null,
     )
   }
+}
+
+/** A tab that said it is behind and then went silent (hung, closed) stops holding the engine back. */
+const BEHIND_EXPIRES_MS = 3000
+
+/** The engine's socket readers, held while any tab says its frames are behind. */
+class ReadersHold {
+  private waiting: (() => void)[] = []
+
+  /** Null while every tab keeps up; else resolves once none is behind (or a silent one expired). */
+  hold(tabs: Iterable<Tab>): Promise<void> | null {
+    const now = Date.now()
+    for (const tab of tabs) {
+      if (tab.behindSince === null || now - tab.behindSince >= BEHIND_EXPIRES_MS) continue
+      return new Promise((resolve) => {
+        this.waiting.push(resolve)
+        setTimeout(() => this.release(), BEHIND_EXPIRES_MS)
+      })
+    }
+    return null
+  }
+
+  release(): void {
+    const waiting = this.waiting
+    this.waiting = []
+    for (const resolve of waiting) resolve()
+  }
+}
+
+/** Milliseconds since the epoch with sub-millisecond steps, comparable across a page and its worker. */
+function epochNow(): number {
+  return performance.timeOrigin + performance.now()
 }
 
 /**

@@ -38,6 +38,8 @@ export type PageMessage =
   | { t: 'network'; online: boolean }
   /** Whether this tab is visible and focused: the engine picks the tab that speaks for alerts. */
   | { t: 'presence'; visible: boolean; focused: boolean }
+  /** When this page's frames start (epoch ms) and how far apart: the engine sends just before one. */
+  | { t: 'frame'; at: number; every: number }
   | { t: 'token'; request: number; token: string | null }
   | { t: 'bye' }
 
@@ -56,5 +58,24 @@ export type EngineMessage =
   /** This tab is (or is no longer) the one of the browser that speaks for alerts. */
   | { t: 'voice'; voice: boolean }
 
-/** The page wants its events in batches at most this often (about one frame). */
+/** Until a page says when its frames start, batches leave at most this often (about one frame). */
 export const BATCH_MS = 16
+/** A batch leaves this long before the page's next frame, so the page has it when the frame starts. */
+export const SEND_BEFORE_FRAME_MS = 4
+
+/** A page's frame clock as the engine knows it: a frame start (epoch ms) and the interval. */
+export interface FramePhase {
+  at: number
+  every: number
+}
+
+/**
+ * How long to wait, from `now` (epoch ms), before the next batch: until just before the page's
+ * next frame, at once when that moment has passed but the frame has not started yet, and one
+ * frame later when a batch already went since the last frame (one message per frame).
+ */
+export function untilNextBatch(phase: FramePhase, now: number, lastSent: number): number {
+  let next = Math.floor((now - phase.at) / phase.every) + 1
+  if (lastSent > phase.at + (next - 1) * phase.every) next += 1
+  return Math.max(0, phase.at + next * phase.every - SEND_BEFORE_FRAME_MS - now)
+}

@@ -3,8 +3,7 @@
 // and the cursors it hands over (sessionStorage, so a reload resumes even when the engine is gone).
 import type { Channel } from '@/protocol/contract'
 import { ChannelDiagnostics, type ChannelStatus } from './channelDiagnostics'
-import type { EngineMessage, PageMessage, PortLike } from './enginePort'
-import type { InvalidEvent } from './eventDecoder'
+import type { EngineMessage, FramePhase, PageMessage, PortLike } from './enginePort'
 import type { NetworkMonitor } from './network'
 import type { TokenProvider, TransportOptions } from '@/protocol/transport'
 import type { ChannelListener, EngineInfo, RealtimeSource, TransportMode } from './realtimeSource'
@@ -32,6 +31,11 @@ export interface PageBacklog {
   whenFits(): Promise<void> | null
 }
 
+/** When the page's frames start (see FramePhase); the engine times its batches by it. */
+export interface PageFrames {
+  phase(): FramePhase | null
+}
+
 export interface EngineProxyOptions {
   baseUrl: string
   transport: Partial<TransportOptions>
@@ -41,6 +45,7 @@ export interface EngineProxyOptions {
   clientId: string
   network: NetworkMonitor
   backlog?: PageBacklog
+  frames?: PageFrames
   presence?: PresenceMonitor
 }
 
@@ -48,6 +53,8 @@ export interface EngineProxyOptions {
 const READY_TIMEOUT_MS = 10_000
 /** While the page is behind it says so again this often (a silent "behind" expires in the engine). */
 const BEHIND_REPEAT_MS = 1000
+/** The page's frame phase is told again this often while batches come (the display's clock drifts). */
+const PHASE_EVERY_MS = 1000
 
 export class EngineProxy implements RealtimeSource {
   readonly tabId = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`
@@ -60,6 +67,7 @@ export class EngineProxy implements RealtimeSource {
   private clockOffset: number | null = null
   private tabs = 0
   private behind = false
+  private phaseSentAt = 0
   private closed = false
   private voiceNow: boolean | null = null
   private readonly voiceListeners = new Set<(voice: boolean) => void>()
@@ -113,12 +121,6 @@ export class EngineProxy implements RealtimeSource {
   onStatusChange(listener: (channel: Channel) => void): () => void {
     this.statusListeners.add(listener)
     return () => this.statusListeners.delete(listener)
-  }
-
-  invalidEvents(): readonly InvalidEvent[] {
-    return Object.values(this.statuses)
-      .flatMap((status) => status.invalidEvents)
-      .sort((a, b) => a.at - b.at)
   }
 
   reportHandlerError(channel: Channel, error: unknown): void {
@@ -201,6 +203,7 @@ export class EngineProxy implements RealtimeSource {
           for (const listener of this.listeners.get(event.channel) ?? []) listener(event)
         }
         this.checkBehind()
+        this.sendPhase()
         return
       case 'status':
         this.statuses = { ...this.statuses, [message.status.channel]: message.status }
@@ -229,6 +232,14 @@ export class EngineProxy implements RealtimeSource {
       token = null // the engine reports the failed attempt; a token function must not break the tab
     }
     this.send({ t: 'token', request, token })
+  }
+
+  /** Tells the engine the page's frame phase, about once a second while frames run. */
+  private sendPhase(): void {
+    const phase = this.options.frames?.phase()
+    if (!phase || phase.at - this.phaseSentAt < PHASE_EVERY_MS) return
+    this.phaseSentAt = phase.at
+    this.send({ t: 'frame', ...phase })
   }
 
   /** Tells the engine when this tab's frames fall behind, again while they are, and when they catch up. */

@@ -10,7 +10,6 @@ import {
 import type { ChannelStatus } from './channelDiagnostics'
 import { ChannelSubscription } from './channelSubscription'
 import type { ConnectionObserver, ConnectionReport, ConnectionState } from './connectionState'
-import type { InvalidEvent } from './eventDecoder'
 import { historyReader } from './historyClient'
 import { browserNetwork, type NetworkMonitor } from './network'
 import { DEFAULT_TRANSPORT, type TokenProvider, type TransportOptions } from '@/protocol/transport'
@@ -108,13 +107,6 @@ export class RealtimeClient implements RealtimeSource {
   onStatusChange(listener: (channel: Channel) => void): () => void {
     this.statusListeners.add(listener)
     return () => this.statusListeners.delete(listener)
-  }
-
-  /** The newest invalid events across channels, newest last. */
-  invalidEvents(): readonly InvalidEvent[] {
-    return CHANNELS.flatMap((channel) => this.status(channel).invalidEvents).sort(
-      (a, b) => a.at - b.at,
-    )
   }
 
   /** Server minus client clock, ms, from the last status read; null until known or when not said. */
@@ -280,7 +272,7 @@ export class RealtimeClient implements RealtimeSource {
         return
       case 'reconnect':
         this.backend.markStale()
-        this.updateDiagnostics(channels, (d) => d.countReconnect())
+        this.updateDiagnostics(channels, (d) => d.count('reconnects'))
         return
     }
   }

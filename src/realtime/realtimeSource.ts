@@ -1,6 +1,5 @@
 // What the app needs of a realtime client: the engine itself, or the page's proxy of it.
 import type { ChannelStatus } from './channelDiagnostics'
-import type { InvalidEvent } from './eventDecoder'
 import type { Channel, ChannelEvent } from '@/protocol/contract'
 import type { TokenProvider } from '@/protocol/transport'
 
@@ -30,7 +29,6 @@ export interface RealtimeSource {
   status(channel: Channel): ChannelStatus
   /** Calls back when a channel's state, gap, error or diagnostics change (not on every event). */
   onStatusChange(listener: (channel: Channel) => void): () => void
-  invalidEvents(): readonly InvalidEvent[]
   reportHandlerError(channel: Channel, error: unknown): void
   retryNow(): void
   flushCursors(): void

@@ -1,5 +1,4 @@
 // One logical SSE stream (one channel, or several multiplexed): reconnects, watchdog, resume, polling.
-import type { EventSourceMessage } from 'eventsource-parser'
 import { MAX_ID_CHARS } from '@/protocol/limits'
 import { backoffDelay, type BackoffOptions } from './backoff'
 import type { ConnectionState } from './connectionState'
@@ -224,7 +223,8 @@ export class StreamConnection {
             }
           },
           onMessage: (message) => {
-            if (isCurrent()) this.onMessage(message)
+            if (isCurrent())
+              this.channels.route(this.channels.decode(message), 'live', this.currentCheck())
           },
           onId: (id) => {
             // An empty id resets the last event id: the next attempt sends none. An absurd one
@@ -271,10 +271,6 @@ export class StreamConnection {
     this.streamFailures = 0
     this.setState({ phase: 'open', since: Date.now() })
     this.channels.opened(sentCursor, this.currentCheck())
-  }
-
-  private onMessage(message: EventSourceMessage): void {
-    this.channels.route(this.channels.decode(message), 'live', this.currentCheck())
   }
 
   /** False once this attempt was replaced or the stream closed: late history answers are dropped. */

@@ -64,6 +64,33 @@ function releaseWaiting(): void {
   for (const resolve of resolved) resolve()
 }
 
+/** Frame starts, epoch ms: one long ago and the newest; and the interval between frames. */
+let anchorFrame = 0
+let newestFrame = 0
+let frameEvery = 0
+
+/**
+ * When this page's frames start and how far apart, for the realtime engine to send its batches
+ * just before one; null until two frames ran back to back.
+ */
+export function framePhase(): { at: number; every: number } | null {
+  return frameEvery > 0 ? { at: newestFrame, every: frameEvery } : null
+}
+
+/** Frames back to back give the interval; it is refined over the span since the anchor frame. */
+function noteFrame(time: number): void {
+  const at = performance.timeOrigin + time
+  const gap = at - newestFrame
+  if (gap > 3 && gap < 40 && (frameEvery === 0 || gap < frameEvery * 0.75)) {
+    frameEvery = gap
+    anchorFrame = newestFrame
+  } else if (frameEvery > 0) {
+    const frames = Math.round((at - anchorFrame) / frameEvery)
+    if (frames > 0) frameEvery = (at - anchorFrame) / frames
+  }
+  newestFrame = at
+}
+
 function runDue(fromFrame: boolean): void {
   if (frame !== undefined) cancelAnimationFrame(frame)
   clearTimeout(timer)
@@ -89,7 +116,11 @@ function requestRun(flush: Flush): void {
   due.add(flush)
   if (timer !== undefined) return
   const hasFrames = typeof requestAnimationFrame === 'function'
-  if (hasFrames) frame = requestAnimationFrame(() => runDue(true))
+  if (hasFrames)
+    frame = requestAnimationFrame((time) => {
+      noteFrame(time)
+      runDue(true)
+    })
   timer = setTimeout(() => runDue(false), hasFrames ? FALLBACK_MS : 16)
 }
 

@@ -3,7 +3,7 @@ import type { AlertCategory, RiskAlert, Severity } from '../protocol/contract'
 import { SEVERITIES } from '../protocol/contract'
 import type { AckBaseline, AlertWorkflow } from './alertsPersistence'
 import { parseTimestamp } from '@/protocol/timestamp'
-import { clip } from '../realtime/clip'
+import { clip } from './clip'
 
 /** The list keeps the newest this many rows (not raw events). */
 export const ALERTS_CAP = 500

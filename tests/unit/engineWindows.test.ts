@@ -1,7 +1,7 @@
 // A tab that joins a live engine paints from the engine's recent events: for the dashboard and the
 // alerts list those windows hold at least what the page's stores keep.
 import { describe, expect, it } from 'vitest'
-import { RECENT_WINDOW } from '../../src/realtime/engineHost.ts'
+import { RECENT_WINDOW } from '../../src/realtime/recentEvents.ts'
 import { ALERTS_CAP } from '../../src/stores/alertsModel.ts'
 import { DASHBOARD_MAX_POINTS } from '../../src/stores/dashboardStore.ts'
 

@@ -12,7 +12,7 @@ import type { Channel, ChannelEvent, EventOf } from '@/protocol/contract'
 import { useAlertsStore } from '@/stores/alertsStore'
 import { useConnectionStore } from '@/stores/connectionStore'
 import { useTrainingStore } from '@/stores/trainingStore'
-import { clip } from '@/realtime/clip'
+import { clip } from '@/stores/clip'
 
 declare global {
   interface Window {

@@ -1,0 +1,40 @@
+// Each channel's newest events, kept by the engine while a tab wants the channel, so a tab that
+// starts watching it paints what the others show without asking the backend.
+import type { Channel, ChannelEvent } from '@/protocol/contract'
+
+/**
+ * Recent events kept per channel for a tab that connects while the engine is live, so it paints
+ * what the others show: the dashboard's hour of snapshots (7,200 points), the alerts list (500
+ * rows, kept with room for repeats that fold into them), and for training and backtests the newest
+ * 20,000 progress events (an hour of five runs reporting every second; an older start of a long
+ * curve is not replayed).
+ */
+export const RECENT_WINDOW: Record<Channel, number> = {
+  dashboard: 7200,
+  alerts: 2000,
+  training: 20_000,
+  backtest: 20_000,
+}
+
+export class RecentEvents {
+  private readonly kept = new Map<Channel, ChannelEvent[]>()
+
+  add(event: ChannelEvent): void {
+    let kept = this.kept.get(event.channel)
+    if (!kept) this.kept.set(event.channel, (kept = []))
+    kept.push(event)
+    // Trimmed in steps, not on every event: a quarter of the window at a time.
+    const limit = RECENT_WINDOW[event.channel]
+    if (kept.length > limit * 1.25) kept.splice(0, kept.length - limit)
+  }
+
+  /** The channel's newest events, oldest first, at most its window. */
+  of(channel: Channel): readonly ChannelEvent[] {
+    return this.kept.get(channel)?.slice(-RECENT_WINDOW[channel]) ?? []
+  }
+
+  /** No tab wants the channel any more. */
+  forget(channel: Channel): void {
+    this.kept.delete(channel)
+  }
+}
