@@ -2,6 +2,7 @@
 // which runs in a SharedWorker shared by every tab where the browser can (else a Worker, else here).
 import { inject, type App, type InjectionKey } from 'vue'
 import { tokenProviderFor } from '@/config/authToken'
+import { cursorKeyPrefix, STORAGE_KEYS } from '@/config/storageKeys'
 import type { AppConfig } from '@/config/runtimeConfig'
 import { engineHosts } from '@/realtime/engineHosts'
 import { EngineProxy, type PresenceMonitor } from '@/realtime/engineProxy'
@@ -24,8 +25,8 @@ export function createRealtimeClient(config: AppConfig): EngineProxy {
     transport: config.transport,
     token: tokenProviderFor(config.auth),
     hosts: engineHosts(config.apiBaseUrl, config.transport.shareAcrossTabs),
-    cursors: createSessionCursors(storage, config.apiBaseUrl || 'same-origin'),
-    clientId: createClientId(storage),
+    cursors: createSessionCursors(storage, cursorKeyPrefix(config.apiBaseUrl)),
+    clientId: createClientId(storage, STORAGE_KEYS.clientId),
     network: browserNetwork(),
     backlog: { whenFits: whenBacklogFits },
     frames: { phase: framePhase },

@@ -1,11 +1,12 @@
 // Light/dark theme: `data-theme` on <html>, persisted, following the OS unless the user picked one.
 import { createSharedComposable, useLocalStorage, usePreferredDark } from '@vueuse/core'
 import { computed, watch, type ComputedRef, type WritableComputedRef } from 'vue'
+import { STORAGE_KEYS } from '@/config/storageKeys'
 
 export type ThemeName = 'light' | 'dark'
 export type ThemePreference = ThemeName | 'auto'
 
-export const THEME_KEY = 'rtm:theme'
+export const THEME_KEY = STORAGE_KEYS.theme
 const PREFERENCES: readonly ThemePreference[] = ['auto', 'light', 'dark']
 
 function isPreference(value: unknown): value is ThemePreference {

@@ -2,6 +2,7 @@
 import { useLocalStorage } from '@vueuse/core'
 import { computed, watch } from 'vue'
 import { useRoute, useRouter } from 'vue-router'
+import { STORAGE_KEYS } from '@/config/storageKeys'
 import { hasViewQuery, queryToView, sameQuery, viewToQuery } from '@/router/viewQuery'
 import type { ViewState } from '@/router/viewQuery'
 import { useAlertsStore } from '@/stores/alertsStore'
@@ -9,7 +10,7 @@ import { useConnectionStore } from '@/stores/connectionStore'
 import { useTrainingStore } from '@/stores/trainingStore'
 
 /** The dashboard chart's remembered window and index (its own storage key, shared in this document). */
-const CHART_PREFS_KEY = 'rtm:dashboard:chart'
+const CHART_PREFS_KEY = STORAGE_KEYS.dashboardChart
 const DEFAULT_WINDOW_MS = 5 * 60_000
 
 /** Call once in the page. */

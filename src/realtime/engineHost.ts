@@ -145,7 +145,6 @@ export class EngineHost {
       baseUrl: hello.baseUrl,
       transport: hello.transport,
       token: hello.auth ? () => this.requestToken() : undefined,
-      storage: null,
       cursors,
       clientId: hello.clientId,
       network: this.network,

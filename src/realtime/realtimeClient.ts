@@ -20,13 +20,7 @@ import {
   type RealtimeSource,
   type TransportMode,
 } from './realtimeSource'
-import {
-  browserSessionStorage,
-  createClientId,
-  createSessionCursors,
-  type CursorStore,
-  type StorageLike,
-} from './sessionCursors'
+import { createClientId, createSessionCursors, type CursorStore } from './sessionCursors'
 import { describeError } from './describeError'
 import type { FetchLike } from './sseTransport'
 import { StreamConnection, type StreamConnectionOptions } from './streamConnection'
@@ -36,9 +30,8 @@ export interface RealtimeClientOptions {
   transport?: Partial<TransportOptions>
   token?: TokenProvider
   fetch?: FetchLike
-  storage?: StorageLike | null
   network?: NetworkMonitor
-  /** Where cursors live (default: sessionStorage under the base URL). */
+  /** Where cursors live (default: in memory only; the page hands them on, see HandedCursors). */
   cursors?: CursorStore & { flush(): void }
   clientId?: string
   random?: () => number
@@ -74,10 +67,8 @@ export class RealtimeClient implements RealtimeSource {
     this.transport = { ...DEFAULT_TRANSPORT, ...options.transport }
     this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
     this.network = options.network ?? browserNetwork()
-    const storage = options.storage === undefined ? browserSessionStorage() : options.storage
-    this.cursors =
-      options.cursors ?? createSessionCursors(storage, options.baseUrl || 'same-origin')
-    this.clientId = options.clientId ?? createClientId(storage)
+    this.cursors = options.cursors ?? createSessionCursors(null, '')
+    this.clientId = options.clientId ?? createClientId(null, '')
     for (const channel of CHANNELS) {
       const subscription = new ChannelSubscription(channel, this.cursors, () =>
         this.notify(channel),

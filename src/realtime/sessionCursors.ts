@@ -14,16 +14,19 @@ export interface StorageLike {
   key?(index: number): string | null
 }
 
-/** Cursors change on every event; storage is written at most every `flushMs`, and on pagehide. */
+/**
+ * Cursors change on every event; storage is written at most every `flushMs`, and on pagehide.
+ * Each is stored under `prefix` + its key (the app's storage keys live in one module).
+ */
 export function createSessionCursors(
   storage: StorageLike | null,
-  namespace: string,
+  prefix: string,
   flushMs = 250,
 ): CursorStore & { flush(): void; entries(): Record<string, string> } {
   const values = new Map<string, string>()
   const dirty = new Set<string>()
   let timer: ReturnType<typeof setTimeout> | undefined
-  const storageKey = (key: string) => `rtm:v1:${namespace}:${key}`
+  const storageKey = (key: string) => prefix + key
 
   function flush() {
     clearTimeout(timer)
@@ -89,9 +92,8 @@ export function browserSessionStorage(): StorageLike | null {
   }
 }
 
-/** An id for this tab's connections (kept for the session), for server-side connection tracking. */
-export function createClientId(storage: StorageLike | null): string {
-  const key = 'rtm:client-id'
+/** An id for this tab's connections (kept for the session under `key`), for server-side connection tracking. */
+export function createClientId(storage: StorageLike | null, key: string): string {
   try {
     const existing = storage?.getItem(key)
     if (existing) return existing

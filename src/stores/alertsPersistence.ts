@@ -3,9 +3,10 @@ import type { Serializer } from '@vueuse/core'
 import * as v from 'valibot'
 import { ALERT_CATEGORIES, SEVERITIES } from '../protocol/contract'
 import type { AlertCategory, Severity } from '../protocol/contract'
+import { STORAGE_KEYS } from '../config/storageKeys'
 
-export const SETTINGS_KEY = 'rtm:alerts:settings'
-export const WORKFLOW_KEY = 'rtm:alerts:workflow'
+export const SETTINGS_KEY = STORAGE_KEYS.alertSettings
+export const WORKFLOW_KEY = STORAGE_KEYS.alertWorkflow
 /** Workflow is remembered for this many alert ids (most recently touched kept). */
 export const WORKFLOW_CAP = 1000
 

@@ -3,6 +3,7 @@
 import { useLocalStorage } from '@vueuse/core'
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, shallowRef } from 'vue'
+import { STORAGE_KEYS } from '../config/storageKeys'
 import type { EventOf } from '../protocol/contract'
 import { batchApplier } from './applyEach'
 import { TrainingBook } from './trainingModel'
@@ -16,7 +17,7 @@ export const useTrainingStore = defineStore('training', () => {
   const runById = computed(() => new Map(runs.value.map((run) => [run.runId, run])))
   let dirty = false
   /** EMA weight of the loss charts, 0 (raw) to 0.99; remembered. */
-  const smoothing = useLocalStorage('rtm:training:smoothing', 0.6)
+  const smoothing = useLocalStorage(STORAGE_KEYS.trainingSmoothing, 0.6)
   /** Runs overlaid in the comparison chart, in the order they were picked. */
   const compared = shallowRef<readonly string[]>([])
 

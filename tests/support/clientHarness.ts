@@ -4,7 +4,8 @@ import { manualNetwork } from '../../src/realtime/network.ts'
 import type { Channel, ChannelEvent } from '../../src/protocol/contract.ts'
 import { RealtimeClient, type RealtimeClientOptions } from '../../src/realtime/realtimeClient.ts'
 import type { TransportOptions } from '../../src/protocol/transport.ts'
-import type { StorageLike } from '../../src/realtime/sessionCursors.ts'
+import { createSessionCursors, type StorageLike } from '../../src/realtime/sessionCursors.ts'
+import { cursorKeyPrefix } from '../../src/config/storageKeys.ts'
 
 /** Fast timings so reconnects and watchdogs play out in milliseconds. */
 export const FAST_TRANSPORT: Partial<TransportOptions> = {
@@ -40,15 +41,19 @@ export interface Harness {
 
 export function createHarness(
   url: string,
-  options: Partial<RealtimeClientOptions> & { transport?: Partial<TransportOptions> } = {},
+  options: Partial<RealtimeClientOptions> & {
+    transport?: Partial<TransportOptions>
+    /** The page's session storage, where cursors are kept (a reload passes the old page's). */
+    storage?: ReturnType<typeof memoryStorage>
+  } = {},
 ): Harness {
   const network = manualNetwork(true)
-  const storage = memoryStorage()
+  const { storage = memoryStorage(), ...rest } = options
   const client = new RealtimeClient({
     baseUrl: url,
     network,
-    storage,
-    ...options,
+    cursors: createSessionCursors(storage, cursorKeyPrefix(url)),
+    ...rest,
     transport: { ...FAST_TRANSPORT, ...options.transport },
   })
   const events = { dashboard: [], alerts: [], training: [], backtest: [] } as Record<Channel, ChannelEvent[]>

@@ -6,7 +6,7 @@ import { defineComponent, h, nextTick, ref, type Ref } from 'vue'
 import { useSSE, type UseSSEReturn } from '@/composables/useSSE'
 import type { Channel, ChannelEvent } from '@/protocol/contract'
 import { RealtimeClient } from '@/realtime/realtimeClient'
-import { FAST_TRANSPORT, memoryStorage, samplePayload } from '../../support/clientHarness'
+import { FAST_TRANSPORT, samplePayload } from '../../support/clientHarness'
 import { startDevBackend, type DevBackendServer } from '../../support/devBackend'
 
 let server: DevBackendServer | undefined
@@ -20,7 +20,7 @@ afterEach(async () => {
 
 async function setup() {
   server = await startDevBackend({ simulate: false, heartbeatSeconds: 0.3 })
-  client = new RealtimeClient({ baseUrl: server.url, storage: memoryStorage(), transport: FAST_TRANSPORT })
+  client = new RealtimeClient({ baseUrl: server.url, transport: FAST_TRANSPORT })
   return { server, client }
 }
 

@@ -22,7 +22,7 @@ describe('useServerClock', () => {
     // This client's clock runs 60 s behind the server's.
     const realNow = Date.now.bind(Date)
     vi.spyOn(Date, 'now').mockImplementation(() => realNow() - 60_000)
-    client = new RealtimeClient({ baseUrl: server.url, storage: null })
+    client = new RealtimeClient({ baseUrl: server.url })
     client.subscribe('alerts', () => {})
     // A fresh measurement for this test (the clock is shared app-wide once measured).
     resetServerClock()
