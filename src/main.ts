@@ -8,10 +8,15 @@ import { exposeEngine } from './composables/debugHook'
 import { createRealtimeClient, installRealtimeClient } from './composables/useRealtimeClient'
 import { watchTokenChanges } from './config/authWatch'
 import { ConfigError, loadRuntimeConfig } from './config/runtimeConfig'
-import { createAppRouter } from './router'
+import { startSharedEngine } from './realtime/engineHosts'
+import { createAppRouter, loadRealtimeView } from './router'
 import './styles/base.css'
 
 async function start(): Promise<void> {
+  // The page's chunk and the shared engine's worker load while config.json does (a failed load
+  // is the router's to report; a worker that cannot start, the engine proxy's).
+  loadRealtimeView().catch(() => {})
+  startSharedEngine()
   let config
   try {
     config = await loadRuntimeConfig()

@@ -24,7 +24,7 @@ export function createRealtimeClient(config: AppConfig): EngineProxy {
     baseUrl: config.apiBaseUrl,
     transport: config.transport,
     token: tokenProviderFor(config.auth),
-    hosts: engineHosts(config.apiBaseUrl, config.transport.shareAcrossTabs),
+    hosts: engineHosts(config.transport.shareAcrossTabs),
     cursors: createSessionCursors(storage, cursorKeyPrefix(config.apiBaseUrl)),
     clientId: createClientId(storage, STORAGE_KEYS.clientId),
     network: browserNetwork(),

@@ -1,10 +1,10 @@
 // The engine's worker script, for both hosts: a SharedWorker takes every tab's port as it connects;
 // a dedicated Worker is itself the one tab's port.
 import engineVersion from 'virtual:engine-version'
-import { EngineHost } from './engineHost'
+import { acceptTabs } from './engineHost'
 import type { PortLike } from './enginePort'
 
-const host = new EngineHost(engineVersion)
+const accept = acceptTabs(engineVersion)
 // The app is typed against the DOM library; a worker's global scope is described here by hand.
 const scope = globalThis as unknown as PortLike & {
   onconnect?: ((event: MessageEvent) => void) | null
@@ -12,8 +12,8 @@ const scope = globalThis as unknown as PortLike & {
 if ('onconnect' in scope) {
   scope.onconnect = (event) => {
     const port = event.ports[0]
-    if (port) host.connect(port)
+    if (port) accept(port)
   }
 } else {
-  host.connect(scope)
+  accept(scope)
 }

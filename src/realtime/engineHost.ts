@@ -56,13 +56,12 @@ export class EngineHost {
   private frame: FramePhase | null = null
   private readonly readers = new ReadersHold()
 
-  constructor(private readonly version: string) {}
-
   get tabCount(): number {
     return this.tabs.size
   }
 
-  connect(port: PortLike): void {
+  /** Takes a tab whose hello (naming this host's base URL) has just arrived. */
+  connect(port: PortLike, hello: EngineHello): void {
     const tab: Tab = {
       port,
       id: '',
@@ -77,8 +76,7 @@ export class EngineHost {
       this.lastActive = tab
       this.onMessage(tab, event.data)
     })
-    port.start?.()
-    this.post(tab, { t: 'ready', version: this.version })
+    this.onMessage(tab, hello)
   }
 
   private onMessage(tab: Tab, message: PageMessage): void {
@@ -150,6 +148,8 @@ export class EngineHost {
       network: this.network,
       backpressure: () => this.readers.hold(this.tabs),
     })
+    // The tab's stores subscribe once its view has loaded: the status read need not wait for that.
+    this.engine.probe()
     this.engine.onStatusChange((channel) => {
       this.statusDue.add(channel)
       this.schedule()
@@ -276,6 +276,27 @@ export class EngineHost {
     return this.tokens.ask(
       tab ? (request) => this.post(tab, { t: 'token-request', request }) : null,
     )
+  }
+}
+
+/**
+ * Takes tabs' ports for one engine per API base URL: says the engine is ready, then hands each
+ * tab to the host of the base URL its hello names (one worker per origin serves them all, so it
+ * can start before a page has read its config.json).
+ */
+export function acceptTabs(version: string): (port: PortLike) => void {
+  const hosts = new Map<string, EngineHost>()
+  return (port) => {
+    const first = (event: MessageEvent<PageMessage>) => {
+      if (event.data.t !== 'hello') return
+      port.removeEventListener('message', first)
+      let host = hosts.get(event.data.baseUrl)
+      if (!host) hosts.set(event.data.baseUrl, (host = new EngineHost()))
+      host.connect(port, event.data)
+    }
+    port.addEventListener('message', first)
+    port.start?.()
+    port.postMessage({ t: 'ready', version } satisfies EngineMessage)
   }
 }
 

@@ -1,49 +1,69 @@
-// The three places the engine can run, best first: one SharedWorker per origin and API base URL
-// (every tab of the browser shares it), else a Worker per tab, else the page itself (a strict CSP
-// without `worker-src`). The same engine code in each: only the wiring of the port differs.
+// The three places the engine can run, best first: one SharedWorker per origin, with one engine in
+// it per API base URL (every tab of the browser shares it), else a Worker per tab, else the page
+// itself (a strict CSP without `worker-src`). The same engine code in each: only the wiring of the
+// port differs.
 import engineVersion from 'virtual:engine-version'
 import type { EngineHostOption } from './engineProxy'
 import type { PortLike } from './enginePort'
 
 /** A worker's name: a new build or an edited engine gets a fresh worker, never an old one. */
-export function engineName(baseUrl: string): string {
-  return `rtm-engine ${engineVersion} ${baseUrl || 'same-origin'}`
+const ENGINE_NAME = `rtm-engine ${engineVersion}`
+
+/** The shared engine's worker, once started, and whether its script failed to load or run. */
+let shared: { worker: SharedWorker; failed: boolean; onFailure: (() => void)[] } | null = null
+
+/**
+ * Starts the shared engine's worker now, before the page has read its config.json: the worker's
+ * start overlaps the page's own instead of following it. A page that then runs its engine
+ * elsewhere (`shareAcrossTabs: false`) leaves it idle.
+ */
+export function startSharedEngine(): void {
+  if (shared || typeof SharedWorker !== 'function') return
+  let worker: SharedWorker
+  try {
+    // The constructor names its script and options inline: that is how the bundler finds it.
+    worker = new SharedWorker(new URL('./engine.worker.ts', import.meta.url), {
+      type: 'module',
+      name: ENGINE_NAME,
+    })
+  } catch {
+    return // refused at once (a policy): the next host is tried
+  }
+  const started = { worker, failed: false, onFailure: [] as (() => void)[] }
+  worker.addEventListener('error', () => {
+    started.failed = true
+    for (const failed of started.onFailure) failed()
+  })
+  shared = started
 }
 
-/** A worker whose script fails to load or run (blocked, broken) calls `failed`. */
-function watched<W extends EventTarget>(worker: W, failed: () => void): W {
-  worker.addEventListener('error', failed)
-  return worker
-}
-
-export function engineHosts(baseUrl: string, shareAcrossTabs: boolean): EngineHostOption[] {
-  const name = engineName(baseUrl)
+export function engineHosts(shareAcrossTabs: boolean): EngineHostOption[] {
   const hosts: EngineHostOption[] = []
-  // Each constructor names its script and options inline: that is how the bundler finds and builds it.
   if (shareAcrossTabs && typeof SharedWorker === 'function') {
     hosts.push({
       kind: 'shared-worker',
-      open: async (failed) =>
-        watched(
-          new SharedWorker(new URL('./engine.worker.ts', import.meta.url), {
-            type: 'module',
-            name,
-          }),
-          failed,
-        ).port,
+      async open(failed) {
+        startSharedEngine()
+        if (!shared || shared.failed) return null
+        shared.onFailure.push(failed)
+        return shared.worker.port
+      },
     })
   }
   if (typeof Worker === 'function') {
     hosts.push({
       kind: 'worker',
       async open(failed) {
-        const worker = watched(
-          new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module', name }),
-          failed,
-        )
+        // Thrown (refused by a policy): the proxy tries the next host.
+        const worker = new Worker(new URL('./engine.worker.ts', import.meta.url), {
+          type: 'module',
+          name: ENGINE_NAME,
+        })
+        worker.addEventListener('error', failed)
         return {
           postMessage: (message) => worker.postMessage(message),
           addEventListener: (type, listener) => worker.addEventListener(type, listener),
+          removeEventListener: (type, listener) => worker.removeEventListener(type, listener),
           close: () => worker.terminate(),
         } satisfies PortLike
       },
@@ -53,9 +73,9 @@ export function engineHosts(baseUrl: string, shareAcrossTabs: boolean): EngineHo
     kind: 'page',
     async open() {
       // Loaded only here: where a worker runs the engine, the page never evaluates its code.
-      const { EngineHost } = await import('./engineHost')
+      const { acceptTabs } = await import('./engineHost')
       const { port1, port2 } = new MessageChannel()
-      new EngineHost(engineVersion).connect(port2)
+      acceptTabs(engineVersion)(port2)
       return port1
     },
   })

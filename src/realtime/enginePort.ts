@@ -9,6 +9,7 @@ import type { TransportMode } from './realtimeSource'
 export interface PortLike {
   postMessage(message: unknown): void
   addEventListener(type: 'message', listener: (event: MessageEvent) => void): void
+  removeEventListener(type: 'message', listener: (event: MessageEvent) => void): void
   start?(): void
   close?(): void
 }

@@ -115,6 +115,11 @@ export class RealtimeClient implements RealtimeSource {
     return this.useMultiplex() ? 'multiplexed' : 'per-channel'
   }
 
+  /** Reads the backend's status now, before any channel is wanted: the first stream need not wait for it. */
+  probe(): void {
+    void this.backend.load()
+  }
+
   /** Skips any backoff wait and tries every connection now (also after an auth failure). */
   retryNow(): void {
     this.auth.reset()

@@ -1,6 +1,9 @@
 // Routes: the realtime page is the app; it loads in its own chunk.
 import { createRouter, createWebHistory, type Router } from 'vue-router'
 
+/** The realtime page's chunk: asked for at start, while config.json loads, not after it. */
+export const loadRealtimeView = () => import('@/views/market/RealtimeView.vue')
+
 export function createAppRouter(base: string = import.meta.env.BASE_URL): Router {
   return createRouter({
     history: createWebHistory(base),
@@ -9,7 +12,7 @@ export function createAppRouter(base: string = import.meta.env.BASE_URL): Router
       {
         path: '/market/realtime',
         name: 'market-realtime',
-        component: () => import('@/views/market/RealtimeView.vue'),
+        component: loadRealtimeView,
         meta: { title: 'Realtime Monitor' },
       },
       { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('@/views/NotFoundView.vue') },
