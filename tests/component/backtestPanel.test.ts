@@ -1,11 +1,11 @@
 import { flushPromises } from '@vue/test-utils'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import BacktestPanel from '@/components/BacktestPanel.vue'
 import { useBacktestStore } from '@/stores/backtestStore'
 import { useConnectionStore } from '@/stores/connectionStore'
 import { backtestEvent, channelStatus, OPEN } from './factories'
 import { freshPinia, mountWith } from './mountPage'
-import { chartsIn, seriesOf } from './realCharts'
+import { drawnChart, seriesOf } from './realCharts'
 
 let pinia: ReturnType<typeof freshPinia>
 beforeEach(() => {
@@ -69,11 +69,7 @@ describe('BacktestPanel', () => {
     const wrapper = mountWith(BacktestPanel, pinia)
     await flushPromises()
     const card = wrapper.get('[data-backtest-id="b-chart"]')
-    const chart = await vi.waitFor(() => {
-      const drawn = chartsIn(card.element)[0]
-      expect(drawn && seriesOf(drawn).length).toBeGreaterThan(0)
-      return drawn!
-    })
+    const chart = await drawnChart(card.element)
     const values = (id: string) =>
       seriesOf(chart)
         .find((s) => s.id === id)

@@ -5,7 +5,7 @@ import { useConnectionStore } from '@/stores/connectionStore'
 import { useDashboardStore } from '@/stores/dashboardStore'
 import { channelStatus, dashboardEvent, OPEN } from './factories'
 import { freshPinia, mountWith } from './mountPage'
-import { chartsIn, seriesOf } from './realCharts'
+import { chartsIn, drawnChart, seriesOf } from './realCharts'
 
 let pinia: ReturnType<typeof freshPinia>
 beforeEach(() => {
@@ -70,11 +70,7 @@ describe('DashboardPanel', () => {
     store.commit()
     const wrapper = mountWith(DashboardPanel, pinia)
     await flushPromises()
-    const chart = await vi.waitFor(() => {
-      const drawn = chartsIn(wrapper.element)[0]
-      expect(drawn && seriesOf(drawn).length).toBeGreaterThan(0)
-      return drawn!
-    })
+    const chart = await drawnChart(wrapper.element)
     const byId = (id: string) => seriesOf(chart).find((s) => s.id === id)
     expect(byId('equity')?.data.map(([, v]) => v)).toEqual(equities)
     // The first index in the table is the one charted until the user picks another.
@@ -111,12 +107,7 @@ describe('DashboardPanel', () => {
     store.commit()
     const wrapper = mountWith(DashboardPanel, pinia)
     await flushPromises()
-    // The chart draws at its turn of the render scheduler, in an animation frame.
-    const chart = await vi.waitFor(() => {
-      const drawn = chartsIn(wrapper.element)[0]
-      expect(drawn && seriesOf(drawn).length).toBeGreaterThan(0)
-      return drawn!
-    })
+    const chart = await drawnChart(wrapper.element)
     const option = chart.getOption() as {
       yAxis: { axisLabel: { formatter: (value: number) => string } }[]
     }

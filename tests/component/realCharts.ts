@@ -4,6 +4,7 @@
 // page registers canvas alone), at an explicit size, both through vue-echarts' init options.
 import { getInstanceByDom, setPlatformAPI, use, type EChartsType } from 'echarts/core'
 import { SVGRenderer } from 'echarts/renderers'
+import { expect, vi } from 'vitest'
 import { INIT_OPTIONS_KEY } from 'vue-echarts'
 import '@/charts/echarts'
 
@@ -35,4 +36,13 @@ export interface DrawnSeries {
 export function seriesOf(chart: EChartsType): DrawnSeries[] {
   const option = chart.getOption() as { series?: DrawnSeries[] }
   return option.series ?? []
+}
+
+/** The first chart inside `root` once it has drawn series: at its turn of the render scheduler. */
+export async function drawnChart(root: Element): Promise<EChartsType> {
+  return vi.waitFor(() => {
+    const chart = chartsIn(root)[0]
+    expect(chart && seriesOf(chart).length).toBeGreaterThan(0)
+    return chart as EChartsType
+  })
 }

@@ -7,7 +7,7 @@ import { useConnectionStore } from '@/stores/connectionStore'
 import { useTrainingStore } from '@/stores/trainingStore'
 import { channelStatus, OPEN, trainingEvent } from './factories'
 import { freshPinia, mountWith } from './mountPage'
-import { chartsIn, seriesOf } from './realCharts'
+import { drawnChart, seriesOf } from './realCharts'
 
 let pinia: ReturnType<typeof freshPinia>
 beforeEach(() => {
@@ -101,11 +101,7 @@ describe('TrainingPanel', () => {
     const wrapper = mountWith(TrainingPanel, pinia)
     await flushPromises()
     const card = wrapper.get('[data-run-id="curve"]')
-    const chart = await vi.waitFor(() => {
-      const drawn = chartsIn(card.element)[0]
-      expect(drawn && seriesOf(drawn).length).toBeGreaterThan(0)
-      return drawn!
-    })
+    const chart = await drawnChart(card.element)
     const byId = (id: string) => seriesOf(chart).find((s) => s.id === id)
     const raw = losses.map((loss, i): [number, number] => [i + 1, loss])
     // The smoothed line over the faint raw one, at the panel's smoothing.
