@@ -115,8 +115,10 @@ describe('StreamChart', () => {
       await bump(revision)
       runFrames()
     }
-    // Too soon after the first draw: the change waits instead of costing a draw per frame.
-    expect(drawnAt.length).toBeLessThanOrEqual(2)
+    // Too soon after the first draw: the change waits instead of costing a draw per frame (on a
+    // machine slow enough that 60 ms passed meanwhile, one more draw was due).
+    if (performance.now() - drawnAt[0]! < 60) expect(drawnAt).toHaveLength(1)
+    else expect(drawnAt.length).toBeLessThanOrEqual(2)
     await vi.waitFor(
       () => {
         runFrames()
