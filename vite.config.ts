@@ -6,6 +6,7 @@ import { fileURLToPath, URL } from 'node:url'
 import vue from '@vitejs/plugin-vue'
 import type { Plugin } from 'vite'
 import { defineConfig } from 'vitest/config'
+import { echartsUnreached } from './scripts/echartsUnreached.ts'
 import { devBackendPlugin } from './server/vitePlugin.ts'
 
 /** Hosts without rewrite rules serve 404.html for deep links: make it the app itself. */
@@ -59,9 +60,12 @@ export default defineConfig(({ command, mode }) => ({
   // A sub-path deploy (e.g. /monitor/) sets BASE_PATH at build time; router and assets follow it.
   base: process.env.BASE_PATH ?? '/',
   plugins: [
-    vue(),
+    // Every component is <script setup>: Vue's Options API support (data, methods, mixins…) is
+    // code no component runs.
+    vue({ features: { optionsAPI: false } }),
     engineVersion(),
     spaFallbackPage(),
+    echartsUnreached(),
     ...(command === 'serve' && mode !== 'test' ? [devBackendPlugin()] : []),
   ],
   resolve: {
@@ -72,6 +76,8 @@ export default defineConfig(({ command, mode }) => ({
   build: {
     sourcemap: false,
     target: 'es2022',
+    // Every browser that runs an ES2022 build preloads modules itself.
+    modulePreload: { polyfill: false },
     chunkSizeWarningLimit: 600,
   },
   test: {

@@ -1,6 +1,6 @@
 // Backtest chart: equity against benchmark on top, drawdown as an area below, sharing the date axis.
 import type { ChartTheme } from './chartTheme'
-import { axisStyle, rangeFormatter, streamLine, tooltipStyle } from './common'
+import { axisStyle, LABELS_INSIDE, rangeFormatter, streamLine, tooltipStyle } from './common'
 import type { LegendItem, Point } from './common'
 import type { ChartOption } from './echarts'
 
@@ -32,8 +32,8 @@ export function backtestChartOption(series: BacktestSeries, theme: ChartTheme): 
     axisPointer: { link: [{ xAxisIndex: 'all' }] },
     tooltip: tooltipStyle(theme),
     grid: [
-      { left: 4, right: 8, top: 8, height: '58%', containLabel: true },
-      { left: 4, right: 8, bottom: 4, height: '22%', containLabel: true },
+      { left: 4, right: 8, top: 8, height: '58%', ...LABELS_INSIDE },
+      { left: 4, right: 8, bottom: 4, height: '22%', ...LABELS_INSIDE },
     ],
     xAxis: [
       {

@@ -35,6 +35,12 @@ export function streamLine(
   }
 }
 
+/**
+ * Axis labels kept inside the grid's box (ECharts 6's form of the old `containLabel`, which needs
+ * the LegacyGridContainLabel part registered and otherwise falls back to exactly this).
+ */
+export const LABELS_INSIDE = { outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' } as const
+
 export function axisStyle(theme: ChartTheme) {
   return {
     axisLine: { lineStyle: { color: theme.border } },

@@ -1,4 +1,5 @@
-// The one ECharts entry point: registers exactly the parts the charts use; options are typed from them.
+// The one ECharts entry point: registers exactly the parts the charts use, once, and hands out
+// vue-echarts' VChart with them; options are typed from those parts. Loaded in the charts' own chunk.
 import { LineChart } from 'echarts/charts'
 import type { LineSeriesOption } from 'echarts/charts'
 import {
@@ -12,11 +13,14 @@ import type {
   GridComponentOption,
   TooltipComponentOption,
 } from 'echarts/components'
-import { init, use } from 'echarts/core'
-import type { ComposeOption, EChartsCoreOption, EChartsType } from 'echarts/core'
+import { use } from 'echarts/core'
+import type { ComposeOption, EChartsCoreOption, Payload } from 'echarts/core'
 import { CanvasRenderer } from 'echarts/renderers'
 import type { InsideDataZoomOption } from 'echarts/types/dist/shared'
+import type { Exposed } from 'vue-echarts'
 
+// Canvas only: an SVG renderer would add its own code for nothing the page draws. Tooltip brings
+// the axis pointer with it; it is named because the backtest chart links its two axes' pointers.
 use([
   LineChart,
   GridComponent,
@@ -47,7 +51,10 @@ export type ChartOption = KnownKeys<
 > &
   Pick<EChartsCoreOption, 'animation'>
 
-export type Chart = EChartsType
+/** What a mounted VChart offers: our own `setOption` (manual-update), `resize`, `dispatchAction`… */
+export type ChartView = Exposed
+/** What an ECharts event hands its listener (a `datazoom`: start/end, or a batch of them). */
+export type ChartEvent = Payload
 export type { LineSeriesOption }
 
 /** A chart's size in CSS pixels, as a ResizeObserver reported it. */
@@ -56,10 +63,5 @@ export interface ChartSize {
   height: number
 }
 
-/**
- * A canvas chart in `el`. With `size` (from a ResizeObserver) ECharts does not read the element's
- * layout, which would force a synchronous layout whenever the DOM changed in the same frame.
- */
-export function createChart(el: HTMLElement, size?: ChartSize): Chart {
-  return init(el, null, { renderer: 'canvas', ...size })
-}
+// Imported from here only, so every VChart on the page has the parts above registered.
+export { default as VChart } from 'vue-echarts'

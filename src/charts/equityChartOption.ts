@@ -1,6 +1,6 @@
 // Dashboard line chart: portfolio equity (left axis) and one index (right axis) over the chosen window.
 import type { ChartTheme } from './chartTheme'
-import { axisStyle, rangeFormatter, streamLine, tooltipStyle } from './common'
+import { axisStyle, LABELS_INSIDE, rangeFormatter, streamLine, tooltipStyle } from './common'
 import type { LegendItem, Point } from './common'
 import type { ChartOption } from './echarts'
 
@@ -42,7 +42,7 @@ export function equityChartOption(data: EquityChartData, theme: ChartTheme): Cha
   return {
     animation: false,
     // The legend is HTML above the chart, so the plot starts near the top.
-    grid: { left: 8, right: 8, top: 10, bottom: 8, containLabel: true },
+    grid: { left: 8, right: 8, top: 10, bottom: 8, ...LABELS_INSIDE },
     tooltip: tooltipStyle(theme),
     xAxis: { type: 'time', min: start, max: end, ...axis, splitLine: { show: false } },
     yAxis: [

@@ -1,7 +1,7 @@
 // Training curves per epoch: loss and val_loss (left axis, EMA-smoothed over a faint raw line),
 // accuracy and val_accuracy (right) when present; and loss of several runs overlaid for comparison.
 import type { ChartTheme } from './chartTheme'
-import { axisStyle, streamLine, tooltipStyle } from './common'
+import { axisStyle, LABELS_INSIDE, streamLine, tooltipStyle } from './common'
 import type { LegendItem, Point } from './common'
 import type { ChartOption } from './echarts'
 
@@ -74,7 +74,7 @@ export function trainingChartOption(
   const smooth = smoothing > 0
   return {
     animation: false,
-    grid: { left: 4, right: 4, top: 8, bottom: 4, containLabel: true },
+    grid: { left: 4, right: 4, top: 8, bottom: 4, ...LABELS_INSIDE },
     tooltip: tooltipStyle(theme),
     xAxis: { type: 'value', minInterval: 1, ...axis, splitLine: { show: false } },
     yAxis: [
@@ -126,7 +126,7 @@ export function compareChartOption(
   const smooth = smoothing > 0
   return {
     animation: false,
-    grid: { left: 4, right: 4, top: 8, bottom: 4, containLabel: true },
+    grid: { left: 4, right: 4, top: 8, bottom: 4, ...LABELS_INSIDE },
     tooltip: tooltipStyle(theme),
     xAxis: { type: 'value', minInterval: 1, name: 'epoch', ...axis, splitLine: { show: false } },
     yAxis: [{ type: 'value', scale: true, ...axis }],

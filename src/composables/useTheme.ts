@@ -1,6 +1,6 @@
 // Light/dark theme: `data-theme` on <html>, persisted, following the OS unless the user picked one.
-import { createSharedComposable, useLocalStorage, usePreferredDark } from '@vueuse/core'
-import { computed, watch, type ComputedRef, type WritableComputedRef } from 'vue'
+import { createSharedComposable, useEventListener, useLocalStorage } from '@vueuse/core'
+import { computed, shallowRef, watch, type ComputedRef, type WritableComputedRef } from 'vue'
 import { STORAGE_KEYS } from '@/config/storageKeys'
 
 export type ThemeName = 'light' | 'dark'
@@ -35,7 +35,14 @@ export const useTheme = createSharedComposable((): UseThemeReturn => {
   })
   const fromQuery = queryPreference()
   if (fromQuery) stored.value = fromQuery
-  const prefersDark = usePreferredDark()
+  // The OS preference (a plain media query listener: VueUse's usePreferredDark brings its SSR
+  // width handling along).
+  const darkQuery =
+    typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : undefined
+  const prefersDark = shallowRef(darkQuery?.matches ?? false)
+  useEventListener(darkQuery, 'change', (event: MediaQueryListEvent) => {
+    prefersDark.value = event.matches
+  })
 
   const preference = computed<ThemePreference>({
     get: () => stored.value,

@@ -1,16 +1,11 @@
 import { flushPromises } from '@vue/test-utils'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import BacktestPanel from '@/components/BacktestPanel.vue'
 import { useBacktestStore } from '@/stores/backtestStore'
 import { useConnectionStore } from '@/stores/connectionStore'
 import { backtestEvent, channelStatus, OPEN } from './factories'
 import { freshPinia, mountWith } from './mountPage'
-
-// jsdom cannot draw on a canvas: ECharts is replaced by a recorder.
-vi.mock('@/charts/echarts', async () => await import('./echartsMock'))
-// The panel loads its charts lazily; loaded up front here, so no load is still under way when the
-// test file ends (it would then fail on a torn-down environment).
-await import('@/components/StreamChart.vue')
+import { drawnChart, seriesOf } from './realCharts'
 
 let pinia: ReturnType<typeof freshPinia>
 beforeEach(() => {
@@ -62,6 +57,28 @@ describe('BacktestPanel', () => {
     expect(card.find('.chart-box').exists()).toBe(true)
     const legend = card.get('ul[aria-label="Legend"]')
     expect(legend.findAll('li').map((li) => li.text())).toEqual(['Equity', 'Benchmark', 'Drawdown'])
+  })
+
+  it('draws equity, benchmark and drawdown from the store in the real chart', async () => {
+    const days = [
+      { current_date: '2021-06-28', equity: 1_000_000, benchmark_equity: 1_000_000, drawdown: 0 },
+      { current_date: '2021-06-29', equity: 1_020_000, benchmark_equity: 1_005_000, drawdown: 0 },
+      { current_date: '2021-06-30', equity: 990_000, benchmark_equity: 1_001_000, drawdown: 0.029 },
+    ]
+    add(...days.map((day, i) => backtestEvent('b-chart', i + 1, day)))
+    const wrapper = mountWith(BacktestPanel, pinia)
+    await flushPromises()
+    const card = wrapper.get('[data-backtest-id="b-chart"]')
+    const chart = await drawnChart(card.element)
+    const values = (id: string) =>
+      seriesOf(chart)
+        .find((s) => s.id === id)
+        ?.data.map(([, v]) => v)
+    expect(values('equity')).toEqual(days.map((d) => d.equity))
+    expect(values('benchmark')).toEqual(days.map((d) => d.benchmark_equity))
+    // Drawdown is drawn downwards from zero, as a loss reads.
+    expect(values('drawdown')).toEqual(days.map((d) => -d.drawdown))
+    wrapper.unmount()
   })
 
   it('shows the final metrics table of a completed backtest', () => {

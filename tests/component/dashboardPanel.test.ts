@@ -3,15 +3,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import DashboardPanel from '@/components/DashboardPanel.vue'
 import { useConnectionStore } from '@/stores/connectionStore'
 import { useDashboardStore } from '@/stores/dashboardStore'
-import { charts } from './echartsMock'
 import { channelStatus, dashboardEvent, OPEN } from './factories'
 import { freshPinia, mountWith } from './mountPage'
-
-// jsdom cannot draw on a canvas: ECharts is replaced by a recorder.
-vi.mock('@/charts/echarts', async () => await import('./echartsMock'))
-// The panel loads its charts lazily; loaded up front here, so no load is still under way when the
-// test file ends (it would then fail on a torn-down environment).
-await import('@/components/StreamChart.vue')
+import { chartsIn, drawnChart, seriesOf } from './realCharts'
 
 let pinia: ReturnType<typeof freshPinia>
 beforeEach(() => {
@@ -62,6 +56,40 @@ describe('DashboardPanel', () => {
     expect(wrapper.find('.panel--dimmed').exists()).toBe(false)
   })
 
+  it('draws the equity and the chosen index from the store in the real chart', async () => {
+    useConnectionStore().setStatus('dashboard', channelStatus('dashboard', OPEN))
+    const store = useDashboardStore()
+    const equities = [1_250_000, 1_251_500, 1_249_800, 1_252_100]
+    equities.forEach((equity, i) =>
+      store.apply(
+        dashboardEvent(i, {
+          portfolio: { equity, pnl_day: 0, pnl_day_pct: 0, exposure_pct: 0.5 },
+        }),
+      ),
+    )
+    store.commit()
+    const wrapper = mountWith(DashboardPanel, pinia)
+    await flushPromises()
+    const chart = await drawnChart(wrapper.element)
+    const byId = (id: string) => seriesOf(chart).find((s) => s.id === id)
+    expect(byId('equity')?.data.map(([, v]) => v)).toEqual(equities)
+    // The first index in the table is the one charted until the user picks another.
+    const index = store.indexSeries.get('000001.SH')
+    expect(byId('index')?.name).toBe('SSE Composite')
+    expect(byId('index')?.data).toHaveLength(index?.decimated(undefined, 1000).length ?? -1)
+
+    // A new snapshot reaches the chart at its next turn, without a remount.
+    store.apply(
+      dashboardEvent(equities.length, {
+        portfolio: { equity: 1_260_000, pnl_day: 0, pnl_day_pct: 0, exposure_pct: 0.5 },
+      }),
+    )
+    store.commit()
+    await vi.waitFor(() => expect(byId('equity')?.data.at(-1)?.[1]).toBe(1_260_000))
+    expect(chartsIn(wrapper.element)[0]).toBe(chart)
+    wrapper.unmount()
+  })
+
   it('labels the index axis with distinct numbers when the index moves less than 1,000', async () => {
     useConnectionStore().setStatus('dashboard', channelStatus('dashboard', OPEN))
     const store = useDashboardStore()
@@ -77,12 +105,10 @@ describe('DashboardPanel', () => {
       )
     }
     store.commit()
-    charts.length = 0
     const wrapper = mountWith(DashboardPanel, pinia)
     await flushPromises()
-    await vi.waitFor(() => expect(charts.length).toBeGreaterThan(0))
-    const calls = charts[0]!.setOption.mock.calls
-    const option = calls[calls.length - 1]![0] as {
+    const chart = await drawnChart(wrapper.element)
+    const option = chart.getOption() as {
       yAxis: { axisLabel: { formatter: (value: number) => string } }[]
     }
     const label = option.yAxis[1]!.axisLabel.formatter

@@ -4,6 +4,7 @@ import { createPinia, setActivePinia, type Pinia } from 'pinia'
 import type { Component } from 'vue'
 import { REALTIME_CLIENT } from '@/composables/useRealtimeClient'
 import type { RealtimeClient } from '@/realtime/realtimeClient'
+import { CHART_PROVIDE } from './realCharts'
 
 /** A fresh pinia, active for the stores the test fills before mounting; localStorage emptied. */
 export function freshPinia(): Pinia {
@@ -18,7 +19,7 @@ export function mountWith<C extends Component>(
   pinia: Pinia,
   options: { client?: Partial<RealtimeClient>; props?: Record<string, unknown> } = {},
 ) {
-  const provide: Record<symbol, unknown> = {}
+  const provide: Record<symbol, unknown> = { ...CHART_PROVIDE }
   if (options.client) provide[REALTIME_CLIENT as symbol] = options.client
   return mount(component, {
     props: options.props,

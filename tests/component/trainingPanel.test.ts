@@ -1,17 +1,13 @@
 import { flushPromises } from '@vue/test-utils'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { ema } from '@/charts/trainingChartOption'
 import TrainingPanel from '@/components/TrainingPanel.vue'
 import { resetServerClock } from '@/composables/useServerClock'
 import { useConnectionStore } from '@/stores/connectionStore'
 import { useTrainingStore } from '@/stores/trainingStore'
 import { channelStatus, OPEN, trainingEvent } from './factories'
 import { freshPinia, mountWith } from './mountPage'
-
-// jsdom cannot draw on a canvas: ECharts is replaced by a recorder.
-vi.mock('@/charts/echarts', async () => await import('./echartsMock'))
-// The panel loads its charts lazily; loaded up front here, so no load is still under way when the
-// test file ends (it would then fail on a torn-down environment).
-await import('@/components/StreamChart.vue')
+import { drawnChart, seriesOf } from './realCharts'
 
 let pinia: ReturnType<typeof freshPinia>
 beforeEach(() => {
@@ -89,6 +85,43 @@ describe('TrainingPanel', () => {
     const drawn = wrapper.get('[data-run-id="first"]')
     expect(drawn.find('[data-testid="chart-waiting"]').exists()).toBe(false)
     expect(drawn.find('.chart-box').exists()).toBe(true)
+  })
+
+  it("draws a run's loss curves per epoch in the real chart and adds each new epoch", async () => {
+    const losses = [0.9, 0.7, 0.55]
+    add(
+      ...losses.map((loss, i) =>
+        trainingEvent('curve', i + 1, {
+          epoch: i + 1,
+          metrics: { loss, val_loss: loss + 0.05 },
+          timestamp: ago(5000 - i * 1000),
+        }),
+      ),
+    )
+    const wrapper = mountWith(TrainingPanel, pinia)
+    await flushPromises()
+    const card = wrapper.get('[data-run-id="curve"]')
+    const chart = await drawnChart(card.element)
+    const byId = (id: string) => seriesOf(chart).find((s) => s.id === id)
+    const raw = losses.map((loss, i): [number, number] => [i + 1, loss])
+    // The smoothed line over the faint raw one, at the panel's smoothing.
+    const smoothing = useTrainingStore().smoothing
+    expect(smoothing).toBeGreaterThan(0)
+    expect(byId('loss_raw')?.data).toEqual(raw)
+    expect(byId('loss')?.data).toEqual(ema(raw, smoothing))
+    expect(byId('val_loss')?.data.map(([epoch]) => epoch)).toEqual([1, 2, 3])
+    // No accuracy reported: its lines are empty.
+    expect(byId('accuracy')?.data).toEqual([])
+
+    add(
+      trainingEvent('curve', 4, {
+        epoch: 4,
+        metrics: { loss: 0.5, val_loss: 0.6 },
+        timestamp: ago(1000),
+      }),
+    )
+    await vi.waitFor(() => expect(byId('loss_raw')?.data.at(-1)).toEqual([4, 0.5]))
+    wrapper.unmount()
   })
 
   it('shows the error of a failed run', () => {

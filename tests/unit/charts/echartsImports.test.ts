@@ -34,6 +34,15 @@ describe('ECharts imports', () => {
     expect(runtime.map(({ path }) => path.slice(SRC.length))).toEqual(['/charts/echarts.ts'])
   })
 
+  it('load vue-echarts only through the chart entry module (its chunk, never the first one)', () => {
+    const runtime = sources.filter(({ text }) =>
+      /^(?:import|export)\s+(?!type\s)[^'"]*?from\s+['"]vue-echarts['"]/m.test(text),
+    )
+    expect(runtime.map(({ path }) => path.slice(SRC.length))).toEqual(['/charts/echarts.ts'])
+    const lazy = sources.filter(({ text }) => /import\(['"]@\/charts\/echarts['"]\)/.test(text))
+    expect(lazy.map(({ path }) => path.slice(SRC.length))).toEqual(['/components/StreamChart.vue'])
+  })
+
   it('register only the parts the charts draw (legends and breadth are HTML, zoom is inside)', () => {
     const entry = sources.find(({ path }) => path.endsWith('/charts/echarts.ts'))?.text ?? ''
     for (const part of ['BarChart', 'LegendComponent', 'DataZoomSliderComponent'])
