@@ -541,6 +541,8 @@ export async function coldStarts(
     const base = ctx.source.latestId + 1
     ctx.source.log.reset(base)
     ctx.source.start(rate, 1000 + run)
+    const arrivals = ctx.server.hub.arrivals
+    const arrivedBefore = arrivals.length
     const opened = await openPage(ctx, page, { base, cap: recordedIds(rate, 60), frames: 4000 })
     try {
       if (await waitFirstLive(opened.tab, 20_000)) {
@@ -552,7 +554,16 @@ export async function coldStarts(
         )
         if (first?.firstAppliedMs != null) result.firstAppliedMs.push(first.firstAppliedMs)
         if (first?.firstLiveMs != null) result.firstLiveMs.push(first.firstLiveMs)
-        if (first) result.startup.push(first.startup)
+        if (first) {
+          // Same machine: the page's and the runner's epoch clocks agree to well under a millisecond.
+          const origin = first.startup.timeOrigin ?? 0
+          const arrived = arrivals
+            .slice(arrivedBefore)
+            .filter(([path]) => !/\/(stream|dashboard|alerts|training|backtest)$/.test(path))
+            .slice(0, 12)
+            .map(([path, at]): [string, number] => [path, at - origin])
+          result.startup.push({ ...first.startup, arrived })
+        }
       }
     } finally {
       ctx.source.stop()

@@ -658,8 +658,8 @@ export function serverSection(): string {
 
 function coldTable(results: BenchResults): string {
   const lines = [
-    '| Page | First applied event, median (min–max) ms | First live event, median ms | Script running | DOMContentLoaded | config.json answered | /status answered | /history answered |',
-    '|---|---|---|---:|---:|---:|---:|---:|',
+    '| Page | First applied event, median (min–max) ms | First live event, median ms | Script running | DOMContentLoaded | config.json answered | /status reached the server | first /history reached the server | /status answered (page) | /history answered (page) |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|',
   ]
   const mid = (values: (number | null | undefined)[]) =>
     fmt(median(values.filter((v): v is number => typeof v === 'number')), 0)
@@ -670,6 +670,8 @@ function coldTable(results: BenchResults): string {
         return (pick === 'first' ? hits[0] : hits.at(-1))?.[2]
       }),
     )
+  const arrived = (cold: ColdStart, path: string) =>
+    mid((cold.startup ?? []).map((run) => run.arrived?.find(([name]) => name.includes(path))?.[1]))
   for (const cold of results.cold) {
     const all = cold.firstAppliedMs
     const startup = cold.startup ?? []
@@ -681,6 +683,8 @@ function coldTable(results: BenchResults): string {
         mid(startup.map((run) => run.scriptMs)),
         mid(startup.map((run) => run.domContentLoadedMs)),
         ended(cold, 'config.json', 'first'),
+        arrived(cold, '/sse/status'),
+        arrived(cold, '/history'),
         ended(cold, '/sse/status', 'first'),
         ended(cold, '/history', 'last'),
       ]
@@ -688,7 +692,7 @@ function coldTable(results: BenchResults): string {
         .replace(/^/, '| ') + ' |',
     )
   }
-  return `${lines.join('\n')}\n\nAll columns are ms after navigation start, medians over the runs; "–" where a page makes no such request.`
+  return `${lines.join('\n')}\n\nAll columns are ms after navigation start, medians over the runs; "–" where a page makes no such request. "Reached the server" is the bench server's clock, so it sees the requests of an engine in a worker, which the page's own resource timing does not.`
 }
 
 function soakText(results: BenchResults): string {

@@ -1,4 +1,5 @@
 // The bench's SSE backend: the wire format of docs/protocol.md (as the dev backend writes it), kept lean.
+import { epochNow } from './clock.ts'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { CHANNELS, isChannel, type Channel } from '../../src/protocol/contract.ts'
 
@@ -111,6 +112,11 @@ export interface StreamCounts {
 
 export class SseHub {
   readonly counts: StreamCounts = { opened: 0, droppedSlow: 0, requests: 0 }
+  /**
+   * When each API request reached the server (runner epoch ms), newest last: a page's engine in a
+   * worker makes its requests where the page's resource timing cannot see them.
+   */
+  readonly arrivals: [path: string, at: number][] = []
   private lastId = 0
   private readonly rings = Object.fromEntries(CHANNELS.map((c) => [c, new Ring()])) as Record<
     Channel,
@@ -164,6 +170,8 @@ export class SseHub {
     const parts = url.pathname.split('/').filter(Boolean)
     if (parts[0] !== 'api' || parts[1] !== 'v1' || parts[2] !== 'sse') return false
     this.counts.requests += 1
+    this.arrivals.push([url.pathname, epochNow()])
+    if (this.arrivals.length > 1000) this.arrivals.splice(0, 500)
     const [name, sub] = parts.slice(3)
     if (name === 'status') {
       json(res, 200, {

@@ -46,6 +46,10 @@ export interface StartupTimes {
   domContentLoadedMs: number | null
   /** Finished config and API requests (config.json, status, history): [path, start, end]; streams never finish. */
   requests: [string, number, number][]
+  /** When the API requests reached the server, whoever made them (the page or its engine's worker): [path, ms]. */
+  arrived?: [string, number][]
+  /** The page's navigation start (epoch ms), to place server times on its timeline. */
+  timeOrigin?: number
 }
 
 export interface ClockSample {
@@ -258,6 +262,7 @@ export class Recorder {
       scriptMs: this.scriptMs,
       domContentLoadedMs: navigation ? navigation.domContentLoadedEventEnd : null,
       requests,
+      timeOrigin: performance.timeOrigin,
     }
   }
 
