@@ -11,15 +11,13 @@ export interface BackendCapabilities {
   /** False when the status request failed: worth asking again later. */
   reachable: boolean
   multiplex: boolean
-  /** Events a channel's history keeps; 0 when there is no history endpoint. */
+  /** 0: no history endpoint. */
   history: number
-  /** The server's keepalive interval, when it says. */
   heartbeatSeconds: number | null
-  /** The server's clock at the answer (ISO 8601), when it says. */
   serverTime: string | null
-  /** Server minus client clock, ms, measured with this answer; null when it cannot be told. */
+  /** Server minus client clock, ms. */
   clockOffsetMs: number | null
-  /** `demo`: the backend says its events are invented (its simulator); null when it does not say. */
+  /** `demo`: the backend's events are invented (its simulator). */
   data: DataSource | null
 }
 
@@ -81,11 +79,7 @@ export function readCapabilities(body: unknown): BackendCapabilities {
 /** The status is read again this often: the server's clock drifts and laptops sleep. */
 const STATUS_REFRESH_MS = 5 * 60_000
 
-/**
- * What the backend said in its status: read when first needed; read again once a stream works
- * after it was unreachable, after a stream reconnected (a restarted backend may serve other data,
- * e.g. demo → live), and every few minutes. `changed` hears of every new reachable answer.
- */
+/** Read again after a reconnect: a restarted backend may serve other data (demo → live). */
 export class BackendProbe {
   private known: BackendCapabilities | null = null
   private pending: Promise<BackendCapabilities> | null = null
@@ -104,12 +98,11 @@ export class BackendProbe {
     }, STATUS_REFRESH_MS)
   }
 
-  /** The last answer (UNKNOWN_BACKEND when it failed); null before the first. */
+  /** Null before the first answer. */
   get current(): BackendCapabilities | null {
     return this.known
   }
 
-  /** The answer, read now if there is none yet (one read however many ask). */
   load(): Promise<BackendCapabilities> {
     if (this.known) return Promise.resolve(this.known)
     this.pending ??= this.readNow().then((found) => {
@@ -120,7 +113,6 @@ export class BackendProbe {
     return this.pending
   }
 
-  /** A stream reconnected: the next refresh reads the status again. */
   markStale(): void {
     this.stale = true
   }

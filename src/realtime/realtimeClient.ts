@@ -31,11 +31,10 @@ export interface RealtimeClientOptions {
   token?: TokenProvider
   fetch?: FetchLike
   network?: NetworkMonitor
-  /** Where cursors live (default: in memory only; the page hands them on, see HandedCursors). */
+  /** Default: in memory only (the page keeps them, see HandedCursors). */
   cursors?: CursorStore & { flush(): void }
   clientId?: string
   random?: () => number
-  /** Told before each read from a socket: a promise holds the reading (see StreamConnectionOptions). */
   backpressure?: () => Promise<void> | null
 }
 
@@ -77,7 +76,6 @@ export class RealtimeClient implements RealtimeSource {
     }
   }
 
-  /** The one object that owns everything about `channel`. */
   subscription(channel: Channel): ChannelSubscription {
     return this.subscriptions.get(channel) as ChannelSubscription
   }
@@ -100,12 +98,10 @@ export class RealtimeClient implements RealtimeSource {
     return () => this.statusListeners.delete(listener)
   }
 
-  /** Server minus client clock, ms, from the last status read; null until known or when not said. */
   get clockOffsetMs(): number | null {
     return this.backend.current?.clockOffsetMs ?? null
   }
 
-  /** The engine itself, used in this thread without a proxy. */
   get engine(): EngineInfo {
     return { host: 'in-process', tabs: 1 }
   }
@@ -115,23 +111,20 @@ export class RealtimeClient implements RealtimeSource {
     return this.useMultiplex() ? 'multiplexed' : 'per-channel'
   }
 
-  /** Reads the backend's status now, before any channel is wanted: the first stream need not wait for it. */
+  /** Before any channel is wanted: the first stream need not wait for the status. */
   probe(): void {
     void this.backend.load()
   }
 
-  /** Skips any backoff wait and tries every connection now (also after an auth failure). */
   retryNow(): void {
     this.auth.reset()
     for (const connection of this.connections.values()) connection.retryNow()
   }
 
-  /** A store handler threw on one of `channel`'s events: shown in diagnostics, the stream goes on. */
   reportHandlerError(channel: Channel, error: unknown): void {
     this.subscription(channel).reportError(`handler failed: ${describeError(error)}`)
   }
 
-  /** Writes pending cursors to storage now (the page is being hidden or unloaded). */
   flushCursors(): void {
     this.cursors.flush()
   }
@@ -182,7 +175,6 @@ export class RealtimeClient implements RealtimeSource {
     return this.transport.multiplex === 'auto' && this.backend.current?.multiplex === true
   }
 
-  /** A new status answer: labels follow it; a new transport means new streams. */
   private capabilitiesChanged(known: BackendCapabilities, found: BackendCapabilities): void {
     if (this.closed) return
     if (found.data !== known.data || found.clockOffsetMs !== known.clockOffsetMs) {
@@ -288,7 +280,6 @@ export class RealtimeClient implements RealtimeSource {
   }
 }
 
-/** What a stream's timing and decoding follow: the transport options and what the status said. */
 function tuning(transport: TransportOptions, capabilities: BackendCapabilities) {
   return {
     heartbeatMs: (capabilities.heartbeatSeconds ?? transport.heartbeatSeconds) * 1000,
@@ -303,7 +294,6 @@ function tuning(transport: TransportOptions, capabilities: BackendCapabilities) 
   }
 }
 
-/** The stream URL of an attempt: the resume cursor goes in the query when it cannot be a header. */
 function streamUrl(
   baseUrl: string,
   channels: readonly Channel[],
