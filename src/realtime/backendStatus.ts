@@ -2,10 +2,8 @@
 import * as v from 'valibot'
 import { StatusSchema } from '@/protocol/contract'
 import { clockOffset } from '@/protocol/timestamp'
+import { resolveEndpoint } from '@/protocol/endpoints'
 import type { FetchLike } from './sseTransport'
-
-/** Where a backend says what it supports (and its clock). */
-export const STATUS_PATH = '/api/v1/sse/status'
 
 export interface BackendCapabilities {
   /** False when the status request failed: worth asking again later. */
@@ -14,7 +12,6 @@ export interface BackendCapabilities {
   /** 0: no history endpoint. */
   history: number
   heartbeatSeconds: number | null
-  serverTime: string | null
   /** Server minus client clock, ms. */
   clockOffsetMs: number | null
   /** `demo`: the backend's events are invented (its simulator). */
@@ -23,56 +20,47 @@ export interface BackendCapabilities {
 
 export type DataSource = 'live' | 'demo'
 
-export const UNKNOWN_BACKEND: BackendCapabilities = {
+const STATUS_TIMEOUT_MS = 5000
+const UNKNOWN_BACKEND: BackendCapabilities = {
   reachable: false,
   multiplex: false,
   history: 0,
   heartbeatSeconds: null,
-  serverTime: null,
   clockOffsetMs: null,
   data: null,
 }
 
 export async function fetchCapabilities(
   fetchFn: FetchLike,
-  url: string,
+  baseUrl: string,
   headers: Record<string, string>,
-  timeoutMs = 5000,
 ): Promise<BackendCapabilities> {
   const controller = new AbortController()
-  const timer = setTimeout(() => controller.abort(), timeoutMs)
+  const timer = setTimeout(() => controller.abort(), STATUS_TIMEOUT_MS)
   try {
     const sentAt = Date.now()
-    const response = await fetchFn(url, {
+    const response = await fetchFn(resolveEndpoint(baseUrl, '/api/v1/sse/status'), {
       headers: { Accept: 'application/json', ...headers },
       cache: 'no-store',
       signal: controller.signal,
     })
     if (!response.ok) return UNKNOWN_BACKEND
-    const found = readCapabilities(await response.json())
-    const receivedAt = Date.now()
-    const offset =
-      found.serverTime === null ? null : clockOffset(found.serverTime, sentAt, receivedAt)
-    return { ...found, clockOffsetMs: offset }
+    const parsed = v.safeParse(StatusSchema, await response.json())
+    if (!parsed.success) return UNKNOWN_BACKEND
+    const status = parsed.output
+    const serverTime = status.server_time
+    return {
+      reachable: true,
+      multiplex: status.multiplex,
+      history: status.history,
+      heartbeatSeconds: status.heartbeat_seconds,
+      clockOffsetMs: serverTime === null ? null : clockOffset(serverTime, sentAt, Date.now()),
+      data: status.data,
+    }
   } catch {
     return UNKNOWN_BACKEND
   } finally {
     clearTimeout(timer)
-  }
-}
-
-export function readCapabilities(body: unknown): BackendCapabilities {
-  const parsed = v.safeParse(StatusSchema, body)
-  if (!parsed.success) return UNKNOWN_BACKEND
-  const status = parsed.output
-  return {
-    reachable: true,
-    multiplex: status.multiplex,
-    history: status.history,
-    heartbeatSeconds: status.heartbeat_seconds,
-    serverTime: status.server_time,
-    clockOffsetMs: null,
-    data: status.data,
   }
 }
 

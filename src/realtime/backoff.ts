@@ -7,12 +7,10 @@ export interface BackoffOptions {
   maxMs: number
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 30_000 }
-
 /** `attempt` is 1-based; a server `retry:` hint is a floor. */
 export function backoffDelay(
   attempt: number,
-  options: BackoffOptions = DEFAULT_BACKOFF,
+  options: BackoffOptions,
   random: () => number = Math.random,
   serverRetryMs?: number,
 ): number {

@@ -12,7 +12,7 @@ import { describeError } from './describeError'
 import { eachInSlices } from './taskBudget'
 
 /** `held`: a live event released after a catch-up. */
-export type MessageSource = 'live' | 'history' | 'relay' | 'held'
+export type MessageSource = 'live' | 'history' | 'held'
 
 interface HeldEvent {
   event: ChannelEvent
@@ -41,7 +41,7 @@ export class ChannelSubscription {
   private held: HeldEvent[] | null = null
   private contextClaimed = false
   /** Only where every connection starts an epoch is a replay told from fresh events by payload. */
-  private fingerprinting = false
+  fingerprinting = false
   /** 0: not moved in this engine's life. */
   private movedAt = 0
 
@@ -71,10 +71,6 @@ export class ChannelSubscription {
     return newest?.cursor ?? null
   }
 
-  get epoch(): number {
-    return this.repeats.epoch
-  }
-
   get hasListeners(): boolean {
     return this.listeners.size > 0
   }
@@ -97,10 +93,6 @@ export class ChannelSubscription {
     if (this.contextClaimed) return false
     this.contextClaimed = true
     return true
-  }
-
-  checkReplays(on: boolean): void {
-    this.fingerprinting = on
   }
 
   startEpoch(): void {
@@ -143,7 +135,7 @@ export class ChannelSubscription {
     }
   }
 
-  /** A relayed invalid event, or one decoded here: reported once, never applied. */
+  /** Reported once, never applied. */
   reject(value: InvalidEvent, source: MessageSource): void {
     if (source === 'live') this.diagnostics.count('arrived')
     if (this.repeats.seenBefore(value.id)) return
@@ -173,7 +165,7 @@ export class ChannelSubscription {
       this.movedAt = ++cursorMoves
       this.cursors.set(this.cursorKey, event.id)
     }
-    // History is old by design; live, relayed and held events are what the page shows as now.
+    // History is old by design; live and held events are what the page shows as now.
     this.diagnostics.countEvent(event.id, source === 'history' ? null : event.data.timestamp)
     for (const listener of this.listeners) {
       try {
@@ -184,10 +176,7 @@ export class ChannelSubscription {
     }
   }
 
-  /**
-   * Reads history after `after`, holding live events meanwhile so they land after the older ones.
-   * With `context` (the cursor after a reload): the newest events, and after the cursor if short.
-   */
+  /** Reads history after `after`, holding live events meanwhile so they land after the older ones. */
   async catchUp(
     via: CatchUpContext,
     after: string | null,
@@ -202,6 +191,7 @@ export class ChannelSubscription {
     this.notify()
     try {
       let result = await via.read(after)
+      // After a reload: from the cursor too, when the newest events do not reach back to it.
       if (
         context !== null &&
         !result.messages.some((m) => m.kind === 'event' && m.value.id === context)
@@ -220,10 +210,7 @@ export class ChannelSubscription {
     }
   }
 
-  /**
-   * Applies the held events each once: a reconnect during a long read sends many again, further
-   * apart than the repeat filter remembers (docs/reliability.md, "Found here and fixed", 8).
-   */
+  /** Each held event once, in its epoch (docs/reliability.md, "Found here and fixed", 8). */
   private async release(held: HeldEvent[]): Promise<void> {
     this.diagnostics.setHolding(false)
     // No batch will refresh the status, and the hold's growing lateness would stay on the page.
@@ -247,10 +234,7 @@ export class ChannelSubscription {
   }
 }
 
-/**
- * The part of a history answer older than the first held live event, cut at the first of its
- * events that is held (docs/reliability.md, "Found here and fixed", 7 and 9).
- */
+/** Cut at the first of its events that is held (docs/reliability.md, "Found here and fixed", 7, 9). */
 async function olderThanHeld(
   result: HistoryResult,
   held: readonly { event: ChannelEvent }[],

@@ -49,10 +49,6 @@ export class EngineHost {
   private frame: FramePhase | null = null
   private readonly readers = new ReadersHold()
 
-  get tabCount(): number {
-    return this.tabs.size
-  }
-
   connect(port: PortLike, hello: EngineHello): void {
     const tab: Tab = {
       port,
@@ -83,7 +79,9 @@ export class EngineHost {
         return
       case 'subscribe':
         tab.channels.add(message.channel)
-        this.replayRecent(tab, message.channel)
+        // What the others see now, with no request to the backend.
+        for (const event of this.recent.of(message.channel)) tab.pending.push(event)
+        this.schedule()
         this.want(message.channel)
         this.post(tab, this.statusMessage(message.channel))
         return
@@ -186,11 +184,6 @@ export class EngineHost {
   private route(event: ChannelEvent): void {
     this.recent.add(event)
     for (const tab of this.tabs) if (tab.channels.has(event.channel)) tab.pending.push(event)
-    this.schedule()
-  }
-
-  private replayRecent(tab: Tab, channel: Channel): void {
-    for (const event of this.recent.of(channel)) tab.pending.push(event)
     this.schedule()
   }
 

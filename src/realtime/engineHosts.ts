@@ -53,12 +53,7 @@ export function engineHosts(shareAcrossTabs: boolean): EngineHostOption[] {
           name: ENGINE_NAME,
         })
         worker.addEventListener('error', failed)
-        return {
-          postMessage: (message) => worker.postMessage(message),
-          addEventListener: (type, listener) => worker.addEventListener(type, listener),
-          removeEventListener: (type, listener) => worker.removeEventListener(type, listener),
-          close: () => worker.terminate(),
-        } satisfies PortLike
+        return Object.assign(worker, { close: () => worker.terminate() }) satisfies PortLike
       },
     })
   }

@@ -20,15 +20,6 @@ export interface PresenceMonitor {
   subscribe(listener: () => void): () => void
 }
 
-export interface PageBacklog {
-  /** Null while it fits; else resolves once frames have applied it down. */
-  whenFits(): Promise<void> | null
-}
-
-export interface PageFrames {
-  phase(): FramePhase | null
-}
-
 export interface EngineProxyOptions {
   baseUrl: string
   transport: Partial<TransportOptions>
@@ -37,8 +28,9 @@ export interface EngineProxyOptions {
   cursors: CursorStore & { flush(): void; entries(): Record<string, string> }
   clientId: string
   network: NetworkMonitor
-  backlog?: PageBacklog
-  frames?: PageFrames
+  /** `whenFits`: null while the page's frames keep up; else resolves once they have caught up. */
+  backlog?: { whenFits(): Promise<void> | null }
+  frames?: { phase(): FramePhase | null }
   presence?: PresenceMonitor
 }
 
@@ -106,7 +98,12 @@ export class EngineProxy implements RealtimeSource {
   }
 
   status(channel: Channel): ChannelStatus {
-    return this.statuses[channel] ?? waitingStatus(channel)
+    return (
+      this.statuses[channel] ?? {
+        ...new ChannelDiagnostics(channel).snapshot(),
+        state: { phase: 'connecting', attempt: 0 },
+      }
+    )
   }
 
   onStatusChange(listener: (channel: Channel) => void): () => void {
@@ -248,12 +245,5 @@ export class EngineProxy implements RealtimeSource {
   private send(message: PageMessage): void {
     if (!this.port || this.closed) return
     this.port.postMessage(message)
-  }
-}
-
-function waitingStatus(channel: Channel): ChannelStatus {
-  return {
-    ...new ChannelDiagnostics(channel).snapshot(),
-    state: { phase: 'connecting', attempt: 0 },
   }
 }

@@ -1,12 +1,7 @@
 // The multiplexer: one stream for every subscribed channel when the backend allows it, else one per channel.
 import { resolveEndpoint } from '@/protocol/endpoints'
 import { CHANNELS, type Channel } from '@/protocol/contract'
-import {
-  BackendProbe,
-  fetchCapabilities,
-  STATUS_PATH,
-  type BackendCapabilities,
-} from './backendStatus'
+import { BackendProbe, fetchCapabilities, type BackendCapabilities } from './backendStatus'
 import type { ChannelStatus } from './channelDiagnostics'
 import { ChannelSubscription } from './channelSubscription'
 import type { ConnectionObserver, ConnectionReport, ConnectionState } from './connectionState'
@@ -34,7 +29,6 @@ export interface RealtimeClientOptions {
   /** Default: in memory only (the page keeps them, see HandedCursors). */
   cursors?: CursorStore & { flush(): void }
   clientId?: string
-  random?: () => number
   backpressure?: () => Promise<void> | null
 }
 
@@ -55,12 +49,7 @@ export class RealtimeClient implements RealtimeSource {
   constructor(private readonly options: RealtimeClientOptions) {
     this.auth = new BearerAuth(options.token)
     this.backend = new BackendProbe(
-      async () =>
-        fetchCapabilities(
-          this.fetchFn,
-          resolveEndpoint(options.baseUrl, STATUS_PATH),
-          await this.auth.headers(),
-        ),
+      async () => fetchCapabilities(this.fetchFn, options.baseUrl, await this.auth.headers()),
       (before, after) => this.capabilitiesChanged(before, after),
     )
     this.transport = { ...DEFAULT_TRANSPORT, ...options.transport }
@@ -192,16 +181,20 @@ export class RealtimeClient implements RealtimeSource {
     capabilities: BackendCapabilities,
   ): StreamConnectionOptions {
     const { baseUrl } = this.options
-    const multiplexed = key.startsWith('mux:')
     const transport = this.transport
-    const mode: TransportMode = multiplexed ? 'multiplexed' : 'per-channel'
+    const multiplexed = key.startsWith('mux:')
+    const path = multiplexed ? '/api/v1/sse/stream' : `/api/v1/sse/${channels[0]}`
     const subscriptions = channels.map((channel) => this.subscription(channel))
     return {
-      ...tuning(transport, capabilities),
       subscriptions,
-      resumeCursor: () => ChannelSubscription.resumeCursor(subscriptions),
       multiplexed,
-      streamUrl: streamUrl(baseUrl, channels, multiplexed, this.clientId, transport),
+      resumeCursor: () => ChannelSubscription.resumeCursor(subscriptions),
+      streamUrl: (lastEventId, inQuery) =>
+        resolveEndpoint(baseUrl, path, {
+          channels: multiplexed ? channels : undefined,
+          client_id: this.clientId,
+          last_event_id: transport.lastEventIdQuery || inQuery ? lastEventId : undefined,
+        }),
       history:
         capabilities.history > 0
           ? historyReader({
@@ -211,12 +204,20 @@ export class RealtimeClient implements RealtimeSource {
               backfillLimit: transport.backfillLimit,
             })
           : null,
+      backfill: transport.backfillLimit > 0,
+      resumeConfirmed: capabilities.history > 0,
+      pythonLiterals: transport.pythonLiterals,
+      heartbeatMs: (capabilities.heartbeatSeconds ?? transport.heartbeatSeconds) * 1000,
+      backoff: { baseMs: transport.backoffBaseMs, maxMs: transport.backoffMaxMs },
+      healthyAfterMs: transport.healthyAfterMs,
+      pollAfterFailures: transport.pollAfterFailures,
+      pollIntervalMs: transport.pollIntervalMs,
+      maxEventChars: transport.maxEventChars,
       headers: () => this.auth.headers(),
       renewAuth: () => this.auth.renew(),
       fetch: this.fetchFn,
       network: this.network,
-      observer: this.observerFor(key, channels, mode),
-      random: this.options.random,
+      observer: this.observerFor(key, channels, multiplexed ? 'multiplexed' : 'per-channel'),
       backpressure: this.options.backpressure,
     }
   }
@@ -278,34 +279,4 @@ export class RealtimeClient implements RealtimeSource {
   private notify(channel: Channel): void {
     for (const listener of this.statusListeners) listener(channel)
   }
-}
-
-function tuning(transport: TransportOptions, capabilities: BackendCapabilities) {
-  return {
-    heartbeatMs: (capabilities.heartbeatSeconds ?? transport.heartbeatSeconds) * 1000,
-    backoff: { baseMs: transport.backoffBaseMs, maxMs: transport.backoffMaxMs },
-    healthyAfterMs: transport.healthyAfterMs,
-    pollAfterFailures: transport.pollAfterFailures,
-    pollIntervalMs: transport.pollIntervalMs,
-    backfill: transport.backfillLimit > 0,
-    maxEventChars: transport.maxEventChars,
-    resumeConfirmed: capabilities.history > 0,
-    pythonLiterals: transport.pythonLiterals,
-  }
-}
-
-function streamUrl(
-  baseUrl: string,
-  channels: readonly Channel[],
-  multiplexed: boolean,
-  clientId: string,
-  transport: TransportOptions,
-): StreamConnectionOptions['streamUrl'] {
-  const path = multiplexed ? '/api/v1/sse/stream' : `/api/v1/sse/${channels[0]}`
-  return (lastEventId, inQuery) =>
-    resolveEndpoint(baseUrl, path, {
-      channels: multiplexed ? channels : undefined,
-      client_id: clientId,
-      last_event_id: transport.lastEventIdQuery || inQuery ? lastEventId : undefined,
-    })
 }

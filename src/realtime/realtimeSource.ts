@@ -3,10 +3,6 @@ import type { ChannelStatus } from './channelDiagnostics'
 import type { Channel, ChannelEvent } from '@/protocol/contract'
 import type { TokenProvider } from '@/protocol/transport'
 
-export function bearerHeaders(token: string | null | undefined): Record<string, string> {
-  return token ? { Authorization: `Bearer ${token}` } : {}
-}
-
 export type ChannelListener = (event: ChannelEvent) => void
 export type TransportMode = 'multiplexed' | 'per-channel'
 
@@ -42,7 +38,7 @@ export class BearerAuth {
     if (!this.token) return {}
     const token = await this.token()
     this.lastToken = token
-    return bearerHeaders(token)
+    return token ? { Authorization: `Bearer ${token}` } : {}
   }
 
   async renew(): Promise<boolean> {

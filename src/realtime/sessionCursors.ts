@@ -110,7 +110,7 @@ export function createClientId(storage: StorageLike | null, key: string): string
 
 /** An engine's cursors: a worker has no sessionStorage, so every move is handed on to the tabs. */
 export class HandedCursors implements CursorStore {
-  private readonly values = new Map<string, string>()
+  private readonly values: Map<string, string>
   private moved: Record<string, string> | null = null
 
   constructor(
@@ -118,7 +118,7 @@ export class HandedCursors implements CursorStore {
     private readonly onMove: () => void,
     readonly flush: () => void,
   ) {
-    for (const [key, value] of Object.entries(start)) this.values.set(key, value)
+    this.values = new Map(Object.entries(start))
   }
 
   get(key: string): string | null {

@@ -35,24 +35,22 @@ export async function openStream(
     return { kind: 'retry', reason: `network error: ${describeError(error)}` }
   }
   const { status } = response
-  if (status === 204) {
-    await discard(response)
-    return { kind: 'stop', reason: 'the server answered 204: stop streaming' }
-  }
+  if (status === 204)
+    return discard(response, { kind: 'stop', reason: 'the server answered 204: stop streaming' })
   if (status === 401 || status === 403) {
-    await discard(response)
-    return { kind: 'auth', status, reason: `authentication required (HTTP ${status})` }
+    const reason = `authentication required (HTTP ${status})`
+    return discard(response, { kind: 'auth', status, reason })
   }
   if (status < 200 || status >= 300) {
     const retryAfterMs = parseRetryAfter(response.headers.get('Retry-After'))
-    await discard(response)
-    return { kind: 'retry', reason: `HTTP ${status}`, retryAfterMs }
+    return discard(response, { kind: 'retry', reason: `HTTP ${status}`, retryAfterMs })
   }
   const contentType = response.headers.get('Content-Type') ?? ''
-  if (!/^text\/event-stream\b/i.test(contentType)) {
-    await discard(response)
-    return { kind: 'retry', reason: `wrong Content-Type "${contentType || 'none'}"` }
-  }
+  if (!/^text\/event-stream\b/i.test(contentType))
+    return discard(response, {
+      kind: 'retry',
+      reason: `wrong Content-Type "${contentType || 'none'}"`,
+    })
   if (!response.body) return { kind: 'retry', reason: 'response has no body' }
   return { kind: 'stream', body: response.body }
 }
@@ -175,10 +173,11 @@ class LineFeeder {
   }
 }
 
-async function discard(response: Response): Promise<void> {
+async function discard(response: Response, outcome: OpenOutcome): Promise<OpenOutcome> {
   try {
     await response.body?.cancel()
   } catch {
     // A failure to cancel a body of no use changes nothing.
   }
+  return outcome
 }

@@ -45,7 +45,7 @@ export class StreamChannels {
     const context = history !== null && backfill
     for (const subscription of this.options.subscriptions) {
       // A backend that does not confirm resuming may have restarted its ids.
-      subscription.checkReplays(!resumeConfirmed)
+      subscription.fingerprinting = !resumeConfirmed
       if (!resumeConfirmed) subscription.startEpoch()
       const firstInPage = context && subscription.claimContext()
       const cursor = subscription.cursor

@@ -32,7 +32,6 @@ export interface StreamConnectionOptions extends StreamChannelsOptions {
   pollAfterFailures: number
   pollIntervalMs: number
   maxEventChars: number
-  random?: () => number
   /** A promise while the page's frames are behind: the backlog then stays in the socket. */
   backpressure?: () => Promise<void> | null
 }
@@ -131,12 +130,13 @@ export class StreamConnection {
         this.streamFailures = 0
       } else {
         this.streamFailures += 1
-        this.maybeStartPolling(verdict.reason)
+        if (this.options.history && this.streamFailures >= this.options.pollAfterFailures)
+          this.polling.start(verdict.reason)
       }
       this.attempt += 1
       const delay = Math.max(
         Math.min(verdict.retryAfterMs ?? 0, MAX_SERVER_DELAY_MS),
-        backoffDelay(this.attempt, this.options.backoff, this.options.random, this.serverRetryMs),
+        backoffDelay(this.attempt, this.options.backoff, Math.random, this.serverRetryMs),
       )
       this.setState({
         phase: 'backoff',
@@ -258,11 +258,6 @@ export class StreamConnection {
   private currentCheck(): () => boolean {
     const generation = this.generation
     return () => !this.stopped && generation === this.generation
-  }
-
-  private maybeStartPolling(reason: string): void {
-    if (!this.options.history || this.streamFailures < this.options.pollAfterFailures) return
-    this.polling.start(reason)
   }
 
   private abortAttempt(): void {

@@ -6,11 +6,6 @@ const BUDGET_MS = 8
 
 const now = () => performance.now()
 
-/** A hidden page has no frames to keep, and its timers are throttled: it works without pausing. */
-function mayYield(): boolean {
-  return typeof document === 'undefined' || document.visibilityState === 'visible'
-}
-
 /** `scheduler.yield()` resumes ahead of other tasks. */
 function yieldTask(): Promise<void> {
   const scheduler = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler
@@ -26,7 +21,9 @@ export class TaskBudget {
   }
 
   spent(): boolean {
-    return now() - this.start >= BUDGET_MS && mayYield()
+    if (now() - this.start < BUDGET_MS) return false
+    // A hidden page has no frames to keep, and its timers are throttled: it works without pausing.
+    return typeof document === 'undefined' || document.visibilityState === 'visible'
   }
 
   async yield(): Promise<void> {
