@@ -217,6 +217,7 @@ export class ChannelSubscription {
     if (held.length === 0) this.notify()
     // Keyed by epoch first: no string is built per event without a fingerprint.
     const released = new Map<number, Set<string>>()
+    // `held` stays set while this yields: live events arriving meanwhile join its end, in order.
     await eachInSlices(held, ({ event, fingerprint, epoch }) => {
       if (event.id !== null) {
         let seen = released.get(epoch)

@@ -75,7 +75,7 @@ export function decodeMessage(message: EventSourceMessage, context: StreamContex
   }
   const json = parseJsonObject(message.data)
   const python = !json.ok && json.syntax === true && context.pythonLiterals !== false
-  const object = python ? parsePythonDict(message.data, json) : json
+  const object = python ? parsePythonDict(message.data, json.reason) : json
   if (!object.ok) return reject(object.reason)
   if (context.multiplexed && object.value.channel !== channel) {
     return reject(`channel is ${JSON.stringify(object.value.channel)}, expected "${channel}"`)
@@ -89,14 +89,10 @@ export function decodeMessage(message: EventSourceMessage, context: StreamContex
 }
 
 /** Data that is not JSON may be `str(dict)` from a Python backend: read it strictly, never eval. */
-function parsePythonDict(
-  raw: string,
-  json: ParseResult<Record<string, unknown>>,
-): ParseResult<Record<string, unknown>> {
-  if (json.ok) return json
+function parsePythonDict(raw: string, jsonReason: string): ParseResult<Record<string, unknown>> {
   const literal = parsePythonLiteral(raw)
   if (!literal.ok)
-    return { ok: false, reason: `${json.reason}; nor a Python dict: ${literal.reason}` }
+    return { ok: false, reason: `${jsonReason}; nor a Python dict: ${literal.reason}` }
   const value = literal.value
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, reason: 'data is a Python literal but not a dict' }
@@ -106,7 +102,8 @@ function parsePythonDict(
 
 function decodeReset(raw: string, context: StreamContext): DecodedMessage {
   const json = parseJsonObject(raw)
-  const object = json.ok || context.pythonLiterals === false ? json : parsePythonDict(raw, json)
+  const object =
+    json.ok || context.pythonLiterals === false ? json : parsePythonDict(raw, json.reason)
   const parsed = v.safeParse(ResetSchema, object.ok ? object.value : {})
   const data = parsed.success ? parsed.output : {}
   const reason =

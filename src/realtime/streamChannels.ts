@@ -1,10 +1,9 @@
 // The channel side of one stream: decodes its messages and routes them to the subscriptions it
 // carries, and decides what each channel reads from history when the stream opens or polls.
-import type { EventSourceMessage } from 'eventsource-parser'
 import type { Channel } from '@/protocol/contract'
 import type { ChannelSubscription } from './channelSubscription'
 import type { ConnectionObserver } from './connectionState'
-import { decodeMessage, type DecodedMessage, type StreamContext } from './eventDecoder'
+import type { DecodedMessage, StreamContext } from './eventDecoder'
 import type { HistoryReader } from './historyClient'
 import { describeError } from './describeError'
 
@@ -22,7 +21,7 @@ export interface StreamChannelsOptions {
 }
 
 export class StreamChannels {
-  private readonly context: StreamContext
+  readonly context: StreamContext
   private readonly byChannel = new Map<Channel, ChannelSubscription>()
 
   constructor(private readonly options: StreamChannelsOptions) {
@@ -33,10 +32,6 @@ export class StreamChannels {
       multiplexed: options.multiplexed,
       pythonLiterals: options.pythonLiterals,
     }
-  }
-
-  decode(message: EventSourceMessage): DecodedMessage {
-    return decodeMessage(message, this.context)
   }
 
   /** The first byte arrived; `sentCursor`: the id the stream was asked to resume after. */

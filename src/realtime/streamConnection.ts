@@ -4,6 +4,7 @@ import { backoffDelay, type BackoffOptions } from './backoff'
 import type { ConnectionState } from './connectionState'
 import type { NetworkMonitor } from './network'
 import { describeError } from './describeError'
+import { decodeMessage } from './eventDecoder'
 import { openStream, readStream, type FetchLike } from './sseTransport'
 import { HistoryPolling } from './historyPolling'
 import { StreamChannels, type StreamChannelsOptions } from './streamChannels'
@@ -206,8 +207,9 @@ export class StreamConnection {
             }
           },
           onMessage: (message) => {
-            if (isCurrent())
-              this.channels.route(this.channels.decode(message), 'live', this.currentCheck())
+            if (!isCurrent()) return
+            const decoded = decodeMessage(message, this.channels.context)
+            this.channels.route(decoded, 'live', this.currentCheck())
           },
           onId: (id) => {
             // A giant id would be the Last-Event-ID of every reconnect (431): never kept.
