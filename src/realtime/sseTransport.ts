@@ -131,7 +131,7 @@ class LineFeeder {
 
   feed(text: string): void {
     let start = 0
-    // Searched again only once passed: linear in the text (docs/reliability.md, fix 6).
+    // Searched again only once passed: linear (docs/reliability.md, "Found here and fixed", 6).
     let cr = -2
     let lf = -2
     while (start < text.length) {
