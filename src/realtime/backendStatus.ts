@@ -2,60 +2,61 @@
 import * as v from 'valibot'
 import { StatusSchema } from '@/protocol/contract'
 import { clockOffset } from '@/protocol/timestamp'
+import { resolveEndpoint } from '@/protocol/endpoints'
 import type { FetchLike } from './sseTransport'
-
-/** Where a backend says what it supports (and its clock). */
-export const STATUS_PATH = '/api/v1/sse/status'
 
 export interface BackendCapabilities {
   /** False when the status request failed: worth asking again later. */
   reachable: boolean
   multiplex: boolean
-  /** Events a channel's history keeps; 0 when there is no history endpoint. */
+  /** 0: no history endpoint. */
   history: number
-  /** The server's keepalive interval, when it says. */
   heartbeatSeconds: number | null
-  /** The server's clock at the answer (ISO 8601), when it says. */
-  serverTime: string | null
-  /** Server minus client clock, ms, measured with this answer; null when it cannot be told. */
+  /** Server minus client clock, ms. */
   clockOffsetMs: number | null
-  /** `demo`: the backend says its events are invented (its simulator); null when it does not say. */
+  /** `demo`: the backend's events are invented (its simulator). */
   data: DataSource | null
 }
 
 export type DataSource = 'live' | 'demo'
 
-export const UNKNOWN_BACKEND: BackendCapabilities = {
+const STATUS_TIMEOUT_MS = 5000
+const UNKNOWN_BACKEND: BackendCapabilities = {
   reachable: false,
   multiplex: false,
   history: 0,
   heartbeatSeconds: null,
-  serverTime: null,
   clockOffsetMs: null,
   data: null,
 }
 
 export async function fetchCapabilities(
   fetchFn: FetchLike,
-  url: string,
+  baseUrl: string,
   headers: Record<string, string>,
-  timeoutMs = 5000,
 ): Promise<BackendCapabilities> {
   const controller = new AbortController()
-  const timer = setTimeout(() => controller.abort(), timeoutMs)
+  const timer = setTimeout(() => controller.abort(), STATUS_TIMEOUT_MS)
   try {
     const sentAt = Date.now()
-    const response = await fetchFn(url, {
+    const response = await fetchFn(resolveEndpoint(baseUrl, '/api/v1/sse/status'), {
       headers: { Accept: 'application/json', ...headers },
       cache: 'no-store',
       signal: controller.signal,
     })
     if (!response.ok) return UNKNOWN_BACKEND
-    const found = readCapabilities(await response.json())
-    const receivedAt = Date.now()
-    const offset =
-      found.serverTime === null ? null : clockOffset(found.serverTime, sentAt, receivedAt)
-    return { ...found, clockOffsetMs: offset }
+    const parsed = v.safeParse(StatusSchema, await response.json())
+    if (!parsed.success) return UNKNOWN_BACKEND
+    const status = parsed.output
+    const serverTime = status.server_time
+    return {
+      reachable: true,
+      multiplex: status.multiplex,
+      history: status.history,
+      heartbeatSeconds: status.heartbeat_seconds,
+      clockOffsetMs: serverTime === null ? null : clockOffset(serverTime, sentAt, Date.now()),
+      data: status.data,
+    }
   } catch {
     return UNKNOWN_BACKEND
   } finally {
@@ -63,29 +64,10 @@ export async function fetchCapabilities(
   }
 }
 
-export function readCapabilities(body: unknown): BackendCapabilities {
-  const parsed = v.safeParse(StatusSchema, body)
-  if (!parsed.success) return UNKNOWN_BACKEND
-  const status = parsed.output
-  return {
-    reachable: true,
-    multiplex: status.multiplex,
-    history: status.history,
-    heartbeatSeconds: status.heartbeat_seconds,
-    serverTime: status.server_time,
-    clockOffsetMs: null,
-    data: status.data,
-  }
-}
-
 /** The status is read again this often: the server's clock drifts and laptops sleep. */
 const STATUS_REFRESH_MS = 5 * 60_000
 
-/**
- * What the backend said in its status: read when first needed; read again once a stream works
- * after it was unreachable, after a stream reconnected (a restarted backend may serve other data,
- * e.g. demo → live), and every few minutes. `changed` hears of every new reachable answer.
- */
+/** Read again after a reconnect: a restarted backend may serve other data (demo → live). */
 export class BackendProbe {
   private known: BackendCapabilities | null = null
   private pending: Promise<BackendCapabilities> | null = null
@@ -104,12 +86,11 @@ export class BackendProbe {
     }, STATUS_REFRESH_MS)
   }
 
-  /** The last answer (UNKNOWN_BACKEND when it failed); null before the first. */
+  /** Null before the first answer. */
   get current(): BackendCapabilities | null {
     return this.known
   }
 
-  /** The answer, read now if there is none yet (one read however many ask). */
   load(): Promise<BackendCapabilities> {
     if (this.known) return Promise.resolve(this.known)
     this.pending ??= this.readNow().then((found) => {
@@ -120,7 +101,6 @@ export class BackendProbe {
     return this.pending
   }
 
-  /** A stream reconnected: the next refresh reads the status again. */
   markStale(): void {
     this.stale = true
   }

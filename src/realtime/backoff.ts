@@ -7,16 +7,10 @@ export interface BackoffOptions {
   maxMs: number
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 30_000 }
-
-/**
- * Delay before reconnect attempt `attempt` (1-based): a uniform random value in
- * [0, min(maxMs, baseMs·2^(attempt-1))]. A server `retry:` hint raises the floor to at least
- * the hint (still jittered up to twice it, capped), so the server's wish is honoured.
- */
+/** `attempt` is 1-based; a server `retry:` hint is a floor. */
 export function backoffDelay(
   attempt: number,
-  options: BackoffOptions = DEFAULT_BACKOFF,
+  options: BackoffOptions,
   random: () => number = Math.random,
   serverRetryMs?: number,
 ): number {

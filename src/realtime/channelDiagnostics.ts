@@ -41,30 +41,18 @@ export interface ChannelStatus {
   data: DataSource | null
 }
 
-/**
- * Live events arriving later than this channel's events usually do: the wait is measured against
- * the least delay seen (payload time to arrival), so neither a skewed client clock nor a backend
- * that always stamps a little early reads as late; only the delay that builds up on the way does.
- */
+/** Measured against the least delay seen (docs/protocol.md, "Payload timestamps"). */
 export interface Lateness {
   /** Arrival delay beyond the least seen on this channel, ms. */
   ms: number
   /** When it was sampled (client clock, epoch ms). */
   at: number
-  /**
-   * True while the channel holds its live events back (catching up from history): nothing is
-   * applied, so what is shown grows older by the second; `ms` is the delay when holding began.
-   */
+  /** While live events are held (a catch-up): `ms` is the delay when holding began. */
   growing?: boolean
 }
 
-/** Live events' delay is sampled at most this often (one timestamp parse per sample). */
 export const LATENESS_SAMPLE_MS = 250
-/**
- * The least delay is taken over about this long (in minute buckets): long enough that a flood
- * does not read as the usual delay for its first ten minutes, short enough that a clock stepped
- * forward (a laptop waking, a large NTP correction) stops reading as late after them.
- */
+/** Long enough that a flood is not the usual delay at once, short enough to forget a clock step. */
 export const LEAST_DELAY_WINDOW_MS = 10 * 60_000
 const LEAST_DELAY_BUCKET_MS = 60_000
 
@@ -88,7 +76,7 @@ const KEEP_GAPS = 20
 export type Counter = 'arrived' | 'received' | 'invalid' | 'unknown' | 'duplicates' | 'reconnects'
 
 export class ChannelDiagnostics {
-  /** What a snapshot copies as it is (counters, state, last event and error, gap, data). */
+  /** What a snapshot copies as it is. */
   private readonly current: Omit<
     ChannelStatus,
     'channel' | 'gaps' | 'invalidEvents' | 'rejecting' | 'notices' | 'late'
@@ -115,7 +103,7 @@ export class ChannelDiagnostics {
   private readonly notices: string[] = []
   private readonly gaps: GapRecord[] = []
   private readonly invalidEvents: InvalidEvent[] = []
-  /** The least delay in each minute of the window, oldest first: [minute start, least delay]. */
+  /** [minute start, least delay], oldest first. */
   private readonly leastDelays: [number, number][] = []
   private late: Lateness | null = null
   private holdingSince: number | null = null
@@ -127,7 +115,6 @@ export class ChannelDiagnostics {
     if (transport) this.current.transport = transport
   }
 
-  /** What the backend's status said of its data at the last probe. */
   setDataSource(data: DataSource | null): void {
     this.current.data = data
   }
@@ -136,10 +123,7 @@ export class ChannelDiagnostics {
     this.current[counter] += 1
   }
 
-  /**
-   * One applied event: counted, timed, and its id (if any) is the channel's last; with its payload
-   * `timestamp` (live events), its delay is sampled (see sampleDelay).
-   */
+  /** One applied event; `timestamp` only for live ones, whose delay is sampled. */
   countEvent(id: string | null, timestamp: string | null = null): void {
     const now = Date.now()
     this.current.received += 1
@@ -150,7 +134,6 @@ export class ChannelDiagnostics {
     if (timestamp !== null) this.sampleDelay(timestamp, now)
   }
 
-  /** Records `delay` in the current minute and returns the least one of the window. */
   private leastDelay(now: number, delay: number): number {
     const buckets = this.leastDelays
     const last = buckets[buckets.length - 1]
@@ -163,12 +146,11 @@ export class ChannelDiagnostics {
     return least
   }
 
-  /** Live events are held back (a catch-up) from now, or applied again. */
   setHolding(holding: boolean): void {
     this.holdingSince = holding ? Date.now() : null
   }
 
-  /** A live event's payload time (`timestamp`): its delay is sampled a few times a second. */
+  /** Sampled a few times a second: one timestamp parse per sample. */
   sampleDelay(timestamp: string, now = Date.now()): void {
     if (this.late !== null && now - this.late.at < LATENESS_SAMPLE_MS) return
     const at = parseTimestamp(timestamp)
@@ -177,7 +159,7 @@ export class ChannelDiagnostics {
     this.late = { ms: delay - this.leastDelay(now, delay), at: now }
   }
 
-  /** Records a notice once; true when it is new. */
+  /** True when it is new. */
   addNotice(text: string): boolean {
     if (this.notices.includes(text)) return false
     this.notices.push(text)

@@ -1,9 +1,5 @@
 // One channel's whole state: listeners, cursor, id epoch, repeat filter, held events, catch-up, diagnostics.
-//
-// Streams only route decoded messages here; a cross-tab leader only relays what comes out. An id is
-// comparable only with ids of the same epoch: when a backend cannot prove it continued the stream
-// (it does not confirm resuming, or it said `reset`), a new epoch starts with an empty repeat
-// filter, so fresh events whose ids restart at 1 are applied, never dropped as repeats.
+// Streams only route decoded messages here.
 import type { Channel, ChannelEvent } from '@/protocol/contract'
 import { ChannelDiagnostics, type ChannelStatus } from './channelDiagnostics'
 import type { Gap } from './connectionState'
@@ -15,20 +11,15 @@ import type { CursorStore } from './sessionCursors'
 import { describeError } from './describeError'
 import { eachInSlices } from './taskBudget'
 
-/**
- * Where a message came from: the live stream, a history read, the leader tab's relay, or the
- * held queue of live events released after a catch-up.
- */
-export type MessageSource = 'live' | 'history' | 'relay' | 'held'
+/** `held`: a live event released after a catch-up. */
+export type MessageSource = 'live' | 'history' | 'held'
 
-/** A live event held during a catch-up, with its payload fingerprint (if kept) and id epoch. */
 interface HeldEvent {
   event: ChannelEvent
   fingerprint: number | undefined
   epoch: number
 }
 
-/** What a catch-up needs from the connection that asks for it. */
 export interface CatchUpContext {
   /** Reads history after `after` (null: the newest page). */
   read(after: string | null): Promise<HistoryResult>
@@ -39,7 +30,7 @@ export interface CatchUpContext {
 export const PYTHON_TEXT_NOTICE =
   'payloads are Python dict text, not JSON — decoded; send `json.dumps(data)` from the backend'
 
-/** Counts cursor moves across channels: which channel applied an event last. */
+/** Orders cursor moves across channels: the multiplexed stream resumes from the last one. */
 let cursorMoves = 0
 
 export class ChannelSubscription {
@@ -47,15 +38,11 @@ export class ChannelSubscription {
   private readonly listeners = new Set<ChannelListener>()
   private cursorValue: string | null
   private readonly repeats = new EpochFilter()
-  /** Live events held back while history for this channel is being read. */
   private held: HeldEvent[] | null = null
   private contextClaimed = false
-  /**
-   * Payload fingerprints are kept only where epochs are expected on every connection (the backend
-   * does not confirm resuming): there a replay of the last epoch must be told from fresh events.
-   */
-  private fingerprinting = false
-  /** When the cursor last moved, in the order of all channels' moves (0: not in this engine's life). */
+  /** Only where every connection starts an epoch is a replay told from fresh events by payload. */
+  fingerprinting = false
+  /** 0: not moved in this engine's life. */
   private movedAt = 0
 
   constructor(
@@ -69,27 +56,19 @@ export class ChannelSubscription {
     this.cursorValue = cursors.get(this.cursorKey)
   }
 
-  /** Made once: it is set with every applied event. */
+  /** Built once: it is written with every applied event. */
   private readonly cursorKey: string
 
   get cursor(): string | null {
     return this.cursorValue
   }
 
-  /**
-   * Where a stream carrying `subscriptions` resumes when it has no id of its own: its one channel's
-   * cursor, or on a multiplexed stream the cursor that moved last (ids are one space across
-   * channels); null when none moved in this engine's life (each channel then reads its history).
-   */
+  /** Where a stream without an id of its own resumes (docs/protocol.md, "One cursor per channel"). */
   static resumeCursor(subscriptions: readonly ChannelSubscription[]): string | null {
     if (subscriptions.length === 1) return subscriptions[0]?.cursor ?? null
     let newest: ChannelSubscription | undefined
     for (const s of subscriptions) if (s.movedAt > (newest?.movedAt ?? 0)) newest = s
     return newest?.cursor ?? null
-  }
-
-  get epoch(): number {
-    return this.repeats.epoch
   }
 
   get hasListeners(): boolean {
@@ -116,16 +95,6 @@ export class ChannelSubscription {
     return true
   }
 
-  /** Whether this channel's backend leaves replays to be told apart by payload. */
-  checkReplays(on: boolean): void {
-    this.fingerprinting = on
-  }
-
-  /**
-   * Ids from now on are not comparable with earlier ones. An event of the new epoch is dropped only
-   * when it repeats an event of the last one exactly (same id and same payload: a backend that
-   * replays on every connect); a fresh event that reuses an id is applied.
-   */
   startEpoch(): void {
     this.repeats.startEpoch()
   }
@@ -166,7 +135,7 @@ export class ChannelSubscription {
     }
   }
 
-  /** A relayed invalid event, or one decoded here: reported once, never applied. */
+  /** Reported once, never applied. */
   reject(value: InvalidEvent, source: MessageSource): void {
     if (source === 'live') this.diagnostics.count('arrived')
     if (this.repeats.seenBefore(value.id)) return
@@ -174,11 +143,7 @@ export class ChannelSubscription {
     this.notify()
   }
 
-  /**
-   * Applies an event unless it is a repeat within its epoch (this one unless it was held from an
-   * earlier one). `overlap` marks events whose repeats are expected by design (history read over
-   * held live events), so they are not counted.
-   */
+  /** `overlap`: repeats are expected by design (history read over held events), so not counted. */
   deliver(
     event: ChannelEvent,
     source: MessageSource,
@@ -200,7 +165,7 @@ export class ChannelSubscription {
       this.movedAt = ++cursorMoves
       this.cursors.set(this.cursorKey, event.id)
     }
-    // History is old by design; live, relayed and held events are what the page shows as now.
+    // History is old by design; live and held events are what the page shows as now.
     this.diagnostics.countEvent(event.id, source === 'history' ? null : event.data.timestamp)
     for (const listener of this.listeners) {
       try {
@@ -211,12 +176,7 @@ export class ChannelSubscription {
     }
   }
 
-  /**
-   * Reads history after `after`, holding live events meanwhile so they land after the older ones.
-   * `gapReason` is set when a reset started it: the gap closes only if the server still had every
-   * event after the cursor. With `context` (the cursor after a reload) it reads the newest events,
-   * and everything after the cursor if they do not reach it.
-   */
+  /** Reads history after `after`, holding live events meanwhile so they land after the older ones. */
   async catchUp(
     via: CatchUpContext,
     after: string | null,
@@ -227,10 +187,11 @@ export class ChannelSubscription {
     const held: HeldEvent[] = []
     this.held = held
     this.diagnostics.setHolding(true)
-    // Nothing is applied while holding, so no batch refreshes the status: tell it now.
+    // Nothing is applied while holding, so no batch refreshes the status.
     this.notify()
     try {
       let result = await via.read(after)
+      // After a reload: from the cursor too, when the newest events do not reach back to it.
       if (
         context !== null &&
         !result.messages.some((m) => m.kind === 'event' && m.value.id === context)
@@ -238,9 +199,7 @@ export class ChannelSubscription {
         result = await via.read(context)
       }
       if (!via.current()) return
-      // Up to 20 pages of 500: applied in slices, with the browser's turn in between (live events
-      // arriving meanwhile are held). A stream replaced meanwhile does not stop it: the answer is
-      // older than the held events, which are applied after it either way.
+      // Older than the held events, so applied even if the stream was replaced meanwhile.
       const older = await olderThanHeld(result, held)
       await eachInSlices(older, (message) => this.handle(message, 'history'))
       if (gapReason !== null && after !== null && !result.truncated) this.reportGap(null)
@@ -251,23 +210,14 @@ export class ChannelSubscription {
     }
   }
 
-  /**
-   * Applies the held live events, whichever connection carried them, each once, then stops
-   * holding. A reconnect during a long read resumes from the cursor of before it (held events do
-   * not move it) and sends many of them again, further apart than the repeat filter remembers: an
-   * exact set over this batch catches those (within one id epoch). A large batch (tens of
-   * thousands after a flood) is applied in slices with the browser's turn in between, as the
-   * stream is parsed; events arriving meanwhile join the end of the batch, so order is kept.
-   */
+  /** Each held event once, in its epoch (docs/reliability.md, "Found here and fixed", 8). */
   private async release(held: HeldEvent[]): Promise<void> {
-    // From here on, what is applied is measured as it is applied (with the time it was held).
     this.diagnostics.setHolding(false)
-    // Held nothing (a quiet channel): no batch will refresh the status, so the lateness of the
-    // hold would stay on the page and grow; tell it now.
+    // No batch will refresh the status, and the hold's growing lateness would stay on the page.
     if (held.length === 0) this.notify()
-    // By epoch, then id (with its fingerprint when it has one): no string is built per event
-    // when there is neither a fingerprint nor a second epoch.
+    // Keyed by epoch first: no string is built per event without a fingerprint.
     const released = new Map<number, Set<string>>()
+    // `held` stays set while this yields: live events arriving meanwhile join its end, in order.
     await eachInSlices(held, ({ event, fingerprint, epoch }) => {
       if (event.id !== null) {
         let seen = released.get(epoch)
@@ -285,29 +235,14 @@ export class ChannelSubscription {
   }
 }
 
-/**
- * The part of a history answer older than the first held live event. Held events came live and
- * are all applied after it, so what history has from the first of them it holds on is left out:
- * whether its page reaches back past the held events, starts inside them (the server no longer
- * had the oldest: a stream that lags behind the server, as one dropped for reading too slowly
- * and resumed after a `reset`), ends inside them (a newest-events page read after a burst, which
- * holds only the newest of them), or does not reach them at all (then all of it is older).
- *
- * So the page is cut at the first event of it that is held, not only at the first held event: a
- * page that starts inside the held events may also run past the newest of them (that part comes
- * live after them). Cut at the first held event only, such a page was applied whole and the held
- * events after it: those it also had were applied twice once the page was longer than the repeat
- * filter remembers (up to 20 pages of 500), and the older ones landed after newer events.
- */
+/** Cut at the first of its events that is held (docs/reliability.md, "Found here and fixed", 7, 9). */
 async function olderThanHeld(
   result: HistoryResult,
   held: readonly { event: ChannelEvent }[],
 ): Promise<readonly DecodedMessage[]> {
   const { messages, cursor } = result
   if (messages.length === 0) return messages
-  // Where each id first comes in the answer (at most 20 pages of 500), looked up for each held
-  // event: after a flood the held events are the larger side (hundreds of thousands), and a set
-  // of them took hundreds of milliseconds in one task.
+  // An index of the answer, not a set of held ids: after a flood those are hundreds of thousands.
   const indexOf = new Map<string, number>()
   messages.forEach((m, i) => {
     if (m.kind === 'event' && m.value.id !== null && !indexOf.has(m.value.id))
@@ -316,9 +251,7 @@ async function olderThanHeld(
   let first = -1
   let anyHeld = false
   let endsInsideHeld = false
-  // The events held when the answer came, in slices: one pass over hundreds of thousands still
-  // took 100–200 ms in one task at 50,000 ev/s. Events held while it yields are left out, as the
-  // single pass left out those that came after it.
+  // Only the events held when the answer came: those held while it yields come after it.
   await eachInSlices(
     held,
     ({ event }) => {

@@ -15,15 +15,15 @@ export type ConnectionState =
 
 export type ConnectionPhase = ConnectionState['phase']
 
-/** A stretch of a channel where events may be missing, and whether history filled it. */
+/** A stretch of a channel where events may be missing. */
 export interface Gap {
   since: number
   reason: string
-  /** True when nothing proves events were lost, but nothing rules it out either. */
+  /** Nothing proves events were lost, but nothing rules it out either. */
   uncertain: boolean
 }
 
-/** What a stream reports besides its state; everything about one channel goes to its subscription. */
+/** Everything about one channel goes to its subscription instead. */
 export type ConnectionReport =
   /** An invalid event of a channel this stream does not carry. */
   | { type: 'invalid'; value: InvalidEvent }
@@ -35,7 +35,6 @@ export interface ConnectionObserver {
   onReport(report: ConnectionReport): void
 }
 
-/** True for the phases in which data is flowing and may be shown at full strength. */
 export function isLive(state: ConnectionState): boolean {
   return state.phase === 'open' || state.phase === 'polling'
 }

@@ -5,7 +5,7 @@ import { acceptTabs } from './engineHost'
 import type { PortLike } from './enginePort'
 
 const accept = acceptTabs(engineVersion)
-// The app is typed against the DOM library; a worker's global scope is described here by hand.
+// The app is typed against the DOM library.
 const scope = globalThis as unknown as PortLike & {
   onconnect?: ((event: MessageEvent) => void) | null
 }

@@ -1,8 +1,5 @@
-// The realtime engine's host: one RealtimeClient for every tab connected over a port. It routes each
-// channel's validated events to the tabs that want it in batches (one message per tab per frame's
-// worth of time), keeps each channel's recent events so a new tab paints at once, holds the
-// cursors and hands them to the tabs (which keep them for a reload), and stops reading the socket
-// while a tab says its frames are behind. Knows nothing of Vue or of where it runs.
+// The realtime engine's host: one RealtimeClient for every tab connected over a port. Knows nothing
+// of Vue or of where it runs (docs/engine.md).
 import { CHANNELS, type Channel, type ChannelEvent } from '@/protocol/contract'
 import {
   BATCH_MS,
@@ -21,11 +18,7 @@ import { HandedCursors } from './sessionCursors'
 
 /** Counters in a channel's status are sent along with its events at most this often. */
 const STATUS_EVERY_MS = 1000
-/**
- * Events in one message at most: a tab joining a live engine gets tens of thousands of recent
- * events, which one message would make one long task on its page (structured clone is read at
- * once); the rest follows a frame later.
- */
+/** A message is cloned in one task on the page: a new tab's replay goes over several frames. */
 const MAX_BATCH = 2000
 
 interface Tab {
@@ -51,16 +44,11 @@ export class EngineHost {
   private readonly tokens = new TokenRequests()
   private lastActive: Tab | null = null
   private timer: ReturnType<typeof setTimeout> | undefined
-  /** When the last batch left (epoch ms, as frame phases are). */
+  /** Epoch ms, as frame phases are. */
   private lastFlush = -Infinity
   private frame: FramePhase | null = null
   private readonly readers = new ReadersHold()
 
-  get tabCount(): number {
-    return this.tabs.size
-  }
-
-  /** Takes a tab whose hello (naming this host's base URL) has just arrived. */
   connect(port: PortLike, hello: EngineHello): void {
     const tab: Tab = {
       port,
@@ -91,7 +79,9 @@ export class EngineHost {
         return
       case 'subscribe':
         tab.channels.add(message.channel)
-        this.replayRecent(tab, message.channel)
+        // What the others see now, with no request to the backend.
+        for (const event of this.recent.of(message.channel)) tab.pending.push(event)
+        this.schedule()
         this.want(message.channel)
         this.post(tab, this.statusMessage(message.channel))
         return
@@ -130,7 +120,6 @@ export class EngineHost {
     }
   }
 
-  /** The first tab's hello starts the engine with the cursors that tab kept. */
   private start(hello: EngineHello): void {
     if (this.engine) return
     const cursors = new HandedCursors(
@@ -164,7 +153,6 @@ export class EngineHost {
     )
   }
 
-  /** Stops a channel no tab wants any more. */
   private release(channel: Channel): void {
     if ([...this.tabs].some((tab) => tab.channels.has(channel))) return
     this.stops.get(channel)?.()
@@ -182,10 +170,7 @@ export class EngineHost {
     this.pickVoice()
   }
 
-  /**
-   * Tells the tabs whose voice changed (see speakingTab), and a tab that just said hello whether
-   * it speaks, even if it does not: before it knows, it would follow the Web Lock instead.
-   */
+  /** A tab that just said hello is told even that it does not speak: else it follows the Web Lock. */
   private pickVoice(hello: Tab | null = null): void {
     const best = speakingTab(this.tabs)
     for (const tab of this.tabs) {
@@ -202,17 +187,7 @@ export class EngineHost {
     this.schedule()
   }
 
-  /** A tab that starts watching a live channel gets what the others see now, with no request. */
-  private replayRecent(tab: Tab, channel: Channel): void {
-    for (const event of this.recent.of(channel)) tab.pending.push(event)
-    this.schedule()
-  }
-
-  /**
-   * Events leave once per page frame, just before it starts (untilNextBatch): the page applies
-   * them in that frame, as if it had read them itself. Before a page has said when its frames
-   * start: at once after a quiet spell, and at most once every BATCH_MS under a flood.
-   */
+  /** Once per page frame, just before it starts, so the page applies them in that frame. */
   private schedule(): void {
     if (this.timer !== undefined) return
     const now = epochNow()
@@ -266,11 +241,10 @@ export class EngineHost {
     try {
       tab.port.postMessage(message)
     } catch {
-      this.drop(tab) // a port that cannot take messages any more belongs to a gone tab
+      this.drop(tab) // a port that cannot take messages belongs to a gone tab
     }
   }
 
-  /** Asks the tab heard from last for a token (storage and the host page's function live there). */
   private requestToken(): Promise<string | null> {
     const tab = this.lastActive ?? [...this.tabs][0]
     return this.tokens.ask(
@@ -279,11 +253,7 @@ export class EngineHost {
   }
 }
 
-/**
- * Takes tabs' ports for one engine per API base URL: says the engine is ready, then hands each
- * tab to the host of the base URL its hello names (one worker per origin serves them all, so it
- * can start before a page has read its config.json).
- */
+/** One engine per API base URL, so one worker per origin can start before a page reads its config. */
 export function acceptTabs(version: string): (port: PortLike) => void {
   const hosts = new Map<string, EngineHost>()
   return (port) => {
@@ -307,7 +277,6 @@ const BEHIND_EXPIRES_MS = 3000
 class ReadersHold {
   private waiting: (() => void)[] = []
 
-  /** Null while every tab keeps up; else resolves once none is behind (or a silent one expired). */
   hold(tabs: Iterable<Tab>): Promise<void> | null {
     const now = Date.now()
     for (const tab of tabs) {
@@ -332,10 +301,7 @@ function epochNow(): number {
   return performance.timeOrigin + performance.now()
 }
 
-/**
- * One tab of the browser speaks for alerts: the focused visible one, else a visible one, else
- * any; among equals the one that speaks already, then the first connected (no flapping).
- */
+/** Among equals the tab that speaks already, then the first connected: no flapping. */
 function speakingTab(tabs: Iterable<Tab>): Tab | null {
   const rank = (tab: Tab) => (tab.visible ? 2 : 0) + (tab.visible && tab.focused ? 1 : 0)
   let best: Tab | null = null

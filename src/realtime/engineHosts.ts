@@ -1,22 +1,15 @@
-// The three places the engine can run, best first: one SharedWorker per origin, with one engine in
-// it per API base URL (every tab of the browser shares it), else a Worker per tab, else the page
-// itself (a strict CSP without `worker-src`). The same engine code in each: only the wiring of the
-// port differs.
+// The three places the engine can run, best first (docs/engine.md): only the wiring of the port
+// differs.
 import engineVersion from 'virtual:engine-version'
 import type { EngineHostOption } from './engineProxy'
 import type { PortLike } from './enginePort'
 
-/** A worker's name: a new build or an edited engine gets a fresh worker, never an old one. */
+/** A new build or an edited engine gets a fresh worker, never an old one. */
 const ENGINE_NAME = `rtm-engine ${engineVersion}`
 
-/** The shared engine's worker, once started, and whether its script failed to load or run. */
 let shared: { worker: SharedWorker; failed: boolean; onFailure: (() => void)[] } | null = null
 
-/**
- * Starts the shared engine's worker now, before the page has read its config.json: the worker's
- * start overlaps the page's own instead of following it. A page that then runs its engine
- * elsewhere (`shareAcrossTabs: false`) leaves it idle.
- */
+/** Called before the page reads its config.json, so the worker's start overlaps the page's. */
 export function startSharedEngine(): void {
   if (shared || typeof SharedWorker !== 'function') return
   let worker: SharedWorker
@@ -60,12 +53,7 @@ export function engineHosts(shareAcrossTabs: boolean): EngineHostOption[] {
           name: ENGINE_NAME,
         })
         worker.addEventListener('error', failed)
-        return {
-          postMessage: (message) => worker.postMessage(message),
-          addEventListener: (type, listener) => worker.addEventListener(type, listener),
-          removeEventListener: (type, listener) => worker.removeEventListener(type, listener),
-          close: () => worker.terminate(),
-        } satisfies PortLike
+        return Object.assign(worker, { close: () => worker.terminate() }) satisfies PortLike
       },
     })
   }

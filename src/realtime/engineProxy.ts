@@ -1,6 +1,5 @@
 // The page's side of the realtime engine: the same interface as an in-page RealtimeClient, over a
-// port to wherever the engine runs. It keeps this tab's listeners, the statuses the engine sends,
-// and the cursors it hands over (sessionStorage, so a reload resumes even when the engine is gone).
+// port to wherever the engine runs. It keeps the cursors it receives, so a reload resumes.
 import type { Channel } from '@/protocol/contract'
 import { ChannelDiagnostics, type ChannelStatus } from './channelDiagnostics'
 import type { EngineMessage, FramePhase, PageMessage, PortLike } from './enginePort'
@@ -10,30 +9,15 @@ import type { ChannelListener, EngineInfo, RealtimeSource, TransportMode } from 
 import type { CursorStore } from './sessionCursors'
 import { describeError } from './describeError'
 
-/**
- * Where an engine can run, best first; `open` resolves null where that host cannot start, and
- * calls `failed` if it could not start after all (a worker script blocked or broken).
- */
+/** `open` resolves null where the host cannot start; `failed`: it could not after all. */
 export interface EngineHostOption {
   kind: string
   open(failed: () => void): Promise<PortLike | null>
 }
 
-/** Whether the page is visible and focused, as the browser says; calls back on a change. */
 export interface PresenceMonitor {
   now(): { visible: boolean; focused: boolean }
   subscribe(listener: () => void): () => void
-}
-
-/** How far behind the page's frames are, so the engine can stop reading the socket meanwhile. */
-export interface PageBacklog {
-  /** Null while it fits; else resolves once frames have applied it down. */
-  whenFits(): Promise<void> | null
-}
-
-/** When the page's frames start (see FramePhase); the engine times its batches by it. */
-export interface PageFrames {
-  phase(): FramePhase | null
 }
 
 export interface EngineProxyOptions {
@@ -44,16 +28,16 @@ export interface EngineProxyOptions {
   cursors: CursorStore & { flush(): void; entries(): Record<string, string> }
   clientId: string
   network: NetworkMonitor
-  backlog?: PageBacklog
-  frames?: PageFrames
+  /** `whenFits`: null while the page's frames keep up; else resolves once they have caught up. */
+  backlog?: { whenFits(): Promise<void> | null }
+  frames?: { phase(): FramePhase | null }
   presence?: PresenceMonitor
 }
 
-/** A host that says nothing this long after it was created is given up for the next one. */
 const READY_TIMEOUT_MS = 10_000
-/** While the page is behind it says so again this often (a silent "behind" expires in the engine). */
+/** Said again this often while behind: a silent "behind" expires in the engine. */
 const BEHIND_REPEAT_MS = 1000
-/** The page's frame phase is told again this often while batches come (the display's clock drifts). */
+/** Told again this often while batches come: the display's clock drifts. */
 const PHASE_EVERY_MS = 1000
 
 export class EngineProxy implements RealtimeSource {
@@ -80,7 +64,6 @@ export class EngineProxy implements RealtimeSource {
     void this.attach(0)
   }
 
-  /** Where the engine runs for this tab ('none' until a host answered) and how many tabs share it. */
   get engine(): EngineInfo {
     return { host: this.hostKind, tabs: this.tabs }
   }
@@ -89,7 +72,7 @@ export class EngineProxy implements RealtimeSource {
     return this.modeNow
   }
 
-  /** Whether this tab speaks for alerts, as the shared engine chose; null where it does not choose. */
+  /** Null where the engine does not choose the tab that speaks for alerts. */
   get voice(): boolean | null {
     return this.voiceNow
   }
@@ -115,7 +98,12 @@ export class EngineProxy implements RealtimeSource {
   }
 
   status(channel: Channel): ChannelStatus {
-    return this.statuses[channel] ?? waitingStatus(channel)
+    return (
+      this.statuses[channel] ?? {
+        ...new ChannelDiagnostics(channel).snapshot(),
+        state: { phase: 'connecting', attempt: 0 },
+      }
+    )
   }
 
   onStatusChange(listener: (channel: Channel) => void): () => void {
@@ -146,7 +134,6 @@ export class EngineProxy implements RealtimeSource {
     this.options.cursors.flush()
   }
 
-  /** Tries the hosts in order until one answers; the page's state is replayed to it. */
   private async attach(index: number): Promise<void> {
     const option = this.options.hosts[index]
     if (!option || this.closed) return
@@ -234,7 +221,6 @@ export class EngineProxy implements RealtimeSource {
     this.send({ t: 'token', request, token })
   }
 
-  /** Tells the engine the page's frame phase, about once a second while frames run. */
   private sendPhase(): void {
     const phase = this.options.frames?.phase()
     if (!phase || phase.at - this.phaseSentAt < PHASE_EVERY_MS) return
@@ -242,7 +228,6 @@ export class EngineProxy implements RealtimeSource {
     this.send({ t: 'frame', ...phase })
   }
 
-  /** Tells the engine when this tab's frames fall behind, again while they are, and when they catch up. */
   private checkBehind(): void {
     if (this.behind) return
     const fits = this.options.backlog?.whenFits()
@@ -260,12 +245,5 @@ export class EngineProxy implements RealtimeSource {
   private send(message: PageMessage): void {
     if (!this.port || this.closed) return
     this.port.postMessage(message)
-  }
-}
-
-function waitingStatus(channel: Channel): ChannelStatus {
-  return {
-    ...new ChannelDiagnostics(channel).snapshot(),
-    state: { phase: 'connecting', attempt: 0 },
   }
 }

@@ -15,9 +15,8 @@ import { MAX_ID_CHARS } from '@/protocol/limits'
 import { parsePythonLiteral } from '@/protocol/pythonLiteral'
 import * as v from 'valibot'
 
-/** Longest raw excerpt kept for an invalid event in diagnostics. */
 export const EXCERPT_CHARS = 200
-/** Longest reason kept for an invalid event or a reset (reasons may quote what the server sent). */
+/** Reasons may quote what the server sent. */
 export const REASON_CHARS = 300
 
 export interface InvalidEvent {
@@ -30,10 +29,7 @@ export interface InvalidEvent {
 }
 
 export type DecodedMessage =
-  /**
-   * `raw` is the data text, kept to tell a replay from a fresh event that reuses an id in a new id
-   * epoch; `python`: the data was Python literal text (`str(dict)`), decoded.
-   */
+  /** `raw` tells a replay from a fresh event that reuses an id; `python`: it was `str(dict)`. */
   | { kind: 'event'; value: ChannelEvent; raw: string; python?: boolean }
   | { kind: 'connected' }
   | { kind: 'ping' }
@@ -41,13 +37,11 @@ export type DecodedMessage =
   | { kind: 'invalid'; value: InvalidEvent }
   | { kind: 'unknown'; event: string; channel: Channel | null; id: string | null }
 
-/** What the decoder knows about the stream a message came from. */
 export interface StreamContext {
-  /** The channels this stream carries. */
   channels: readonly Channel[]
-  /** True on the multiplexed stream, where `data.channel` names the channel. */
+  /** `data.channel` names the channel. */
   multiplexed: boolean
-  /** Decode data that is Python dict text (`str(dict)`) when it is not JSON (default true). */
+  /** Decode `str(dict)` data that is not JSON (default true). */
   pythonLiterals?: boolean
 }
 
@@ -67,7 +61,6 @@ export function decodeMessage(message: EventSourceMessage, context: StreamContex
       channel,
       event: type,
       id: id && excerpt(id),
-      // A reason may quote the offending value: keep it short too.
       reason: excerpt(reason, REASON_CHARS),
       excerpt: excerpt(message.data),
       at: Date.now(),
@@ -82,7 +75,7 @@ export function decodeMessage(message: EventSourceMessage, context: StreamContex
   }
   const json = parseJsonObject(message.data)
   const python = !json.ok && json.syntax === true && context.pythonLiterals !== false
-  const object = python ? parsePythonDict(message.data, json) : json
+  const object = python ? parsePythonDict(message.data, json.reason) : json
   if (!object.ok) return reject(object.reason)
   if (context.multiplexed && object.value.channel !== channel) {
     return reject(`channel is ${JSON.stringify(object.value.channel)}, expected "${channel}"`)
@@ -96,14 +89,10 @@ export function decodeMessage(message: EventSourceMessage, context: StreamContex
 }
 
 /** Data that is not JSON may be `str(dict)` from a Python backend: read it strictly, never eval. */
-function parsePythonDict(
-  raw: string,
-  json: ParseResult<Record<string, unknown>>,
-): ParseResult<Record<string, unknown>> {
-  if (json.ok) return json
+function parsePythonDict(raw: string, jsonReason: string): ParseResult<Record<string, unknown>> {
   const literal = parsePythonLiteral(raw)
   if (!literal.ok)
-    return { ok: false, reason: `${json.reason}; nor a Python dict: ${literal.reason}` }
+    return { ok: false, reason: `${jsonReason}; nor a Python dict: ${literal.reason}` }
   const value = literal.value
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, reason: 'data is a Python literal but not a dict' }
@@ -113,7 +102,8 @@ function parsePythonDict(
 
 function decodeReset(raw: string, context: StreamContext): DecodedMessage {
   const json = parseJsonObject(raw)
-  const object = json.ok || context.pythonLiterals === false ? json : parsePythonDict(raw, json)
+  const object =
+    json.ok || context.pythonLiterals === false ? json : parsePythonDict(raw, json.reason)
   const parsed = v.safeParse(ResetSchema, object.ok ? object.value : {})
   const data = parsed.success ? parsed.output : {}
   const reason =

@@ -4,16 +4,14 @@ import type { ConnectionState } from './connectionState'
 
 export class HistoryPolling {
   private active = false
-  /** True while the last history read worked: only then is "polling" shown. */
+  /** Only while the last read worked is "polling" shown. */
   private ok = false
   private since = 0
   private reason = ''
 
   constructor(
-    /** Reads history once; `current` says whether the answer is still wanted. */
     private readonly pollOnce: (current: () => boolean) => Promise<boolean>,
     private readonly intervalMs: number,
-    /** Told when what is shown may have changed. */
     private readonly changed: () => void,
     private readonly stopped: () => boolean,
   ) {}
@@ -30,7 +28,6 @@ export class HistoryPolling {
     this.ok = false
   }
 
-  /** The state to show instead of the stream's own, or null. */
   shown(stream: ConnectionState): ConnectionState | null {
     if (!this.active || !this.ok || stream.phase === 'open') return null
     return { phase: 'polling', since: this.since, reason: this.reason }

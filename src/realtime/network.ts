@@ -2,7 +2,6 @@
 
 export interface NetworkMonitor {
   isOnline(): boolean
-  /** Calls back with the new state; returns the unsubscribe function. */
   subscribe(listener: (online: boolean) => void): () => void
 }
 

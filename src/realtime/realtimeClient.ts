@@ -1,12 +1,7 @@
 // The multiplexer: one stream for every subscribed channel when the backend allows it, else one per channel.
 import { resolveEndpoint } from '@/protocol/endpoints'
 import { CHANNELS, type Channel } from '@/protocol/contract'
-import {
-  BackendProbe,
-  fetchCapabilities,
-  STATUS_PATH,
-  type BackendCapabilities,
-} from './backendStatus'
+import { BackendProbe, fetchCapabilities, type BackendCapabilities } from './backendStatus'
 import type { ChannelStatus } from './channelDiagnostics'
 import { ChannelSubscription } from './channelSubscription'
 import type { ConnectionObserver, ConnectionReport, ConnectionState } from './connectionState'
@@ -31,11 +26,9 @@ export interface RealtimeClientOptions {
   token?: TokenProvider
   fetch?: FetchLike
   network?: NetworkMonitor
-  /** Where cursors live (default: in memory only; the page hands them on, see HandedCursors). */
+  /** Default: in memory only (the page keeps them, see HandedCursors). */
   cursors?: CursorStore & { flush(): void }
   clientId?: string
-  random?: () => number
-  /** Told before each read from a socket: a promise holds the reading (see StreamConnectionOptions). */
   backpressure?: () => Promise<void> | null
 }
 
@@ -56,12 +49,7 @@ export class RealtimeClient implements RealtimeSource {
   constructor(private readonly options: RealtimeClientOptions) {
     this.auth = new BearerAuth(options.token)
     this.backend = new BackendProbe(
-      async () =>
-        fetchCapabilities(
-          this.fetchFn,
-          resolveEndpoint(options.baseUrl, STATUS_PATH),
-          await this.auth.headers(),
-        ),
+      async () => fetchCapabilities(this.fetchFn, options.baseUrl, await this.auth.headers()),
       (before, after) => this.capabilitiesChanged(before, after),
     )
     this.transport = { ...DEFAULT_TRANSPORT, ...options.transport }
@@ -77,7 +65,6 @@ export class RealtimeClient implements RealtimeSource {
     }
   }
 
-  /** The one object that owns everything about `channel`. */
   subscription(channel: Channel): ChannelSubscription {
     return this.subscriptions.get(channel) as ChannelSubscription
   }
@@ -100,12 +87,10 @@ export class RealtimeClient implements RealtimeSource {
     return () => this.statusListeners.delete(listener)
   }
 
-  /** Server minus client clock, ms, from the last status read; null until known or when not said. */
   get clockOffsetMs(): number | null {
     return this.backend.current?.clockOffsetMs ?? null
   }
 
-  /** The engine itself, used in this thread without a proxy. */
   get engine(): EngineInfo {
     return { host: 'in-process', tabs: 1 }
   }
@@ -115,23 +100,20 @@ export class RealtimeClient implements RealtimeSource {
     return this.useMultiplex() ? 'multiplexed' : 'per-channel'
   }
 
-  /** Reads the backend's status now, before any channel is wanted: the first stream need not wait for it. */
+  /** Before any channel is wanted: the first stream need not wait for the status. */
   probe(): void {
     void this.backend.load()
   }
 
-  /** Skips any backoff wait and tries every connection now (also after an auth failure). */
   retryNow(): void {
     this.auth.reset()
     for (const connection of this.connections.values()) connection.retryNow()
   }
 
-  /** A store handler threw on one of `channel`'s events: shown in diagnostics, the stream goes on. */
   reportHandlerError(channel: Channel, error: unknown): void {
     this.subscription(channel).reportError(`handler failed: ${describeError(error)}`)
   }
 
-  /** Writes pending cursors to storage now (the page is being hidden or unloaded). */
   flushCursors(): void {
     this.cursors.flush()
   }
@@ -182,7 +164,6 @@ export class RealtimeClient implements RealtimeSource {
     return this.transport.multiplex === 'auto' && this.backend.current?.multiplex === true
   }
 
-  /** A new status answer: labels follow it; a new transport means new streams. */
   private capabilitiesChanged(known: BackendCapabilities, found: BackendCapabilities): void {
     if (this.closed) return
     if (found.data !== known.data || found.clockOffsetMs !== known.clockOffsetMs) {
@@ -200,16 +181,20 @@ export class RealtimeClient implements RealtimeSource {
     capabilities: BackendCapabilities,
   ): StreamConnectionOptions {
     const { baseUrl } = this.options
-    const multiplexed = key.startsWith('mux:')
     const transport = this.transport
-    const mode: TransportMode = multiplexed ? 'multiplexed' : 'per-channel'
+    const multiplexed = key.startsWith('mux:')
+    const path = multiplexed ? '/api/v1/sse/stream' : `/api/v1/sse/${channels[0]}`
     const subscriptions = channels.map((channel) => this.subscription(channel))
     return {
-      ...tuning(transport, capabilities),
       subscriptions,
-      resumeCursor: () => ChannelSubscription.resumeCursor(subscriptions),
       multiplexed,
-      streamUrl: streamUrl(baseUrl, channels, multiplexed, this.clientId, transport),
+      resumeCursor: () => ChannelSubscription.resumeCursor(subscriptions),
+      streamUrl: (lastEventId, inQuery) =>
+        resolveEndpoint(baseUrl, path, {
+          channels: multiplexed ? channels : undefined,
+          client_id: this.clientId,
+          last_event_id: transport.lastEventIdQuery || inQuery ? lastEventId : undefined,
+        }),
       history:
         capabilities.history > 0
           ? historyReader({
@@ -219,12 +204,20 @@ export class RealtimeClient implements RealtimeSource {
               backfillLimit: transport.backfillLimit,
             })
           : null,
+      backfill: transport.backfillLimit > 0,
+      resumeConfirmed: capabilities.history > 0,
+      pythonLiterals: transport.pythonLiterals,
+      heartbeatMs: (capabilities.heartbeatSeconds ?? transport.heartbeatSeconds) * 1000,
+      backoff: { baseMs: transport.backoffBaseMs, maxMs: transport.backoffMaxMs },
+      healthyAfterMs: transport.healthyAfterMs,
+      pollAfterFailures: transport.pollAfterFailures,
+      pollIntervalMs: transport.pollIntervalMs,
+      maxEventChars: transport.maxEventChars,
       headers: () => this.auth.headers(),
       renewAuth: () => this.auth.renew(),
       fetch: this.fetchFn,
       network: this.network,
-      observer: this.observerFor(key, channels, mode),
-      random: this.options.random,
+      observer: this.observerFor(key, channels, multiplexed ? 'multiplexed' : 'per-channel'),
       backpressure: this.options.backpressure,
     }
   }
@@ -286,36 +279,4 @@ export class RealtimeClient implements RealtimeSource {
   private notify(channel: Channel): void {
     for (const listener of this.statusListeners) listener(channel)
   }
-}
-
-/** What a stream's timing and decoding follow: the transport options and what the status said. */
-function tuning(transport: TransportOptions, capabilities: BackendCapabilities) {
-  return {
-    heartbeatMs: (capabilities.heartbeatSeconds ?? transport.heartbeatSeconds) * 1000,
-    backoff: { baseMs: transport.backoffBaseMs, maxMs: transport.backoffMaxMs },
-    healthyAfterMs: transport.healthyAfterMs,
-    pollAfterFailures: transport.pollAfterFailures,
-    pollIntervalMs: transport.pollIntervalMs,
-    backfill: transport.backfillLimit > 0,
-    maxEventChars: transport.maxEventChars,
-    resumeConfirmed: capabilities.history > 0,
-    pythonLiterals: transport.pythonLiterals,
-  }
-}
-
-/** The stream URL of an attempt: the resume cursor goes in the query when it cannot be a header. */
-function streamUrl(
-  baseUrl: string,
-  channels: readonly Channel[],
-  multiplexed: boolean,
-  clientId: string,
-  transport: TransportOptions,
-): StreamConnectionOptions['streamUrl'] {
-  const path = multiplexed ? '/api/v1/sse/stream' : `/api/v1/sse/${channels[0]}`
-  return (lastEventId, inQuery) =>
-    resolveEndpoint(baseUrl, path, {
-      channels: multiplexed ? channels : undefined,
-      client_id: clientId,
-      last_event_id: transport.lastEventIdQuery || inQuery ? lastEventId : undefined,
-    })
 }

@@ -3,15 +3,9 @@ import type { ChannelStatus } from './channelDiagnostics'
 import type { Channel, ChannelEvent } from '@/protocol/contract'
 import type { TokenProvider } from '@/protocol/transport'
 
-/** The request headers that carry `token`, if there is one. */
-export function bearerHeaders(token: string | null | undefined): Record<string, string> {
-  return token ? { Authorization: `Bearer ${token}` } : {}
-}
-
 export type ChannelListener = (event: ChannelEvent) => void
 export type TransportMode = 'multiplexed' | 'per-channel'
 
-/** What the app needs of a realtime client: the engine itself, or the page's proxy of it. */
 /** Where the engine runs and how many tabs share it (docs/engine.md). */
 export interface EngineInfo {
   /** 'shared-worker', 'worker', 'page', 'in-process' (no proxy: the engine itself), 'none' yet. */
@@ -24,10 +18,9 @@ export interface RealtimeSource {
   readonly engine: EngineInfo
   /** Server minus client clock, ms, as the backend's status said; null until known. */
   readonly clockOffsetMs: number | null
-  /** Delivers `channel`'s validated events to `listener` until the returned function is called. */
   subscribe(channel: Channel, listener: ChannelListener): () => void
   status(channel: Channel): ChannelStatus
-  /** Calls back when a channel's state, gap, error or diagnostics change (not on every event). */
+  /** A channel's state, gap, error or diagnostics changed (not on every event). */
   onStatusChange(listener: (channel: Channel) => void): () => void
   reportHandlerError(channel: Channel, error: unknown): void
   retryNow(): void
@@ -35,7 +28,6 @@ export interface RealtimeSource {
   close(): void
 }
 
-/** The bearer token for each attempt, and one renewal after a 401/403 if the provider has a new one. */
 export class BearerAuth {
   private lastToken: string | null = null
   private renewals = 0
@@ -46,10 +38,9 @@ export class BearerAuth {
     if (!this.token) return {}
     const token = await this.token()
     this.lastToken = token
-    return bearerHeaders(token)
+    return token ? { Authorization: `Bearer ${token}` } : {}
   }
 
-  /** After a 401/403: one more attempt only if the provider now hands out a different token. */
   async renew(): Promise<boolean> {
     if (!this.token || this.renewals >= 1) return false
     const used = this.lastToken

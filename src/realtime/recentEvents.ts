@@ -2,13 +2,7 @@
 // starts watching it paints what the others show without asking the backend.
 import type { Channel, ChannelEvent } from '@/protocol/contract'
 
-/**
- * Recent events kept per channel for a tab that connects while the engine is live, so it paints
- * what the others show: the dashboard's hour of snapshots (7,200 points), the alerts list (500
- * rows, kept with room for repeats that fold into them), and for training and backtests the newest
- * 20,000 progress events (an hour of five runs reporting every second; an older start of a long
- * curve is not replayed).
- */
+/** The windows the page's stores keep; alerts with room for repeats that fold into the 500 rows. */
 export const RECENT_WINDOW: Record<Channel, number> = {
   dashboard: 7200,
   alerts: 2000,

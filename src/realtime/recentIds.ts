@@ -1,16 +1,6 @@
 // A bounded set of recently seen event ids: drops repeats without doing arithmetic on opaque ids.
-// Each id keeps the fingerprint of its payload (when known), so that after a new id epoch a replay
-// of an old event (same id, same payload) can be told from a fresh event that reuses the id.
-//
-// Two generations instead of a ring: ids go into the young map; when it is full it becomes the
-// old one and the previous old one is dropped whole. No per-id delete, so no hash-table churn on
-// the hot path; at least `capacity / 2` and at most `capacity` most recent ids are remembered.
-//
-// The maps are keyed by a digest of the id computed here, a small integer, not by the id string:
-// every id is a fresh string, and the browser's own hashing of it on the first lookup cost about
-// 7 µs per event in the page at 5,000 events/s (measured), the largest cost per event after
-// JSON.parse; the digest and an integer lookup cost well under 1 µs. Ids that share a digest are
-// chained and told apart by the id itself, so a collision never makes a new event a repeat.
+// Two generations instead of a ring: no per-id delete on the hot path. Keyed by a digest of the id,
+// not the string: see "Ids and cursors" in docs/protocol.md.
 
 interface Seen {
   id: string
@@ -74,14 +64,9 @@ export class RecentIds {
   }
 }
 
-/**
- * A channel's repeat filter across id epochs: ids are comparable only within their epoch. A new
- * epoch starts empty; an event of it is a repeat only when it replays an event of the previous
- * epoch exactly (same id, same payload fingerprint).
- */
+/** A channel's repeat filter across id epochs (docs/protocol.md, "Ids live in epochs"). */
 export class EpochFilter {
   private recent = new RecentIds()
-  /** The previous epoch's ids: a replay of one of its events (same id, same payload) is a repeat. */
   private previous: RecentIds | null = null
   private current = 0
 
@@ -95,11 +80,7 @@ export class EpochFilter {
     this.recent = new RecentIds()
   }
 
-  /**
-   * Records `id` in its epoch's filter; true when it was seen there already, or when it replays an
-   * event of the previous epoch exactly. An event held from before the last epoch change is
-   * checked against that epoch's filter; from further back, only the held batch itself is.
-   */
+  /** Records `id`; true for a repeat. A held event is checked in the epoch it arrived in. */
   isRepeat(id: string, fingerprint: number | undefined, epoch: number): boolean {
     if (epoch === this.current)
       return !this.recent.add(id, fingerprint) || (this.previous?.sameAs(id, fingerprint) ?? false)

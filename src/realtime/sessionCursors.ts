@@ -9,15 +9,12 @@ export interface CursorStore {
 export interface StorageLike {
   getItem(key: string): string | null
   setItem(key: string, value: string): void
-  /** Where the storage can list its keys (Web Storage can): lets entries() find stored cursors. */
+  /** Where the storage can list its keys, entries() finds stored cursors. */
   readonly length?: number
   key?(index: number): string | null
 }
 
-/**
- * Cursors change on every event; storage is written at most every `flushMs`, and on pagehide.
- * Each is stored under `prefix` + its key (the app's storage keys live in one module).
- */
+/** Cursors change on every event; storage is written at most every `flushMs`, and on pagehide. */
 export function createSessionCursors(
   storage: StorageLike | null,
   prefix: string,
@@ -61,7 +58,6 @@ export function createSessionCursors(
       timer ??= setTimeout(flush, flushMs)
     },
     flush,
-    /** Every cursor known here (in memory or stored), to hand to an engine that starts without any. */
     entries() {
       const prefix = storageKey('')
       const found: Record<string, string> = {}
@@ -92,7 +88,7 @@ export function browserSessionStorage(): StorageLike | null {
   }
 }
 
-/** An id for this tab's connections (kept for the session under `key`), for server-side connection tracking. */
+/** For server-side connection tracking; kept for the session under `key`. */
 export function createClientId(storage: StorageLike | null, key: string): string {
   try {
     const existing = storage?.getItem(key)
@@ -112,22 +108,17 @@ export function createClientId(storage: StorageLike | null, key: string): string
   return id
 }
 
-/**
- * The cursors an engine in a worker holds: started from a tab's kept ones, and every move is
- * handed on to the tabs (which keep them for a reload, as a worker has no sessionStorage).
- */
+/** An engine's cursors: a worker has no sessionStorage, so every move is handed on to the tabs. */
 export class HandedCursors implements CursorStore {
-  private readonly values = new Map<string, string>()
+  private readonly values: Map<string, string>
   private moved: Record<string, string> | null = null
 
   constructor(
     start: Record<string, string>,
-    /** Called on every move: the moves go out with the next batch. */
     private readonly onMove: () => void,
-    /** Sends the moves now (the engine is asked to write its cursors, as on pagehide). */
     readonly flush: () => void,
   ) {
-    for (const [key, value] of Object.entries(start)) this.values.set(key, value)
+    this.values = new Map(Object.entries(start))
   }
 
   get(key: string): string | null {
@@ -140,7 +131,6 @@ export class HandedCursors implements CursorStore {
     this.onMove()
   }
 
-  /** The moves since the last call, or null. */
   takeMoved(): Record<string, string> | null {
     const moved = this.moved
     this.moved = null

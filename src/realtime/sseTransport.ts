@@ -11,14 +11,12 @@ import { TaskBudget } from './taskBudget'
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
 
-/** How a stream request was answered, before any byte of the body is read. */
 export type OpenOutcome =
   | { kind: 'stream'; body: ReadableStream<Uint8Array> }
   | { kind: 'stop'; reason: string }
   | { kind: 'auth'; status: number; reason: string }
   | { kind: 'retry'; reason: string; retryAfterMs?: number }
 
-/** Sends the request and sorts the answer into what the reconnect logic must do next. */
 export async function openStream(
   fetchFn: FetchLike,
   url: string,
@@ -37,62 +35,48 @@ export async function openStream(
     return { kind: 'retry', reason: `network error: ${describeError(error)}` }
   }
   const { status } = response
-  if (status === 204) {
-    await discard(response)
-    return { kind: 'stop', reason: 'the server answered 204: stop streaming' }
-  }
+  if (status === 204)
+    return discard(response, { kind: 'stop', reason: 'the server answered 204: stop streaming' })
   if (status === 401 || status === 403) {
-    await discard(response)
-    return { kind: 'auth', status, reason: `authentication required (HTTP ${status})` }
+    const reason = `authentication required (HTTP ${status})`
+    return discard(response, { kind: 'auth', status, reason })
   }
   if (status < 200 || status >= 300) {
     const retryAfterMs = parseRetryAfter(response.headers.get('Retry-After'))
-    await discard(response)
-    return { kind: 'retry', reason: `HTTP ${status}`, retryAfterMs }
+    return discard(response, { kind: 'retry', reason: `HTTP ${status}`, retryAfterMs })
   }
   const contentType = response.headers.get('Content-Type') ?? ''
-  if (!/^text\/event-stream\b/i.test(contentType)) {
-    await discard(response)
-    return { kind: 'retry', reason: `wrong Content-Type "${contentType || 'none'}"` }
-  }
+  if (!/^text\/event-stream\b/i.test(contentType))
+    return discard(response, {
+      kind: 'retry',
+      reason: `wrong Content-Type "${contentType || 'none'}"`,
+    })
   if (!response.body) return { kind: 'retry', reason: 'response has no body' }
   return { kind: 'stream', body: response.body }
 }
 
 export interface StreamHandlers {
-  /** Any byte arrived: the link is alive (pings included). */
   onActivity(): void
   onMessage(message: EventSourceMessage): void
-  /** A block set the last event id ('' resets it), whether or not it dispatched an event. */
+  /** Also for a block that dispatched no event; '' resets the id. */
   onId(id: string): void
   onRetry(ms: number): void
   onOversize(error: ParseError): void
-  /**
-   * Asked between slices: a promise while what was parsed already waits to be applied (the page's
-   * frames are behind), and reading stops until it resolves. The bytes stay in the socket, where
-   * the server sees a slow client, instead of piling up parsed in memory.
-   */
+  /** A promise while the page's frames are behind: the bytes wait in the socket, not in memory. */
   backpressure?(): Promise<void> | null
 }
 
-/**
- * Reads `body` to its end, feeding decoded text to the parser. Resolves when the server ends the
- * stream; rejects on a network error or abort. An event or a line larger than `maxEventChars` is
- * skipped whole (up to the blank line that ends it) with `onOversize`, and parsing goes on after it.
- */
+/** Resolves when the server ends the stream; rejects on a network error or abort. */
 export async function readStream(
   body: ReadableStream<Uint8Array>,
   handlers: StreamHandlers,
   maxEventChars: number,
 ): Promise<void> {
   const feeder = new LineFeeder(handlers, maxEventChars)
-  // The streaming decoder keeps a multi-byte character split across chunks whole. The parser strips
-  // the one leading BOM the spec allows: the decoder must not strip another.
+  // The parser strips the one leading BOM the spec allows: the decoder must not strip another.
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true })
   const reader = body.getReader()
-  // Chunks already buffered resolve `read()` in a microtask of the same task, so a backlog would
-  // be parsed in one long task: the text is fed in slices, and the task yields once its budget is
-  // spent, so frames and input get through between them.
+  // Buffered chunks resolve `read()` in one task: a backlog is parsed in slices (docs/rendering.md).
   const budget = new TaskBudget()
   try {
     for (;;) {
@@ -120,13 +104,9 @@ export async function readStream(
   }
 }
 
-/** Stream text parsed between two checks of the time budget, characters (a few dozen events). */
+/** Characters parsed between two looks at the time budget (a few dozen events). */
 const SLICE_CHARS = 8192
-/**
- * Feeds the parser one line at a time and enforces the size cap. When an event or a single line
- * grows past the cap, the parser is reset and everything up to the next blank line is dropped,
- * so no part of the oversize event (its later `data:`, `id:` or `event:` lines) is ever applied.
- */
+/** Feeds the parser line by line: past the size cap, everything up to the next blank line is dropped. */
 class LineFeeder {
   private readonly parser: EventSourceParser
   private skipping = false
@@ -151,7 +131,7 @@ class LineFeeder {
 
   feed(text: string): void {
     let start = 0
-    // Next CR and LF positions, searched again only once passed: linear in the text.
+    // Searched again only once passed: linear (docs/reliability.md, "Found here and fixed", 6).
     let cr = -2
     let lf = -2
     while (start < text.length) {
@@ -189,15 +169,15 @@ class LineFeeder {
   private startSkipping(error: ParseError): void {
     this.handlers.onOversize(error)
     this.parser.reset()
-    // The line that tripped the cap has been taken; drop the rest of its event.
     this.skipping = true
   }
 }
 
-async function discard(response: Response): Promise<void> {
+async function discard(response: Response, outcome: OpenOutcome): Promise<OpenOutcome> {
   try {
     await response.body?.cancel()
   } catch {
-    // The body is of no use; a failure to cancel it changes nothing.
+    // A failure to cancel a body of no use changes nothing.
   }
+  return outcome
 }

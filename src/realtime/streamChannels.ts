@@ -1,31 +1,27 @@
 // The channel side of one stream: decodes its messages and routes them to the subscriptions it
 // carries, and decides what each channel reads from history when the stream opens or polls.
-import type { EventSourceMessage } from 'eventsource-parser'
 import type { Channel } from '@/protocol/contract'
 import type { ChannelSubscription } from './channelSubscription'
 import type { ConnectionObserver } from './connectionState'
-import { decodeMessage, type DecodedMessage, type StreamContext } from './eventDecoder'
+import type { DecodedMessage, StreamContext } from './eventDecoder'
 import type { HistoryReader } from './historyClient'
 import { describeError } from './describeError'
 
 export interface StreamChannelsOptions {
-  /** The channels the stream carries, each with its one subscription object. */
   subscriptions: readonly ChannelSubscription[]
   multiplexed: boolean
-  /** Reads a channel's history, or null when the backend has none. */
+  /** Null when the backend has no history. */
   history: HistoryReader | null
-  /** Read a channel's newest events when it has no cursor (or after a reload). */
   backfill: boolean
   /** True when the backend is known to resume after Last-Event-ID (or to say `reset`). */
   resumeConfirmed: boolean
-  /** Decode payloads that are Python dict text instead of JSON. */
   pythonLiterals: boolean
   /** Reports what concerns no channel of this stream. */
   observer: ConnectionObserver
 }
 
 export class StreamChannels {
-  private readonly context: StreamContext
+  readonly context: StreamContext
   private readonly byChannel = new Map<Channel, ChannelSubscription>()
 
   constructor(private readonly options: StreamChannelsOptions) {
@@ -38,21 +34,13 @@ export class StreamChannels {
     }
   }
 
-  decode(message: EventSourceMessage): DecodedMessage {
-    return decodeMessage(message, this.context)
-  }
-
-  /**
-   * The stream delivered its first byte; `sentCursor` is the id it was asked to resume after, and
-   * `current` turns false when this attempt is replaced (its history answers are then dropped).
-   */
+  /** The first byte arrived; `sentCursor`: the id the stream was asked to resume after. */
   opened(sentCursor: string | null, current: () => boolean): void {
     const { history, backfill, resumeConfirmed } = this.options
     const context = history !== null && backfill
     for (const subscription of this.options.subscriptions) {
-      // A backend that does not confirm resuming may have restarted its ids (1, 2, 3… per
-      // connection): a new epoch, so none of its fresh events is dropped as a repeat.
-      subscription.checkReplays(!resumeConfirmed)
+      // A backend that does not confirm resuming may have restarted its ids.
+      subscription.fingerprinting = !resumeConfirmed
       if (!resumeConfirmed) subscription.startEpoch()
       const firstInPage = context && subscription.claimContext()
       const cursor = subscription.cursor
@@ -90,9 +78,7 @@ export class StreamChannels {
         return
       }
       case 'unknown': {
-        // An unknown type names its channel on a per-channel stream; on the multiplexed stream it
-        // concerns every channel the stream carries. Each channel counts it once, by its id, the
-        // same way when history brings it again.
+        // On the multiplexed stream an unknown type concerns every channel it carries.
         const named = decoded.channel === null ? undefined : this.byChannel.get(decoded.channel)
         const targets = named ? [named] : decoded.channel === null ? this.options.subscriptions : []
         for (const subscription of targets)
@@ -104,7 +90,6 @@ export class StreamChannels {
         for (const channel of decoded.channels) {
           const subscription = this.byChannel.get(channel)
           if (!subscription) continue
-          // The backend could not continue the stream: ids after this are a new epoch.
           subscription.startEpoch()
           subscription.reportGap({ since: Date.now(), reason: decoded.reason, uncertain: false })
           if (history) {

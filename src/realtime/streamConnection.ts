@@ -4,6 +4,7 @@ import { backoffDelay, type BackoffOptions } from './backoff'
 import type { ConnectionState } from './connectionState'
 import type { NetworkMonitor } from './network'
 import { describeError } from './describeError'
+import { decodeMessage } from './eventDecoder'
 import { openStream, readStream, type FetchLike } from './sseTransport'
 import { HistoryPolling } from './historyPolling'
 import { StreamChannels, type StreamChannelsOptions } from './streamChannels'
@@ -14,17 +15,11 @@ import { Watchdog } from './watchdog'
 const MAX_SERVER_DELAY_MS = 3_600_000
 
 export interface StreamConnectionOptions extends StreamChannelsOptions {
-  /**
-   * Where the stream resumes when its own last event id is unknown (it never had one, or history
-   * polling moved the channels past it): the channels' cursors, which only they keep.
-   */
+  /** Where the stream resumes when it has no last event id of its own: the channels' cursors. */
   resumeCursor(): string | null
-  /**
-   * Builds the stream URL for an attempt, given the last event id to resume after; `inQuery` is
-   * true when that id cannot travel as a header and must go in `last_event_id`.
-   */
+  /** `inQuery`: the id cannot travel as a header and must go in `last_event_id`. */
   streamUrl(lastEventId: string | null, inQuery: boolean): string
-  /** Headers for each attempt, rebuilt every time (a token may have changed). */
+  /** Rebuilt for each attempt: a token may have changed. */
   headers(): Promise<Record<string, string>>
   /** Asked after a 401/403: resolves true when a new credential is worth another attempt. */
   renewAuth(): Promise<boolean>
@@ -37,17 +32,11 @@ export interface StreamConnectionOptions extends StreamChannelsOptions {
   /** Failed stream attempts in a row before history polling starts (when history exists). */
   pollAfterFailures: number
   pollIntervalMs: number
-  /** Largest event accepted, in characters; a larger one is skipped and reported. */
   maxEventChars: number
-  random?: () => number
-  /**
-   * Null while whoever applies the events keeps up; else a promise to wait for before taking more
-   * from the socket (the page's frames are behind), so the backlog stays in the socket.
-   */
+  /** A promise while the page's frames are behind: the backlog then stays in the socket. */
   backpressure?: () => Promise<void> | null
 }
 
-/** How one attempt ended: stop for good, fail until the user acts, retry at once, or retry later. */
 type Attempt =
   | { kind: 'stop'; reason: string }
   | { kind: 'failed'; reason: string }
@@ -60,10 +49,7 @@ export class StreamConnection {
   private attempt = 0
   private streamFailures = 0
   private serverRetryMs: number | undefined
-  /**
-   * The stream's last event id as the wire set it (an empty `id:` makes it null: send none);
-   * undefined until the stream has one of its own, then the channels' cursors are asked.
-   */
+  /** As the wire set it (an empty `id:` makes it null: send none); undefined: ask the channels. */
   private lastEventId: string | null | undefined
   private controller: AbortController | null = null
   private running = false
@@ -98,7 +84,6 @@ export class StreamConnection {
     void this.loop()
   }
 
-  /** Closes the stream for good (the last subscriber left, or the page is going away). */
   close(reason = 'closed'): void {
     if (this.stopped) return
     this.stopped = true
@@ -108,7 +93,6 @@ export class StreamConnection {
     this.setState({ phase: 'closed', reason })
   }
 
-  /** Retries at once, skipping any backoff wait (a token changed, the user asked). */
   retryNow(): void {
     this.attempt = 0
     if (this.state.phase === 'failed' && this.running === false) {
@@ -147,12 +131,13 @@ export class StreamConnection {
         this.streamFailures = 0
       } else {
         this.streamFailures += 1
-        this.maybeStartPolling(verdict.reason)
+        if (this.options.history && this.streamFailures >= this.options.pollAfterFailures)
+          this.polling.start(verdict.reason)
       }
       this.attempt += 1
       const delay = Math.max(
         Math.min(verdict.retryAfterMs ?? 0, MAX_SERVER_DELAY_MS),
-        backoffDelay(this.attempt, this.options.backoff, this.options.random, this.serverRetryMs),
+        backoffDelay(this.attempt, this.options.backoff, Math.random, this.serverRetryMs),
       )
       this.setState({
         phase: 'backoff',
@@ -178,8 +163,7 @@ export class StreamConnection {
     }
     const sentCursor =
       this.lastEventId === undefined ? this.options.resumeCursor() : this.lastEventId
-    // An id that is not a valid header value (any character beyond Latin-1) would make fetch throw
-    // on every attempt: it travels URL-encoded as `last_event_id`, which the contract offers.
+    // An id that is not a valid header value would make fetch throw on every attempt.
     const inQuery = sentCursor !== null && !isHeaderValue(sentCursor)
     if (sentCursor !== null && !inQuery) headers['Last-Event-ID'] = sentCursor
     let outcome
@@ -223,18 +207,17 @@ export class StreamConnection {
             }
           },
           onMessage: (message) => {
-            if (isCurrent())
-              this.channels.route(this.channels.decode(message), 'live', this.currentCheck())
+            if (!isCurrent()) return
+            const decoded = decodeMessage(message, this.channels.context)
+            this.channels.route(decoded, 'live', this.currentCheck())
           },
           onId: (id) => {
-            // An empty id resets the last event id: the next attempt sends none. An absurd one
-            // would become the Last-Event-ID of every reconnect: it never becomes a cursor.
+            // A giant id would be the Last-Event-ID of every reconnect (431): never kept.
             if (isCurrent() && id.length <= MAX_ID_CHARS) this.lastEventId = id || null
           },
           onRetry: (ms) => {
             if (isCurrent()) this.serverRetryMs = Math.min(ms, MAX_SERVER_DELAY_MS)
           },
-          // What was parsed waits for frames to apply it: take no more from the socket meanwhile.
           backpressure: this.options.backpressure,
           onOversize: () => {
             if (!isCurrent()) return
@@ -273,15 +256,10 @@ export class StreamConnection {
     this.channels.opened(sentCursor, this.currentCheck())
   }
 
-  /** False once this attempt was replaced or the stream closed: late history answers are dropped. */
+  /** Late history answers of a replaced attempt are dropped. */
   private currentCheck(): () => boolean {
     const generation = this.generation
     return () => !this.stopped && generation === this.generation
-  }
-
-  private maybeStartPolling(reason: string): void {
-    if (!this.options.history || this.streamFailures < this.options.pollAfterFailures) return
-    this.polling.start(reason)
   }
 
   private abortAttempt(): void {
@@ -290,7 +268,7 @@ export class StreamConnection {
     this.controller = null
   }
 
-  /** Records the stream's own state; what is shown may be "polling" while history stands in. */
+  /** What is shown may be "polling" while history stands in. */
   private setState(state: ConnectionState): void {
     this.streamState = state
     this.publish()
@@ -304,7 +282,6 @@ export class StreamConnection {
   }
 }
 
-/** True when `value` can be sent as an HTTP header value (Latin-1, no line breaks or NUL). */
 function isHeaderValue(value: string): boolean {
   return /^[\u0020-\u007e\u0080-\u00ff\t]*$/.test(value) && value.trim() === value
 }

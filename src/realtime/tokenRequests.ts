@@ -1,14 +1,12 @@
 // Tokens live with the page (its storage, a function of the host page), which a worker cannot
 // reach: the engine asks a tab for one before each attempt and waits for its answer.
 
-/** A token request a page does not answer counts as "no token". */
 const TOKEN_TIMEOUT_MS = 5000
 
 export class TokenRequests {
   private readonly waits = new Map<number, (token: string | null) => void>()
   private next = 1
 
-  /** Asks with `send(request)`; resolves with the answer, or null after TOKEN_TIMEOUT_MS. */
   ask(send: ((request: number) => void) | null): Promise<string | null> {
     if (!send) return Promise.resolve(null)
     const request = this.next++
@@ -24,7 +22,6 @@ export class TokenRequests {
     })
   }
 
-  /** A page's answer to `request`. */
   answer(request: number, token: string | null): void {
     this.waits.get(request)?.(token)
   }

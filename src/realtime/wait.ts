@@ -1,9 +1,7 @@
 // Timers the reconnect loop can cut short: a pause, a close or coming back online wakes it at once.
 
 export interface Waiter {
-  /** Resolves after `ms`, or earlier when `wake()` is called. */
   sleep(ms: number): Promise<void>
-  /** Resolves only when `wake()` is called. */
   untilWoken(): Promise<void>
   wake(): void
 }

@@ -9,15 +9,13 @@ export class Watchdog {
 
   constructor(
     heartbeatMs: number,
-    /** Silence for 1.5 heartbeats: the stream is stale (called again while it lasts). */
+    /** Called again while it lasts. */
     onStale: (silentSince: number) => void,
-    /** Silence for 2 heartbeats: the attempt must be aborted. */
     onDead: () => void,
   ) {
     this.timer = setInterval(
       () => {
-        // The wall clock jumps ahead over a laptop sleep; the monotonic one survives a clock step
-        // back. Silence by either means the link may be dead.
+        // The wall clock jumps ahead over a sleep; the monotonic one survives a step back.
         const silent = Math.max(Date.now() - this.lastAt, performance.now() - this.lastMono)
         if (silent > 2 * heartbeatMs) {
           this.reason = `no data for ${Math.round(silent / 1000)} s (heartbeat lost)`
@@ -30,7 +28,7 @@ export class Watchdog {
     )
   }
 
-  /** Bytes arrived: returns when (wall clock). */
+  /** Returns the wall-clock time. */
   touch(): number {
     this.lastAt = Date.now()
     this.lastMono = performance.now()
