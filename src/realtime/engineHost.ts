@@ -78,12 +78,15 @@ export class EngineHost {
         this.pickVoice(tab)
         return
       case 'subscribe':
-        tab.channels.add(message.channel)
-        // What the others see now, with no request to the backend.
-        for (const event of this.recent.of(message.channel)) tab.pending.push(event)
+        // Together, so the engine opens one stream for them all.
+        for (const channel of message.channels) {
+          tab.channels.add(channel)
+          // What the others see now, with no request to the backend.
+          for (const event of this.recent.of(channel)) tab.pending.push(event)
+          this.want(channel)
+          this.post(tab, this.statusMessage(channel))
+        }
         this.schedule()
-        this.want(message.channel)
-        this.post(tab, this.statusMessage(message.channel))
         return
       case 'unsubscribe':
         tab.channels.delete(message.channel)
@@ -122,12 +125,8 @@ export class EngineHost {
 
   private start(hello: EngineHello): void {
     if (this.engine) return
-    const cursors = new HandedCursors(
-      hello.cursors,
-      () => this.schedule(),
-      () => this.flush(),
-    )
-    this.cursors = cursors
+    const flush = () => this.flush()
+    const cursors = (this.cursors = new HandedCursors(hello.cursors, () => this.schedule(), flush))
     this.engine = new RealtimeClient({
       baseUrl: hello.baseUrl,
       transport: hello.transport,

@@ -7,7 +7,7 @@ import type { PortLike } from './enginePort'
 /** A new build or an edited engine gets a fresh worker, never an old one. */
 const ENGINE_NAME = `rtm-engine ${engineVersion}`
 
-let shared: { worker: SharedWorker; failed: boolean; onFailure: (() => void)[] } | null = null
+let shared: { worker: SharedWorker; failed: boolean } | null = null
 
 /** Called before the page reads its config.json, so the worker's start overlaps the page's. */
 export function startSharedEngine(): void {
@@ -22,11 +22,8 @@ export function startSharedEngine(): void {
   } catch {
     return // refused at once (a policy): the next host is tried
   }
-  const started = { worker, failed: false, onFailure: [] as (() => void)[] }
-  worker.addEventListener('error', () => {
-    started.failed = true
-    for (const failed of started.onFailure) failed()
-  })
+  const started = { worker, failed: false }
+  worker.addEventListener('error', () => (started.failed = true))
   shared = started
 }
 
@@ -38,7 +35,7 @@ export function engineHosts(shareAcrossTabs: boolean): EngineHostOption[] {
       async open(failed) {
         startSharedEngine()
         if (!shared || shared.failed) return null
-        shared.onFailure.push(failed)
+        shared.worker.addEventListener('error', failed)
         return shared.worker.port
       },
     })

@@ -29,7 +29,8 @@ export interface EngineHello {
 
 export type PageMessage =
   | EngineHello
-  | { t: 'subscribe'; channel: Channel }
+  /** Channels this tab now wants: those its stores subscribed in one task go in one message. */
+  | { t: 'subscribe'; channels: Channel[] }
   | { t: 'unsubscribe'; channel: Channel }
   | { t: 'retry' }
   | { t: 'handler-error'; channel: Channel; message: string }

@@ -51,6 +51,7 @@ export class EngineProxy implements RealtimeSource {
   private clockOffset: number | null = null
   private tabs = 0
   private behind = false
+  private wanted: Set<Channel> | null = null
   private phaseSentAt = 0
   private closed = false
   private voiceNow: boolean | null = null
@@ -90,11 +91,22 @@ export class EngineProxy implements RealtimeSource {
     let set = this.listeners.get(channel)
     if (!set) this.listeners.set(channel, (set = new Set()))
     set.add(listener)
-    if (set.size === 1) this.send({ t: 'subscribe', channel })
+    if (set.size === 1) this.want(channel)
     return () => {
       set.delete(listener)
       if (set.size === 0) this.send({ t: 'unsubscribe', channel })
     }
+  }
+
+  /** Channels wanted in one task leave in one message (a view's stores subscribe together). */
+  private want(channel: Channel): void {
+    if (this.wanted) return void this.wanted.add(channel)
+    this.wanted = new Set([channel])
+    queueMicrotask(() => {
+      const channels = [...(this.wanted ?? [])].filter((c) => this.listeners.get(c)?.size)
+      this.wanted = null
+      if (channels.length > 0) this.send({ t: 'subscribe', channels })
+    })
   }
 
   status(channel: Channel): ChannelStatus {
@@ -168,9 +180,7 @@ export class EngineProxy implements RealtimeSource {
       clientId,
       online: network.isOnline(),
     })
-    for (const [channel, set] of this.listeners) {
-      if (set.size > 0) this.send({ t: 'subscribe', channel })
-    }
+    for (const channel of this.listeners.keys()) this.want(channel)
     this.sendPresence()
   }
 
