@@ -2,8 +2,24 @@
 import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
-import { HISTOGRAM_STEP_MS, type WorkerReport } from './clients.ts'
 import type { InstanceStats } from './instance.ts'
+
+/** What a client worker counted over its connections. */
+export interface WorkerReport {
+  connected: number
+  failed: number
+  /** Connections that ended before the report (the server closed or dropped them). */
+  closed: number
+  /** Events with `sent_at` inside the measuring window, per connected connection. */
+  received: number[]
+  /** Events that arrived with a `sent_at` not after the previous one's on their connection. */
+  unordered: number
+  /** Latency histogram as [bucket, count] pairs, HISTOGRAM_STEP_MS wide; the last bucket is open. */
+  histogram: [number, number][]
+  cpuMicros: number
+}
+
+export const HISTOGRAM_STEP_MS = 0.05
 
 export interface BenchInput {
   /** Server instances the clients were spread over. */
@@ -38,7 +54,17 @@ export interface BenchFigures {
   flushMs: number
   seconds: number
   connectSeconds: number
-  deliveries: { expected: number; received: number; missing: number }
+  /**
+   * Counted per connection against the events published in the window: `missing` sums what each
+   * connection lacks, `repeated` what each had too many plus what arrived out of order.
+   */
+  deliveries: {
+    expected: number
+    received: number
+    missing: number
+    repeated?: number
+    closedConnections?: number
+  }
   latencyMs: { p50: number; p90: number; p99: number; p999: number; max: number }
   server: {
     cpuPercentOfCore: number
@@ -107,8 +133,13 @@ export function summarize(input: BenchInput): BenchFigures {
     for (const [bucket, count] of report.histogram)
       histogram.set(bucket, (histogram.get(bucket) ?? 0) + count)
   }
-  const received = input.reports.reduce((sum, r) => sum + r.received, 0)
+  const counts = input.reports.flatMap((r) => r.received)
+  const received = counts.reduce((sum, n) => sum + n, 0)
   const expected = input.published * input.connected
+  const missing = counts.reduce((sum, n) => sum + Math.max(0, input.published - n), 0)
+  const repeated =
+    counts.reduce((sum, n) => sum + Math.max(0, n - input.published), 0) +
+    input.reports.reduce((sum, r) => sum + r.unordered, 0)
   const buckets = [...histogram.keys()]
   const wallMicros = input.seconds * 1e6
   const cpuMicros = input.after.cpuMicros - input.before.cpuMicros
@@ -123,7 +154,13 @@ export function summarize(input: BenchInput): BenchFigures {
     flushMs: input.flushMs,
     seconds: input.seconds,
     connectSeconds: round(input.connectSeconds, 1),
-    deliveries: { expected, received, missing: expected - received },
+    deliveries: {
+      expected,
+      received,
+      missing,
+      repeated,
+      closedConnections: input.reports.reduce((sum, r) => sum + r.closed, 0),
+    },
     latencyMs: {
       p50: round(percentile(histogram, received, 0.5)),
       p90: round(percentile(histogram, received, 0.9)),
@@ -213,7 +250,11 @@ ${[
   row('fan-out latency p90', (f) => ms(f.latencyMs.p90)),
   row('fan-out latency p99', (f) => ms(f.latencyMs.p99)),
   row('fan-out latency p99.9 / max', (f) => `${ms(f.latencyMs.p999)} / ${ms(f.latencyMs.max)}`),
-  row('deliveries expected / missing', (f) => `${f.deliveries.expected} / ${f.deliveries.missing}`),
+  row(
+    'deliveries expected / missing / repeated',
+    (f) =>
+      `${f.deliveries.expected} / ${f.deliveries.missing} / ${f.deliveries.repeated ?? 'not counted'}`,
+  ),
   row('instance CPU per delivered event', (f) => `${cpuPerDelivery(f)} µs`),
   row('instances CPU, in all', (f) => `${f.server.cpuPercentOfCore} % of one core`),
   row(

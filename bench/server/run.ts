@@ -11,9 +11,14 @@ import { CHANNELS, type Channel } from '../../src/protocol/contract.ts'
 import { RedisHub } from '../../server/redisHub.ts'
 import { Simulator } from '../../server/simulator.ts'
 import { startRedisServer } from '../../tests/support/redisServer.ts'
-import type { WorkerReport } from './clients.ts'
 import type { InstanceStats } from './instance.ts'
-import { combineStats, summarize, writeReport, type BenchFigures } from './report.ts'
+import {
+  combineStats,
+  summarize,
+  writeReport,
+  type BenchFigures,
+  type WorkerReport,
+} from './report.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const { values } = parseArgs({
@@ -31,6 +36,8 @@ const { values } = parseArgs({
     from: { type: 'string' },
     out: { type: 'string', default: 'docs/benchmarks-server.md' },
     'no-write': { type: 'boolean', default: false },
+    /** Write a CPU profile of every instance and client worker into this folder (node --cpu-prof). */
+    profile: { type: 'string' },
   },
 })
 const CLIENTS = Number(values.clients)
@@ -56,7 +63,12 @@ deadline.unref()
 
 function spawnChild(file: string, args: string[], env: Record<string, string> = {}): ChildProcess {
   const child = fork(join(here, file), args, {
-    execArgv: ['--import', 'tsx', '--expose-gc'],
+    execArgv: [
+      '--import',
+      'tsx',
+      '--expose-gc',
+      ...(values.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values.profile}`]),
+    ],
     env: { ...process.env, ...env },
   })
   children.push(child)
