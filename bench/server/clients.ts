@@ -9,7 +9,7 @@ const [url, countText] = process.argv.slice(2)
 const count = Number(countText)
 const target = new URL(url!)
 const histogram = new Uint32Array(BUCKETS + 1)
-/** Events with `sent_at` inside the window, per connection of this worker. */
+/** Events with `sent_at` inside the window, each counted once, per connection of this worker. */
 const received = new Uint32Array(count)
 /** Connections whose response was a 200 stream. */
 const live = new Uint8Array(count)
@@ -66,12 +66,13 @@ function open(index: number): Promise<void> {
       carry = end + 4 < bytes.length ? Buffer.from(bytes.subarray(end + 4)) : undefined
       for (let mark = bytes.indexOf(MARK); mark >= 0 && mark < end;) {
         const sentAt = numberAt(bytes, mark + MARK.length, end)
+        // Events come in publish order: one not after the last is a repeat (or out of order).
         if (sentAt <= last) unordered[index]! += 1
-        last = sentAt
-        if (sentAt >= window.from && sentAt < window.to) {
+        else if (sentAt >= window.from && sentAt < window.to) {
           received[index]! += 1
           histogram[Math.min(BUCKETS, Math.floor((at - sentAt) / HISTOGRAM_STEP_MS))]! += 1
         }
+        last = Math.max(last, sentAt)
         mark = bytes.indexOf(MARK, mark + MARK.length)
       }
     }

@@ -10,7 +10,7 @@ export interface WorkerReport {
   failed: number
   /** Connections that ended before the report (the server closed or dropped them). */
   closed: number
-  /** Events with `sent_at` inside the measuring window, per connected connection. */
+  /** Events with `sent_at` inside the measuring window, per connected connection (repeats not). */
   received: number[]
   /** Events that arrived with a `sent_at` not after the previous one's on their connection. */
   unordered: number
@@ -56,7 +56,7 @@ export interface BenchFigures {
   connectSeconds: number
   /**
    * Counted per connection against the events published in the window: `missing` sums what each
-   * connection lacks, `repeated` what each had too many plus what arrived out of order.
+   * connection lacks, `repeated` the events that came again (or out of order).
    */
   deliveries: {
     expected: number
@@ -137,9 +137,7 @@ export function summarize(input: BenchInput): BenchFigures {
   const received = counts.reduce((sum, n) => sum + n, 0)
   const expected = input.published * input.connected
   const missing = counts.reduce((sum, n) => sum + Math.max(0, input.published - n), 0)
-  const repeated =
-    counts.reduce((sum, n) => sum + Math.max(0, n - input.published), 0) +
-    input.reports.reduce((sum, r) => sum + r.unordered, 0)
+  const repeated = input.reports.reduce((sum, r) => sum + r.unordered, 0)
   const buckets = [...histogram.keys()]
   const wallMicros = input.seconds * 1e6
   const cpuMicros = input.after.cpuMicros - input.before.cpuMicros

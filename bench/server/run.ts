@@ -210,8 +210,17 @@ async function run(count: number): Promise<BenchFigures> {
     for (const instance of instances) instance.send({ type: 'stop' })
     return figures
   } finally {
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL')
+    // Stopped children exit on their own (writing their profiles); what is left after 2 s is killed.
+    const exited = (child: ChildProcess) =>
+      child.exitCode !== null || child.signalCode !== null
+        ? Promise.resolve()
+        : new Promise((resolve) => child.once('exit', resolve))
+    const all = children.splice(0)
+    await Promise.race([
+      Promise.all(all.map(exited)),
+      new Promise((resolve) => setTimeout(resolve, 2000)),
+    ])
+    for (const child of all) if (child.exitCode === null) child.kill('SIGKILL')
     await redis.close()
   }
 }
