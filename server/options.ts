@@ -63,7 +63,10 @@ export interface BackendOptions {
   publishToken?: string
   /** Reverse proxies (addresses or networks) whose `X-Real-IP` / `X-Forwarded-For` name the client. */
   trustProxy?: readonly string[]
-  /** Gather each stream's writes for this many ms (fewer system calls with many clients). */
+  /**
+   * At most one write per stream per this many ms (fewer system calls with many clients); an
+   * event then waits up to this long. 0: one write per stream per event-loop turn.
+   */
   flushMs?: number
   /** Bearer token of GET /metrics; default: the readers' `authToken` (none: open). */
   metricsToken?: string
@@ -137,6 +140,15 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
 /** Where a simulating instance keeps its events on Redis unless told otherwise. */
 export const DEMO_REDIS_PREFIX = 'rtm-demo'
 
+/** The longest write interval (--flush-ms): an event may wait this long, and longer is not live. */
+export const MAX_FLUSH_MS = 1000
+
+export const FLUSH_MS_RULE = `must be a number of milliseconds from 0 to ${MAX_FLUSH_MS}`
+
+export function isFlushMs(value: unknown): value is number {
+  return typeof value === 'number' && value >= 0 && value <= MAX_FLUSH_MS
+}
+
 export const NO_FAULTS: Faults = {
   error500: false,
   stall: false,
@@ -161,6 +173,9 @@ export function resolveOptions(options: BackendOptions = {}): ResolvedOptions {
     throw new Error('any origin (CORS "*") is for dev starts only; name the allowed origins')
   }
   if (demo && options.simulate === false) throw new Error('a demo start runs the simulator')
+  if (options.flushMs !== undefined && !isFlushMs(options.flushMs)) {
+    throw new Error(`flushMs ${FLUSH_MS_RULE}, got ${String(options.flushMs)}`)
+  }
   // Invented data only when asked for: a dev start or a demo deployment.
   const simulate = options.simulate ?? (dev || demo)
   const redisPrefix = options.redisPrefix ?? (simulate ? DEMO_REDIS_PREFIX : 'rtm')
