@@ -42,6 +42,10 @@ export interface BenchInput {
   before: InstanceStats
   after: InstanceStats
   redisCpuMicros: number
+  /** CPU the machine spent in the window outside the bench's processes (others' work, interrupts). */
+  otherCpuMicros: number
+  /** 1-minute load average as the run began, before its processes started. */
+  loadAtStart: number
   reports: WorkerReport[]
 }
 
@@ -83,6 +87,10 @@ export interface BenchFigures {
   machine: string
   /** 1-minute load average at the end of the run (other work on the machine shows here). */
   loadAverage: number
+  /** 1-minute load average as the run began, before its processes started. */
+  loadAverageAtStart?: number
+  /** CPU used in the window by everything but the bench's processes (others' work, interrupts). */
+  otherCpuPercentOfCore?: number
 }
 
 function percentile(histogram: Map<number, number>, total: number, p: number): number {
@@ -185,6 +193,8 @@ export function summarize(input: BenchInput): BenchFigures {
     failedPublishes: input.failedPublishes,
     machine: machine(),
     loadAverage: round(loadavg()[0] ?? NaN, 1),
+    loadAverageAtStart: round(input.loadAtStart, 1),
+    otherCpuPercentOfCore: round((input.otherCpuMicros / wallMicros) * 100, 1),
   }
 }
 
@@ -194,9 +204,10 @@ export function cpuPerDelivery(f: BenchFigures): number {
 }
 
 const runName = (f: BenchFigures): string =>
-  f.instances === 1
+  (f.instances === 1
     ? `one instance, ${f.clients} clients`
-    : `${f.instances} instances, ${f.clients / f.instances} clients each`
+    : `${f.instances} instances, ${f.clients / f.instances} clients each`) +
+  `, --flush-ms ${f.flushMs}`
 
 /** A latency; the clients' histogram ends at 10 s, so a value there means "10 s or more". */
 const ms = (value: number): string => (value >= 10_000 ? '≥ 10 s' : `${value} ms`)
@@ -270,7 +281,15 @@ ${[
   row('instances RSS with all clients', (f) => `${f.server.rssMiB} MiB`),
   row('redis-server CPU', (f) => `${f.redisCpuPercentOfCore} % of one core`),
   row('client workers CPU', (f) => `≤ ${f.clientWorkersCpuPercentOfCore} % of one core`),
-  row('load average at the end', (f) => f.loadAverage),
+  row('CPU of other work in the window', (f) =>
+    f.otherCpuPercentOfCore === undefined
+      ? 'not measured'
+      : `${f.otherCpuPercentOfCore} % of one core`,
+  ),
+  row(
+    'load average at the start / end',
+    (f) => `${f.loadAverageAtStart ?? '?'} / ${f.loadAverage}`,
+  ),
   row('publishes rejected', (f) => f.failedPublishes),
 ].join('\n')}
 
