@@ -219,6 +219,7 @@ export function writeReport(path: string, runs: BenchFigures[], before?: BenchFi
   const row = (label: string, cell: (f: BenchFigures) => string | number): string =>
     `| ${label} | ${columns.map((f) => String(cell(f))).join(' | ')} |`
   const first = runs[0] as BenchFigures
+  const flushes = [...new Set(runs.map((f) => f.flushMs))].map((n) => `\`--flush-ms ${n}\``)
   const text = `# Server load benchmark (Redis fan-out)
 
 Written by \`npm run bench:server\` (bench/server/); figures from the last run, of the commits
@@ -226,29 +227,32 @@ named in each column${before ? ' (the last column is an earlier run, for compari
 
 - Machine: ${first.machine}.
 - Everything runs on it, over loopback: the instances, Redis, the client workers, and whatever
-  else the machine was running (it is shared). The 1-minute load average at the end of each run
-  and the share of time each instance's JavaScript thread was runnable but waiting for a CPU are
-  in the table: on 2 cores, a load above 2 means the runs competed for CPU, and latency then
-  measures that wait more than the server.
+  else the machine was running (it is shared). The table gives the 1-minute load average as each
+  run began and at its end, the CPU that other work took during the window, and the share of time
+  each instance's JavaScript thread was runnable but waiting for a CPU: on 2 cores, once the
+  bench's own processes and other work ask for more than 2 cores, latency measures that wait
+  more than the server.
 
 ## Setup
 
-- ${first.clients} SSE clients, each on the multiplexed stream of all four channels, spread over
+- ${first.clients} SSE clients, each on the multiplexed stream of all four channels, held by
   client worker processes; with two instances each has half of them (what nginx's
   \`least_conn\` does), both reading the same Redis streams.
-- Each instance is \`createBackend({ redisUrl, flushMs: ${first.flushMs} })\` in its own process;
-  one \`redis-server\` (\`--save "" --appendonly no\`).
-- ${
-    first.flushMs > 0
-      ? `Each stream's writes are gathered for ${first.flushMs} ms (\`--flush-ms\`).`
-      : 'Each stream gets one write per event-loop turn with everything that reached it in that turn (`--flush-ms 0`, the default).'
-  }
+- Each instance is \`createBackend({ redisUrl, flushMs })\` in its own process; one
+  \`redis-server\` (\`--save "" --appendonly no\`). Each instance count runs with
+  ${flushes.join(' and ')}: 0 is one write per stream per event-loop turn, with everything
+  that reached the stream in that turn; a positive value is at most one write per stream per that
+  many milliseconds (the server's default is 25).
 - A producer publishes ${first.rate} events/s (simulator payloads, half of them \`dashboard_update\`)
   through the server's publish script (\`XADD\`), stamping each with its send time; every event
   goes to every client: ${first.rate * first.clients} deliveries/s in all.
 - Latency is from just before the \`XADD\` to the moment a client's socket read returns the event:
-  it includes Redis, the instance's \`XREAD\`, the SSE write and the loopback network. Measured
-  for ${first.seconds} s after a 3 s warm-up.
+  it includes Redis, the instance's \`XREAD\`, the write interval, the SSE write and the loopback
+  network. Measured for ${first.seconds} s after a 3 s warm-up.
+- Every connection counts its own events: one that lacks an event published in the window
+  counts as missing, one that gets an event again (or out of order) as repeated. The clients
+  read the raw HTTP/1.1 bytes from the socket and find each event's send time by a byte search,
+  so what they cost is the socket reads, not an HTTP parser or \`JSON.parse\`.
 
 ## Results
 
