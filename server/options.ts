@@ -131,7 +131,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   redisPrefix: 'rtm', // keys {rtm}:dashboard, {rtm}:alerts, ... (DEMO_REDIS_PREFIX when simulating)
   publishToken: undefined, // publishing endpoint off
   trustProxy: [], // no proxy: the peer address is the client's
-  flushMs: 0, // write each stream's events at the end of the tick that produced them
+  flushMs: 25, // at most one write per stream per 25 ms: 40 a second however fast events come
   metricsToken: undefined, // /metrics takes the readers' token (open without one)
   shutdownRetryMs: 3000, // on shutdown streams come back within 0.3–3 s, spread out
   log: consoleLog, // warnings and errors as console text; `npm start` logs JSON lines
