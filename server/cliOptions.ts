@@ -34,8 +34,8 @@ start); a production start refuses a prefix that holds demo data.
                         X-Real-IP / X-Forwarded-For name the client; from anyone else they are ignored
   --allowed-hosts <list>  Host header names served, e.g. monitor.example.com,.example.com (DNS
                         rebinding); default any
-  --flush-ms <ms>       at most one write per stream per <ms> (0 to 1000; an event waits up to
-                        that long); default 0: one write per stream per event-loop turn
+  --flush-ms <ms>       at most one write per stream per <ms>, 0 to 1000 (default 25): an event
+                        waits up to that long; 0 writes every event-loop turn
   --metrics-token <t>   bearer token of GET /metrics (env RTM_METRICS_TOKEN; default: the
                         --auth-token, and open when there is none)
   --log-level <level>   fatal, error, warn, info (default: one line per request and per stream),

@@ -33,7 +33,7 @@ export interface SseStreamOptions {
   heartbeatSeconds: number
   faults: () => Faults
   onClose: (stream: SseStream) => void
-  /** Writes every stream with something queued once per tick (or per `--flush-ms`). */
+  /** Writes every stream with something queued, at most once per `--flush-ms` (or per tick). */
   batcher: WriteBatcher
   /** Told of an event that cannot be serialized (default: a console warning). */
   report?: DropReport
