@@ -285,11 +285,11 @@ ${[
   row('instances RSS with all clients', (f) => `${f.server.rssMiB} MiB`),
   row('redis-server CPU', (f) => `${f.redisCpuPercentOfCore} % of one core`),
   row('client workers CPU', (f) => `≤ ${f.clientWorkersCpuPercentOfCore} % of one core`),
-  row('CPU of other work in the window', (f) =>
-    f.otherCpuPercentOfCore === undefined
-      ? 'not measured'
-      : `${f.otherCpuPercentOfCore} % of one core`,
-  ),
+  row('CPU of other work in the window', (f) => {
+    const other = f.otherCpuPercentOfCore
+    if (other === undefined) return 'not measured'
+    return other < 2 ? 'under 2 % of one core' : `${other} % of one core`
+  }),
   row(
     'load average at the start / end',
     (f) => `${f.loadAverageAtStart ?? '?'} / ${f.loadAverage}`,
@@ -300,30 +300,48 @@ ${[
 ## Reading the figures
 
 - CPU per delivered event is the instances' CPU time in the window divided by the events written
-  to clients: what a delivery costs the server, the figure to size a deployment with. It drops
-  when an instance falls behind (several events then leave in one write), so compare it between
-  runs with similar waiting-for-a-CPU shares, or at fewer clients where every event leaves on
-  its own.
-- Each event's bytes are made once per stream kind (per channel, multiplexed) as a ready HTTP/1.1
-  chunk and shared by every client of that kind; each client costs one socket write per
-  event-loop turn that brought it something. Before that (the comparison column, if any), each
-  client encoded the event text and wrote it through the HTTP response, which frames every write
-  in four corked socket writes.
-- What is left is the write itself: a CPU profile of one instance with 1,000 clients shows about
-  60 % of its busy time in the socket-write system calls (\`writev\`, \`writeBuffer\`; on loopback
-  they also do the receiving side's work) and under 10 % in the server's JavaScript. Fewer
-  writes per client need events gathered over time: \`--flush-ms 10\` to \`25\` trades that much
-  latency for fewer, larger writes.
+  to clients: what a delivery costs the server, the figure to size a deployment with. The
+  \`--flush-ms 0\` column of an instance count is the cost before writes are gathered over time,
+  the others after. At \`--flush-ms 0\` it also drops when an instance falls behind (several
+  events then leave in one write), so compare runs with similar waiting-for-a-CPU shares.
+- Where an instance's time goes (\`npm run bench:server -- --instances 1 --profile <dir>\` writes
+  CPU profiles of the instances and the client workers): with every event in its own write,
+  about 55 % of its busy time is the socket-write system call (\`writeBuffer\`; on loopback it also
+  does the receiving side's TCP work and wakes the reader), about 6 % Node's stream layer around
+  it, about 10 % the server's JavaScript (handing each event to each stream, queueing, flushing),
+  2 % garbage collection and about 1 % the Redis reader (\`XREAD\` and its reply). What a
+  delivery costs is the number of writes.
+- Each event's bytes are made once per stream kind as a ready HTTP/1.1 chunk and shared by every
+  stream of that kind. When several events leave in one write, they are joined once per flush
+  and that buffer is shared too (a copy per client cost 7 % in \`Buffer.concat\` and 7 % in
+  garbage collection).
+- \`--flush-ms N\` writes a stream at most once per N ms: at 100 events/s, 25 ms is 40 writes per
+  stream per second (2 or 3 events each) and 50 ms is 20. An event waits at most N ms, and not at
+  all when its stream had no write in the last N ms, so a stream slower than 1000/N events/s
+  gets no added latency. Fewer writes are also fewer socket reads for the clients: their CPU in
+  the table falls with the instance's, and on a machine they share, so does the wait for a CPU.
 - With two instances each writes to half of the clients and reads every event from Redis once;
-  on this machine they share the same two cores with the clients and Redis, so the column shows
+  on this machine they share the same two cores with the clients and Redis, so the columns show
   what the split costs and that nothing is lost, not the speed of two machines.
 - Memory per client is measured after a full garbage collection with every client connected and
   idle, against the same instances before any client: the socket, the response and the stream's
   state.
-- When an instance spends much of the window runnable but waiting for a CPU (Linux schedstat),
-  other processes held the cores: the latency then measures the machine's load more than the
-  server. Missing deliveries are events that had not arrived 1.5 s after the window closed
-  (latencies are counted up to 10 s).
+- The load average lags: it still counts work that ended a minute before. The CPU of other work
+  is measured over the window itself (all of the machine's busy time from \`/proc/stat\` minus the
+  bench's processes; within about ±2 %). When it is high, or an instance spends much of the
+  window runnable but waiting for a CPU (Linux schedstat), the latency measures the machine's
+  load more than the server. Missing deliveries are events that had not arrived 1.5 s after the
+  window closed (latencies are counted up to 10 s).
+
+## Not done, and why
+
+- Tuning \`XREAD\` \`COUNT\` or \`BLOCK\`: the reader is about 1 % of an instance's time;
+  \`BLOCK\` only sets how long an idle read waits, and \`COUNT 500\` already takes every event
+  that arrived since the last read.
+- \`cork()\`/\`uncork()\` or \`writev\`: each stream already gets one write per flush, of one
+  buffer; corking adds calls and saves no system call.
+- Writing to the socket's handle below Node's stream layer: it would save the layer's 6 %, at the
+  price of depending on Node internals.
 `
   writeFileSync(path, text)
 }
