@@ -219,7 +219,11 @@ export function writeReport(path: string, runs: BenchFigures[], before?: BenchFi
   const row = (label: string, cell: (f: BenchFigures) => string | number): string =>
     `| ${label} | ${columns.map((f) => String(cell(f))).join(' | ')} |`
   const first = runs[0] as BenchFigures
-  const flushes = [...new Set(runs.map((f) => f.flushMs))].map((n) => `\`--flush-ms ${n}\``)
+  const flushValues = [...new Set(runs.map((f) => String(f.flushMs)))]
+  const flushes =
+    flushValues.length > 1
+      ? `${flushValues.slice(0, -1).join(', ')} and ${flushValues.at(-1)}`
+      : (flushValues[0] ?? '')
   const text = `# Server load benchmark (Redis fan-out)
 
 Written by \`npm run bench:server\` (bench/server/); figures from the last run, of the commits
@@ -240,7 +244,7 @@ named in each column${before ? ' (the last column is an earlier run, for compari
   \`least_conn\` does), both reading the same Redis streams.
 - Each instance is \`createBackend({ redisUrl, flushMs })\` in its own process; one
   \`redis-server\` (\`--save "" --appendonly no\`). Each instance count runs with
-  ${flushes.join(' and ')}: 0 is one write per stream per event-loop turn, with everything
+  \`--flush-ms\` ${flushes}: 0 is one write per stream per event-loop turn, with everything
   that reached the stream in that turn; a positive value is at most one write per stream per that
   many milliseconds (the server's default is 25).
 - A producer publishes ${first.rate} events/s (simulator payloads, half of them \`dashboard_update\`)
