@@ -79,7 +79,11 @@ describe('flags', () => {
       expect(() => parseCli(argv), argv.join(' ')).toThrow(message)
     }
     expect(parseCli(['--dev', '--cors', '*']).options.corsOrigins).toBe('*')
-    expect(parseCli(['--flush-ms', '25']).options.flushMs).toBe(25)
+    expect(parseCli(['--flush-ms', '0']).options.flushMs).toBe(0)
+    // A production start gathers writes (docs/deploy.md); a dev start writes every turn.
+    expect(parseCli([]).options.flushMs).toBe(25)
+    expect(parseCli(['--demo']).options.flushMs).toBe(25)
+    expect(parseCli(['--dev']).options.flushMs).toBeUndefined()
   })
 
   it('says at startup which origins may call, and that a dev start is not for production', () => {
