@@ -131,7 +131,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   redisPrefix: 'rtm', // keys {rtm}:dashboard, {rtm}:alerts, ... (DEMO_REDIS_PREFIX when simulating)
   publishToken: undefined, // publishing endpoint off
   trustProxy: [], // no proxy: the peer address is the client's
-  flushMs: 0, // embedded and dev backends write each turn; a production start takes PRODUCTION_FLUSH_MS
+  flushMs: 0, // one write per stream per event-loop turn (docs/deploy.md: when to set 25)
   metricsToken: undefined, // /metrics takes the readers' token (open without one)
   shutdownRetryMs: 3000, // on shutdown streams come back within 0.3–3 s, spread out
   log: consoleLog, // warnings and errors as console text; `npm start` logs JSON lines
@@ -142,12 +142,6 @@ export const DEMO_REDIS_PREFIX = 'rtm-demo'
 
 /** The longest write interval (--flush-ms): an event may wait this long, and longer is not live. */
 export const MAX_FLUSH_MS = 1000
-
-/**
- * The write interval of a production start (`npm start` without --dev): at most one write per
- * stream per 25 ms, 40 a second however fast events come (docs/deploy.md, measured there).
- */
-export const PRODUCTION_FLUSH_MS = 25
 
 export const FLUSH_MS_RULE = `must be a number of milliseconds from 0 to ${MAX_FLUSH_MS}`
 

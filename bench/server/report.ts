@@ -246,7 +246,7 @@ named in each column${before ? ' (the last column is an earlier run, for compari
   \`redis-server\` (\`--save "" --appendonly no\`). Each instance count runs with
   \`--flush-ms\` ${flushes}: 0 is one write per stream per event-loop turn, with everything
   that reached the stream in that turn; a positive value is at most one write per stream per that
-  many milliseconds (25 is a production start's default).
+  many milliseconds (the default is 0).
 - A producer publishes ${first.rate} events/s (simulator payloads, half of them \`dashboard_update\`)
   through the server's publish script (\`XADD\`), stamping each with its send time; every event
   goes to every client: ${first.rate * first.clients} deliveries/s in all.

