@@ -20,10 +20,10 @@ import {
   lingerIfUnread,
   remoteAddress,
   sendError,
-  sendJson,
   trustedProxies,
 } from './http.ts'
 import { ServerMetrics } from './metrics.ts'
+import { OPS_PATHS, serveOps, type OperationsContext } from './operations.ts'
 import {
   NO_FAULTS,
   parseRates,
@@ -85,9 +85,6 @@ export interface Backend {
   /** Stops the simulator, saves the state file (if any), ends every stream, closes Redis. */
   close(): Promise<void>
 }
-
-/** Paths served outside /api/v1: the orchestrator's probes and the Prometheus scrape. */
-const OPS_PATHS = new Set(['/healthz', '/readyz', '/metrics'])
 
 function checkEvent(channel: Channel, eventType: string): void {
   if (!isChannel(channel)) throw new Error(`unknown channel "${String(channel)}"`)
@@ -250,38 +247,6 @@ export function createBackend(input: BackendOptions = {}): Backend {
     return true
   }
 
-  /** The probes and the scrape: no CORS, no API token (except /metrics, see below). */
-  const serveOps = (req: IncomingMessage, res: ServerResponse, path: string): void => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      return sendError(res, 405, 'method_not_allowed', 'this endpoint only answers GET')
-    }
-    if (path === '/healthz') return sendJson(res, 200, { status: 'ok' })
-    if (path === '/readyz') {
-      const problem = readiness()
-      if (problem === null) return sendJson(res, 200, { status: 'ready' })
-      return sendJson(res, 503, { error: 'not_ready', detail: problem }, { 'Retry-After': '1' })
-    }
-    // Metrics say how busy the service is and who uses it: a Host and token check like the API.
-    if (refuseHost(req, res)) return
-    const token = options.metricsToken ?? options.authToken
-    if (token !== undefined && !hasBearer(req, token)) {
-      res.setHeader('WWW-Authenticate', 'Bearer')
-      return sendError(res, 401, 'unauthorized', 'missing or wrong metrics token')
-    }
-    metrics.text().then(
-      (text) => {
-        if (res.headersSent) return
-        res.writeHead(200, {
-          'Content-Type': metrics.contentType,
-          'Content-Length': Buffer.byteLength(text),
-          'Cache-Control': 'no-store',
-        })
-        res.end(req.method === 'HEAD' ? undefined : text)
-      },
-      (error: unknown) => fail(res, error),
-    )
-  }
-
   /** One log line per answered request (streams have their own), and 4xx counted by reason. */
   const logRequest = (
     req: IncomingMessage,
@@ -350,6 +315,8 @@ export function createBackend(input: BackendOptions = {}): Backend {
     }
   }
 
+  const operations: OperationsContext = { options, metrics, readiness, refuseHost, fail }
+
   const handle = (req: IncomingMessage, res: ServerResponse, next?: () => void): void => {
     try {
       lingerIfUnread(req, res)
@@ -375,7 +342,7 @@ export function createBackend(input: BackendOptions = {}): Backend {
       if (OPS_PATHS.has(path)) {
         watch()
         res.setHeader('X-Content-Type-Options', 'nosniff')
-        return serveOps(req, res, path)
+        return serveOps(operations, req, res, path)
       }
       if (!path.startsWith('/api/v1/')) {
         if (next) return next()

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util'
 import { trustedProxies } from './http.ts'
 import { LOG_LEVELS, type LogLevel } from './log.ts'
-import { parseRatesList, type BackendOptions } from './options.ts'
+import { FLUSH_MS_RULE, isFlushMs, parseRatesList, type BackendOptions } from './options.ts'
 
 export class UsageError extends Error {}
 
@@ -34,7 +34,8 @@ start); a production start refuses a prefix that holds demo data.
                         X-Real-IP / X-Forwarded-For name the client; from anyone else they are ignored
   --allowed-hosts <list>  Host header names served, e.g. monitor.example.com,.example.com (DNS
                         rebinding); default any
-  --flush-ms <ms>       gather each stream's writes this long (default 0: write every tick)
+  --flush-ms <ms>       at most one write per stream per <ms>, 0 to 1000: an event waits up to
+                        that long (default 0: every event-loop turn; 25 for many clients)
   --metrics-token <t>   bearer token of GET /metrics (env RTM_METRICS_TOKEN; default: the
                         --auth-token, and open when there is none)
   --log-level <level>   fatal, error, warn, info (default: one line per request and per stream),
@@ -72,6 +73,12 @@ function number(name: string, text: string, min: number, integer = false): numbe
       `${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}, got "${text}"`,
     )
   }
+  return value
+}
+
+function flushMs(text: string): number {
+  const value = text.trim() === '' ? NaN : Number(text)
+  if (!isFlushMs(value)) throw new UsageError(`--flush-ms ${FLUSH_MS_RULE}, got "${text}"`)
   return value
 }
 
@@ -259,8 +266,7 @@ export function parseCli(argv: readonly string[], env: NodeJS.ProcessEnv = {}): 
     trustProxy: values['trust-proxy'] === undefined ? undefined : proxies(values['trust-proxy']),
     allowedHosts:
       values['allowed-hosts'] === undefined ? undefined : hosts(values['allowed-hosts']),
-    flushMs:
-      values['flush-ms'] === undefined ? undefined : number('--flush-ms', values['flush-ms'], 0),
+    flushMs: values['flush-ms'] === undefined ? undefined : flushMs(values['flush-ms']),
     multiplex: values['no-multiplex'] ? false : undefined,
     history: values['no-history'] ? false : undefined,
     simulate: values['no-simulate'] ? false : undefined,

@@ -63,7 +63,10 @@ export interface BackendOptions {
   publishToken?: string
   /** Reverse proxies (addresses or networks) whose `X-Real-IP` / `X-Forwarded-For` name the client. */
   trustProxy?: readonly string[]
-  /** Gather each stream's writes for this many ms (fewer system calls with many clients). */
+  /**
+   * At most one write per stream per this many ms (fewer system calls with many clients); an
+   * event then waits up to this long. 0: one write per stream per event-loop turn.
+   */
   flushMs?: number
   /** Bearer token of GET /metrics; default: the readers' `authToken` (none: open). */
   metricsToken?: string
@@ -128,7 +131,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   redisPrefix: 'rtm', // keys {rtm}:dashboard, {rtm}:alerts, ... (DEMO_REDIS_PREFIX when simulating)
   publishToken: undefined, // publishing endpoint off
   trustProxy: [], // no proxy: the peer address is the client's
-  flushMs: 0, // write each stream's events at the end of the tick that produced them
+  flushMs: 0, // one write per stream per event-loop turn (docs/deploy.md: when to set 25)
   metricsToken: undefined, // /metrics takes the readers' token (open without one)
   shutdownRetryMs: 3000, // on shutdown streams come back within 0.3–3 s, spread out
   log: consoleLog, // warnings and errors as console text; `npm start` logs JSON lines
@@ -136,6 +139,15 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
 
 /** Where a simulating instance keeps its events on Redis unless told otherwise. */
 export const DEMO_REDIS_PREFIX = 'rtm-demo'
+
+/** The longest write interval (--flush-ms): an event may wait this long, and longer is not live. */
+export const MAX_FLUSH_MS = 1000
+
+export const FLUSH_MS_RULE = `must be a number of milliseconds from 0 to ${MAX_FLUSH_MS}`
+
+export function isFlushMs(value: unknown): value is number {
+  return typeof value === 'number' && value >= 0 && value <= MAX_FLUSH_MS
+}
 
 export const NO_FAULTS: Faults = {
   error500: false,
@@ -161,6 +173,9 @@ export function resolveOptions(options: BackendOptions = {}): ResolvedOptions {
     throw new Error('any origin (CORS "*") is for dev starts only; name the allowed origins')
   }
   if (demo && options.simulate === false) throw new Error('a demo start runs the simulator')
+  if (options.flushMs !== undefined && !isFlushMs(options.flushMs)) {
+    throw new Error(`flushMs ${FLUSH_MS_RULE}, got ${String(options.flushMs)}`)
+  }
   // Invented data only when asked for: a dev start or a demo deployment.
   const simulate = options.simulate ?? (dev || demo)
   const redisPrefix = options.redisPrefix ?? (simulate ? DEMO_REDIS_PREFIX : 'rtm')

@@ -33,7 +33,7 @@ export interface SseStreamOptions {
   heartbeatSeconds: number
   faults: () => Faults
   onClose: (stream: SseStream) => void
-  /** Writes every stream with something queued once per tick (or per `--flush-ms`). */
+  /** Writes every stream with something queued, at most once per `--flush-ms` (or per tick). */
   batcher: WriteBatcher
   /** Told of an event that cannot be serialized (default: a console warning). */
   report?: DropReport
@@ -45,24 +45,29 @@ export interface SseStreamOptions {
 export type CloseReason = 'client' | 'shutdown' | 'too_slow' | 'dropped' | 'refused'
 
 /**
- * Flushes every stream that has something queued, all at once: at the end of the event loop's
- * turn (`setImmediate`) with `everyMs` 0, else `everyMs` later, with one timer for all of them.
- * Whatever reached a stream in between (several events of one Redis read, or of several reads
- * or publishes handled in the same turn) leaves in one write.
+ * Flushes every stream that has something queued, all at once, with one timer for all of them:
+ * at the end of the event loop's turn (`setImmediate`), but with `everyMs` > 0 never sooner than
+ * `everyMs` after the previous flush. Whatever reached a stream in between (several events of one
+ * Redis read, of several reads or publishes) leaves in one write: at most one write per stream
+ * per `everyMs`, and an event waits at most `everyMs` (none when the last flush is older).
  */
 export class WriteBatcher {
   private readonly dirty = new Set<SseStream>()
   private timer: ReturnType<typeof setTimeout> | ReturnType<typeof setImmediate> | undefined
   private afterFlush: (() => void)[] = []
+  private lastFlushAt = -Infinity
+  /** The queues joined during a flush, by first chunk: streams with the same queue share a copy. */
+  private readonly joined = new Map<Buffer, { chunks: Buffer[]; data: Buffer }[]>()
+  private flushing = false
 
   constructor(readonly everyMs: number) {}
 
   add(stream: SseStream): void {
     this.dirty.add(stream)
-    this.timer ??=
-      this.everyMs > 0
-        ? setTimeout(() => this.flushAll(), this.everyMs)
-        : setImmediate(() => this.flushAll())
+    if (this.timer !== undefined) return
+    const wait = this.lastFlushAt + this.everyMs - performance.now()
+    this.timer =
+      wait >= 1 ? setTimeout(() => this.flushAll(), wait) : setImmediate(() => this.flushAll())
   }
 
   /** True while some stream waits for the next flush. */
@@ -75,11 +80,39 @@ export class WriteBatcher {
     this.afterFlush.push(then)
   }
 
+  /**
+   * `chunks` as one buffer. Streams of one kind usually hold the same shared frames, so during a
+   * flush the copy is made once and written to all of them: no allocation per client.
+   */
+  join(chunks: readonly Buffer[], bytes: number): Buffer {
+    if (!this.flushing) return Buffer.concat(chunks, bytes)
+    const first = chunks[0] as Buffer
+    const known = this.joined.get(first)
+    const same = known?.find(
+      (entry) =>
+        entry.chunks.length === chunks.length &&
+        entry.chunks.every((chunk, index) => chunk === chunks[index]),
+    )
+    if (same !== undefined) return same.data
+    const data = Buffer.concat(chunks, bytes)
+    const entry = { chunks: [...chunks], data }
+    if (known === undefined) this.joined.set(first, [entry])
+    else known.push(entry)
+    return data
+  }
+
   private flushAll(): void {
     this.timer = undefined
+    this.lastFlushAt = performance.now()
     const streams = [...this.dirty]
     this.dirty.clear()
-    for (const stream of streams) stream.flushNow()
+    this.flushing = true
+    try {
+      for (const stream of streams) stream.flushNow()
+    } finally {
+      this.flushing = false
+      this.joined.clear()
+    }
     const after = this.afterFlush
     this.afterFlush = []
     for (const then of after) then()
@@ -258,12 +291,14 @@ export class SseStream implements Subscriber {
     this.scheduled = false
     if (this.closed || this.pending.length === 0 || this.options.faults().stall) return
     const chunks = this.pending
-    const bytes = this.pendingBytes
-    this.pending = []
+    // One write per flush: the shared frame itself when it is alone, else one copy of all of
+    // them, shared with the streams that hold the same (one socket write each costs more).
+    const data =
+      chunks.length === 1
+        ? (chunks[0] as Buffer)
+        : this.options.batcher.join(chunks, this.pendingBytes)
+    chunks.length = 0
     this.pendingBytes = 0
-    // One write per tick: the shared frame itself when it is alone (the usual case), else one
-    // copy of all of them (one socket write each would cost more than the copy, catching up).
-    const data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, bytes)
     // Destroy only once the last events reached the socket, so the client sees exactly N.
     const then = this.dropping ? () => this.destroy() : undefined
     const socket = this.res.socket

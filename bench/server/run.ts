@@ -3,6 +3,7 @@
 // client's read), CPU per delivered event and memory per client, side by side.
 import { execFileSync, fork, type ChildProcess } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
@@ -11,9 +12,14 @@ import { CHANNELS, type Channel } from '../../src/protocol/contract.ts'
 import { RedisHub } from '../../server/redisHub.ts'
 import { Simulator } from '../../server/simulator.ts'
 import { startRedisServer } from '../../tests/support/redisServer.ts'
-import type { WorkerReport } from './clients.ts'
 import type { InstanceStats } from './instance.ts'
-import { combineStats, summarize, writeReport, type BenchFigures } from './report.ts'
+import {
+  combineStats,
+  summarize,
+  writeReport,
+  type BenchFigures,
+  type WorkerReport,
+} from './report.ts'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const { values } = parseArgs({
@@ -22,7 +28,8 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '100' },
     seconds: { type: 'string', default: '15' },
     workers: { type: 'string', default: '2' },
-    'flush-ms': { type: 'string', default: '0' },
+    /** Write intervals to run each instance count with (`--flush-ms` of the instances). */
+    'flush-ms': { type: 'string', default: '0,25' },
     /** Instance counts to run, one after the other (the clients are split evenly). */
     instances: { type: 'string', default: '1,2' },
     /** A saved run (bench/results/server-*.json) to show beside this one, e.g. an older commit. */
@@ -31,18 +38,20 @@ const { values } = parseArgs({
     from: { type: 'string' },
     out: { type: 'string', default: 'docs/benchmarks-server.md' },
     'no-write': { type: 'boolean', default: false },
+    /** Write a CPU profile of every instance and client worker into this folder (node --cpu-prof). */
+    profile: { type: 'string' },
   },
 })
 const CLIENTS = Number(values.clients)
 const RATE = Number(values.rate)
 const SECONDS = Number(values.seconds)
 const WORKERS = Number(values.workers)
-const FLUSH_MS = Number(values['flush-ms'])
+const FLUSHES = values['flush-ms'].split(',').map(Number)
 const INSTANCES = values.instances.split(',').map(Number)
 const WARMUP_MS = 3000
 const DRAIN_MS = 1500
 /** The whole run is cut off after this, whatever happens. */
-const DEADLINE_MS = (60_000 + SECONDS * 2000 + CLIENTS * 20) * INSTANCES.length
+const DEADLINE_MS = (60_000 + SECONDS * 2000 + CLIENTS * 20) * INSTANCES.length * FLUSHES.length
 /** Channel of the n-th event: the dashboard at half the rate, the rest shared. */
 const MIX: Channel[] = ['dashboard', 'alerts', 'dashboard', 'training', 'dashboard', 'backtest']
 
@@ -56,7 +65,12 @@ deadline.unref()
 
 function spawnChild(file: string, args: string[], env: Record<string, string> = {}): ChildProcess {
   const child = fork(join(here, file), args, {
-    execArgv: ['--import', 'tsx', '--expose-gc'],
+    execArgv: [
+      '--import',
+      'tsx',
+      '--expose-gc',
+      ...(values.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values.profile}`]),
+    ],
     env: { ...process.env, ...env },
   })
   children.push(child)
@@ -92,12 +106,24 @@ function processCpuMicros(pid: number | undefined): number {
   }
 }
 
+/** CPU time the whole machine spent busy (every core, from /proc/stat), µs; NaN elsewhere. */
+function machineBusyMicros(): number {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1)
+    const [user, nice, system, , , irq, softirq, steal] = fields.map(Number)
+    return ((user! + nice! + system! + irq! + softirq! + (steal ?? 0)) * 1e6) / 100
+  } catch {
+    return NaN
+  }
+}
+
 /** One run: `count` instances on one Redis, the clients spread over them by worker. */
-async function run(count: number): Promise<BenchFigures> {
+async function run(count: number, flushMs: number): Promise<BenchFigures> {
+  const loadAtStart = loadavg()[0] ?? NaN
   const redis = await startRedisServer()
   try {
     const instances = Array.from({ length: count }, () =>
-      spawnChild('instance.ts', [], { REDIS_URL: redis.url, FLUSH_MS: String(FLUSH_MS) }),
+      spawnChild('instance.ts', [], { REDIS_URL: redis.url, FLUSH_MS: String(flushMs) }),
     )
     const ports = await Promise.all(
       instances.map((instance) => next<{ port: number }>(instance, 'listening')),
@@ -159,11 +185,21 @@ async function run(count: number): Promise<BenchFigures> {
     const from = performance.timeOrigin + performance.now()
     window = { from, to: from + SECONDS * 1000 }
     for (const worker of workers) worker.send({ type: 'window', ...window })
+    // What the machine did besides the bench's own processes (other work, interrupts) in the window.
+    const benchPids = [
+      process.pid,
+      redis.pid,
+      ...instances.map((c) => c.pid),
+      ...workers.map((c) => c.pid),
+    ]
+    const benchCpu = () => benchPids.reduce((sum: number, pid) => sum + processCpuMicros(pid), 0)
+    const machineBefore = machineBusyMicros() - benchCpu()
     const before = await stats()
     const redisBefore = processCpuMicros(redis.pid)
     await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000))
     const after = await stats()
     const redisAfter = processCpuMicros(redis.pid)
+    const otherCpuMicros = machineBusyMicros() - benchCpu() - machineBefore
     clearInterval(timer)
     await new Promise((resolve) => setTimeout(resolve, DRAIN_MS))
 
@@ -181,7 +217,7 @@ async function run(count: number): Promise<BenchFigures> {
       clients: CLIENTS,
       connected,
       rate: RATE,
-      flushMs: FLUSH_MS,
+      flushMs,
       seconds: SECONDS,
       connectSeconds,
       published: inWindow,
@@ -191,6 +227,8 @@ async function run(count: number): Promise<BenchFigures> {
       before,
       after,
       redisCpuMicros: redisAfter - redisBefore,
+      otherCpuMicros,
+      loadAtStart,
       reports,
     })
     console.log(JSON.stringify(figures, null, 2))
@@ -198,8 +236,17 @@ async function run(count: number): Promise<BenchFigures> {
     for (const instance of instances) instance.send({ type: 'stop' })
     return figures
   } finally {
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL')
+    // Stopped children exit on their own (writing their profiles); what is left after 2 s is killed.
+    const exited = (child: ChildProcess) =>
+      child.exitCode !== null || child.signalCode !== null
+        ? Promise.resolve()
+        : new Promise((resolve) => child.once('exit', resolve))
+    const all = children.splice(0)
+    await Promise.race([
+      Promise.all(all.map(exited)),
+      new Promise((resolve) => setTimeout(resolve, 2000)),
+    ])
+    for (const child of all) if (child.exitCode === null) child.kill('SIGKILL')
     await redis.close()
   }
 }
@@ -209,7 +256,7 @@ function commit(): string {
   const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8' }).trim()
   try {
     return (
-      git('rev-parse', '--short', 'HEAD') + (git('status', '--porcelain') === '' ? '' : '-dirty')
+      git('rev-parse', '--short', 'HEAD') + (git('status', '--porcelain', '--untracked-files=no') === '' ? '' : '-dirty')
     )
   } catch {
     return 'unknown'
@@ -220,7 +267,7 @@ const readRuns = (path: string): BenchFigures[] =>
   JSON.parse(readFileSync(path, 'utf8')) as BenchFigures[]
 const runs: BenchFigures[] = values.from === undefined ? [] : readRuns(values.from)
 if (values.from === undefined) {
-  for (const count of INSTANCES) runs.push(await run(count))
+  for (const count of INSTANCES) for (const flushMs of FLUSHES) runs.push(await run(count, flushMs))
   mkdirSync('bench/results', { recursive: true })
   const saved = `bench/results/server-${runs[0]?.commit ?? 'unknown'}.json`
   writeFileSync(saved, `${JSON.stringify(runs, null, 2)}\n`)

@@ -149,6 +149,30 @@ describe('Redis hub', () => {
     expect(JSON.parse(single.events[1]?.data ?? '')).not.toHaveProperty('channel')
   })
 
+  it('with flushMs, every stream gets every event once and in order, sharing the joined writes', async () => {
+    await start({ flushMs: 25 })
+    const muxes = await Promise.all(
+      Array.from({ length: 4 }, () => open('/api/v1/sse/stream?channels=alerts,training')),
+    )
+    const single = await open('/api/v1/sse/alerts')
+    for (const reader of [...muxes, single]) await reader.take(1)
+    const ids: string[] = []
+    const alertIds: string[] = []
+    for (let n = 0; n < 30; n += 1) {
+      const channel = n % 3 ? 'alerts' : 'training'
+      const { type, data } = samplePayload(channel, n)
+      const id = await server.backend.publish(channel, type, data)
+      ids.push(id)
+      if (channel === 'alerts') alertIds.push(id)
+      if (n % 7 === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    for (const reader of muxes) await reader.take(1 + ids.length, 5000)
+    await single.take(1 + alertIds.length, 5000)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    for (const reader of muxes) expect(channelIds(reader)).toEqual(ids)
+    expect(channelIds(single)).toEqual(alertIds)
+  })
+
   it('replays exactly after Last-Event-ID, on both stream kinds', async () => {
     await start()
     const ids = await publishAlerts(6)

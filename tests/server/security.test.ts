@@ -69,12 +69,18 @@ describe('flags', () => {
       [['--trust-proxy', 'nginx.internal'], /not an address or network/],
       [['--trust-proxy', '10.0.0.0/33'], /bad network prefix/],
       [['--rates', 'dashboard=1e17'], /from 0 to 50000/],
+      [['--flush-ms=-1'], /--flush-ms must be a number of milliseconds from 0 to 1000, got "-1"/],
+      [['--flush-ms', '5000'], /--flush-ms must be .* from 0 to 1000, got "5000"/],
+      [['--flush-ms', 'soon'], /--flush-ms must be .* got "soon"/],
+      [['--flush-ms', ''], /--flush-ms must be .* got ""/],
     ]
     for (const [argv, message] of refused) {
       expect(() => parseCli(argv), argv.join(' ')).toThrow(UsageError)
       expect(() => parseCli(argv), argv.join(' ')).toThrow(message)
     }
     expect(parseCli(['--dev', '--cors', '*']).options.corsOrigins).toBe('*')
+    expect(parseCli(['--flush-ms', '0']).options.flushMs).toBe(0)
+    expect(parseCli(['--flush-ms', '25']).options.flushMs).toBe(25)
   })
 
   it('says at startup which origins may call, and that a dev start is not for production', () => {
@@ -136,6 +142,14 @@ describe('dev controls', () => {
     await expect(startDevBackend({ rates: { alerts: Infinity } })).rejects.toThrow(
       /rates: rate of alerts/,
     )
+  })
+
+  it('refuses a write interval no live stream may have, from callers as from flags', async () => {
+    for (const flushMs of [-1, 1001, Number.NaN, Infinity]) {
+      await expect(startDevBackend({ simulate: false, flushMs })).rejects.toThrow(
+        /flushMs must be a number of milliseconds from 0 to 1000/,
+      )
+    }
   })
 })
 

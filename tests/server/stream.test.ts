@@ -122,14 +122,37 @@ describe('per-channel stream', () => {
     expect(events[1]?.data).toBe('not json\nsecond line')
   })
 
-  it('gathers writes for flushMs when asked', async () => {
-    await start({ flushMs: 60 })
+  it('with flushMs, writes a stream at most once per interval; the first event goes at once', async () => {
+    await start({ flushMs: 400, heartbeatSeconds: 0 })
     const reader = await open('/api/v1/sse/alerts')
     await reader.take(1)
-    const started = Date.now()
-    const ids = emitAlerts(3)
-    await reader.take(4)
-    expect(Date.now() - started).toBeGreaterThanOrEqual(50)
+    await new Promise((resolve) => setTimeout(resolve, 450)) // the last write is older than 400 ms
+    const started = performance.now()
+    const first = emitAlerts(1)
+    await reader.take(2)
+    const firstAfter = performance.now() - started
+    // Events of the next 400 ms wait for the interval and then leave together.
+    const rest = [...emitAlerts(2)]
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    rest.push(...emitAlerts(1))
+    await reader.take(5, 5000)
+    expect(firstAfter).toBeLessThan(350)
+    expect(performance.now() - started).toBeGreaterThanOrEqual(390)
+    expect(channelEvents(reader).map((e) => e.id)).toEqual([...first, ...rest])
+  })
+
+  it('with flushMs, every event of a long burst arrives once and in order', async () => {
+    await start({ flushMs: 20 })
+    const reader = await open('/api/v1/sse/stream?channels=alerts,training')
+    await reader.take(1)
+    const ids: string[] = []
+    for (let round = 0; round < 20; round += 1) {
+      ids.push(...emitAlerts(5))
+      ids.push(server.backend.emit('training', 'training_progress', { timestamp: `t${round}` }))
+      await new Promise((resolve) => setTimeout(resolve, 3))
+    }
+    await reader.take(1 + ids.length, 5000)
+    await new Promise((resolve) => setTimeout(resolve, 100))
     expect(channelEvents(reader).map((e) => e.id)).toEqual(ids)
   })
 
