@@ -60,9 +60,13 @@ export function isJsonContentType(header: string | undefined): boolean {
 const tooLarge = (): BodyError =>
   new BodyError(413, 'body_too_large', `request body over ${MAX_BODY_BYTES} bytes`)
 
-/** How long, and for how many bytes, a connection is drained after its answer (lingerIfUnread). */
-const LINGER_MS = 2000
-const LINGER_BYTES = MAX_BODY_BYTES
+/**
+ * How long, and for how many bytes, a connection is drained after its answer (lingerIfUnread):
+ * nginx's 5 s lingering timeout, and room for a body a little over the cap sent whole after an
+ * early answer (a 415 to a 1.1 MB upload was cut at 1 MiB, and the client lost its answer).
+ */
+const LINGER_MS = 5000
+const LINGER_BYTES = 4 * MAX_BODY_BYTES
 
 /**
  * Closes a connection the way nginx's lingering close does when its request was answered before
