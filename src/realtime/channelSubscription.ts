@@ -30,9 +30,6 @@ export interface CatchUpContext {
 export const PYTHON_TEXT_NOTICE =
   'payloads are Python dict text, not JSON — decoded; send `json.dumps(data)` from the backend'
 
-/** Orders cursor moves across channels: the multiplexed stream resumes from the last one. */
-let cursorMoves = 0
-
 export class ChannelSubscription {
   readonly diagnostics: ChannelDiagnostics
   private readonly listeners = new Set<ChannelListener>()
@@ -42,8 +39,6 @@ export class ChannelSubscription {
   private contextClaimed = false
   /** Only where every connection starts an epoch is a replay told from fresh events by payload. */
   fingerprinting = false
-  /** 0: not moved in this engine's life. */
-  private movedAt = 0
 
   constructor(
     readonly channel: Channel,
@@ -61,14 +56,6 @@ export class ChannelSubscription {
 
   get cursor(): string | null {
     return this.cursorValue
-  }
-
-  /** Where a stream without an id of its own resumes (docs/protocol.md, "One cursor per channel"). */
-  static resumeCursor(subscriptions: readonly ChannelSubscription[]): string | null {
-    if (subscriptions.length === 1) return subscriptions[0]?.cursor ?? null
-    let newest: ChannelSubscription | undefined
-    for (const s of subscriptions) if (s.movedAt > (newest?.movedAt ?? 0)) newest = s
-    return newest?.cursor ?? null
   }
 
   get hasListeners(): boolean {
@@ -162,7 +149,6 @@ export class ChannelSubscription {
         return
       }
       this.cursorValue = event.id
-      this.movedAt = ++cursorMoves
       this.cursors.set(this.cursorKey, event.id)
     }
     // History is old by design; live and held events are what the page shows as now.

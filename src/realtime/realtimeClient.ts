@@ -43,6 +43,8 @@ export class RealtimeClient implements RealtimeSource {
   private readonly connections = new Map<string, StreamConnection>()
   private readonly backend: BackendProbe
   private reconcileQueued = false
+  /** Where the last multiplexed stream of this engine stopped (ids are one space across channels). */
+  private muxCursor: string | null = null
   private readonly auth: BearerAuth
   private closed = false
 
@@ -58,10 +60,8 @@ export class RealtimeClient implements RealtimeSource {
     this.cursors = options.cursors ?? createSessionCursors(null, '')
     this.clientId = options.clientId ?? createClientId(null, '')
     for (const channel of CHANNELS) {
-      const subscription = new ChannelSubscription(channel, this.cursors, () =>
-        this.notify(channel),
-      )
-      this.subscriptions.set(channel, subscription)
+      const notify = () => this.notify(channel)
+      this.subscriptions.set(channel, new ChannelSubscription(channel, this.cursors, notify))
     }
   }
 
@@ -121,8 +121,7 @@ export class RealtimeClient implements RealtimeSource {
   close(): void {
     this.closed = true
     this.backend.close()
-    for (const connection of this.connections.values()) connection.close()
-    this.connections.clear()
+    for (const [key, connection] of this.connections) this.retire(key, connection, 'closed')
     this.cursors.flush()
   }
 
@@ -135,6 +134,14 @@ export class RealtimeClient implements RealtimeSource {
     })
   }
 
+  /** Closes a stream; a multiplexed one leaves its position to the next. */
+  private retire(key: string, connection: StreamConnection, reason: string): void {
+    this.connections.delete(key)
+    connection.close(reason)
+    if (key.startsWith('mux:') && connection.wireCursor !== undefined)
+      this.muxCursor = connection.wireCursor
+  }
+
   private async reconcile(): Promise<void> {
     const capabilities = await this.backend.load()
     if (this.closed || capabilities !== this.backend.current) return
@@ -142,16 +149,10 @@ export class RealtimeClient implements RealtimeSource {
     const desired = new Map<string, readonly Channel[]>()
     if (this.useMultiplex() && wanted.length > 0) desired.set(`mux:${wanted.join(',')}`, wanted)
     else if (!this.useMultiplex()) for (const channel of wanted) desired.set(channel, [channel])
-
-    for (const [key, connection] of this.connections) {
-      if (desired.has(key)) continue
-      this.connections.delete(key)
-      connection.close('unsubscribed')
-    }
-    for (const channel of CHANNELS) {
-      if (!wanted.includes(channel))
-        this.updateDiagnostics([channel], (d) => d.setState({ phase: 'idle' }, null))
-    }
+    for (const [key, connection] of this.connections)
+      if (!desired.has(key)) this.retire(key, connection, 'unsubscribed')
+    const idle = CHANNELS.filter((channel) => !wanted.includes(channel))
+    this.updateDiagnostics(idle, (d) => d.setState({ phase: 'idle' }, null))
     for (const [key, channels] of desired) {
       if (this.connections.has(key)) continue
       const connection = new StreamConnection(this.connectionOptions(key, channels, capabilities))
@@ -166,12 +167,11 @@ export class RealtimeClient implements RealtimeSource {
 
   private capabilitiesChanged(known: BackendCapabilities, found: BackendCapabilities): void {
     if (this.closed) return
-    if (found.data !== known.data || found.clockOffsetMs !== known.clockOffsetMs) {
+    if (found.data !== known.data || found.clockOffsetMs !== known.clockOffsetMs)
       this.updateDiagnostics(CHANNELS, (d) => d.setDataSource(found.data))
-    }
     if (found.multiplex === known.multiplex && found.history === known.history) return
-    for (const connection of this.connections.values()) connection.close('switching transport')
-    this.connections.clear()
+    for (const [key, connection] of this.connections)
+      this.retire(key, connection, 'switching transport')
     this.queueReconcile()
   }
 
@@ -188,7 +188,9 @@ export class RealtimeClient implements RealtimeSource {
     return {
       subscriptions,
       multiplexed,
-      resumeCursor: () => ChannelSubscription.resumeCursor(subscriptions),
+      // The multiplexed stream resumes where the last one of this engine's life stopped; the
+      // first sends no id, and each channel reads what it missed from history (docs/protocol.md).
+      resumeCursor: () => (multiplexed ? this.muxCursor : (subscriptions[0]?.cursor ?? null)),
       streamUrl: (lastEventId, inQuery) =>
         resolveEndpoint(baseUrl, path, {
           channels: multiplexed ? channels : undefined,

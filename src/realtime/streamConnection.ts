@@ -15,7 +15,7 @@ import { Watchdog } from './watchdog'
 const MAX_SERVER_DELAY_MS = 3_600_000
 
 export interface StreamConnectionOptions extends StreamChannelsOptions {
-  /** Where the stream resumes when it has no last event id of its own: the channels' cursors. */
+  /** Where the stream resumes when it has no last event id of its own (docs/protocol.md). */
   resumeCursor(): string | null
   /** `inQuery`: the id cannot travel as a header and must go in `last_event_id`. */
   streamUrl(lastEventId: string | null, inQuery: boolean): string
@@ -64,14 +64,20 @@ export class StreamConnection {
     this.channels = new StreamChannels(options)
     this.polling = new HistoryPolling(
       async (current) => {
-        // What polling applied is past the stream's own id: resume from the channels' cursors.
-        this.lastEventId = undefined
+        // A channel's cursor is then past the stream's id. Not so on the multiplexed stream: its
+        // channels were read one after another, so each is complete up to a different moment.
+        if (!options.multiplexed) this.lastEventId = undefined
         return this.channels.pollOnce(current)
       },
       options.pollIntervalMs,
       () => this.publish(),
       () => this.stopped,
     )
+  }
+
+  /** The last id this stream's wire set; undefined when it has none of its own. */
+  get wireCursor(): string | null | undefined {
+    return this.lastEventId
   }
 
   start(): void {

@@ -56,8 +56,14 @@ export function createHarness(
     ...rest,
     transport: { ...FAST_TRANSPORT, ...options.transport },
   })
-  const events = { dashboard: [], alerts: [], training: [], backtest: [] } as Record<Channel, ChannelEvent[]>
-  const phases = { dashboard: [], alerts: [], training: [], backtest: [] } as Record<Channel, ConnectionPhase[]>
+  const events = { dashboard: [], alerts: [], training: [], backtest: [] } as Record<
+    Channel,
+    ChannelEvent[]
+  >
+  const phases = { dashboard: [], alerts: [], training: [], backtest: [] } as Record<
+    Channel,
+    ConnectionPhase[]
+  >
   client.onStatusChange((channel) => {
     const phase = client.status(channel).state.phase
     const list = phases[channel]
@@ -71,7 +77,9 @@ export function createHarness(
     events,
     phases,
     subscribe(...channels) {
-      const offs = channels.map((channel) => client.subscribe(channel, (event) => events[channel].push(event)))
+      const offs = channels.map((channel) =>
+        client.subscribe(channel, (event) => events[channel].push(event)),
+      )
       const off = () => offs.forEach((f) => f())
       unsubscribers.push(off)
       return off
@@ -88,7 +96,8 @@ export function createHarness(
             ok = false
           }
           if (ok) return resolve()
-          if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${what}`))
+          if (Date.now() - started > timeoutMs)
+            return reject(new Error(`timed out waiting for ${what}`))
           setTimeout(tick, 10)
         }
         tick()
@@ -102,7 +111,10 @@ export function createHarness(
 }
 
 /** A valid payload for each channel's event type, numbered so tests can tell them apart. */
-export function samplePayload(channel: Channel, n: number): { type: string; data: Record<string, unknown> } {
+export function samplePayload(
+  channel: Channel,
+  n: number,
+): { type: string; data: Record<string, unknown> } {
   const timestamp = new Date(Date.UTC(2026, 0, 4, 10, 0, 0, n)).toISOString()
   switch (channel) {
     case 'dashboard':
@@ -110,7 +122,15 @@ export function samplePayload(channel: Channel, n: number): { type: string; data
         type: 'dashboard_update',
         data: {
           timestamp,
-          indices: [{ symbol: '000001.SH', name: 'SSE Composite', last: 3300 + n, change: n, change_pct: 0.001 }],
+          indices: [
+            {
+              symbol: '000001.SH',
+              name: 'SSE Composite',
+              last: 3300 + n,
+              change: n,
+              change_pct: 0.001,
+            },
+          ],
           breadth: { advancing: 100, declining: 50, unchanged: 5 },
           turnover: 1e9,
           portfolio: { equity: 1e6 + n, pnl_day: n, pnl_day_pct: 0.001, exposure_pct: 0.5 },
@@ -119,19 +139,40 @@ export function samplePayload(channel: Channel, n: number): { type: string; data
     case 'alerts':
       return {
         type: 'risk_alert',
-        data: { alert_id: `a-${n}`, timestamp, severity: 'warning', category: 'exposure', message: `alert ${n}` },
+        data: {
+          alert_id: `a-${n}`,
+          timestamp,
+          severity: 'warning',
+          category: 'exposure',
+          message: `alert ${n}`,
+        },
       }
     case 'training':
       return {
         type: 'training_progress',
-        data: { run_id: 'r-1', model: 'lstm-v3', timestamp, status: 'running', epoch: n, total_epochs: 1000, metrics: { loss: 1 / (n + 1) } },
+        data: {
+          run_id: 'r-1',
+          model: 'lstm-v3',
+          timestamp,
+          status: 'running',
+          epoch: n,
+          total_epochs: 1000,
+          metrics: { loss: 1 / (n + 1) },
+        },
       }
     case 'backtest':
       return {
         type: 'backtest_progress',
         data: {
-          backtest_id: 'b-1', strategy: 'mean-reversion-20d', timestamp, status: 'running', progress: 0.5,
-          current_date: '2021-06-30', equity: 1e6, drawdown: 0.01, trades: n,
+          backtest_id: 'b-1',
+          strategy: 'mean-reversion-20d',
+          timestamp,
+          status: 'running',
+          progress: 0.5,
+          current_date: '2021-06-30',
+          equity: 1e6,
+          drawdown: 0.01,
+          trades: n,
         },
       }
   }

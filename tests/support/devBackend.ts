@@ -24,6 +24,8 @@ export interface BackendRequest {
   /** The request target, e.g. `/api/v1/sse/stream?channels=…`. */
   url: string
   authorization: string | null
+  /** The `Last-Event-ID` header, if one was sent. */
+  lastEventId: string | null
 }
 
 export async function startDevBackend(
@@ -38,7 +40,11 @@ export async function startDevBackend(
 
   const listen = async (): Promise<void> => {
     const next = createServer((req, res) => {
-      requests.push({ url: req.url ?? '', authorization: req.headers.authorization ?? null })
+      requests.push({
+        url: req.url ?? '',
+        authorization: req.headers.authorization ?? null,
+        lastEventId: (req.headers['last-event-id'] as string | undefined) ?? null,
+      })
       backend.handle(req, res)
     })
     next.on('connection', (socket) => {
