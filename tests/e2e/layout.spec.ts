@@ -136,3 +136,46 @@ for (const width of [375, 1440]) {
     }
   })
 }
+
+for (const width of [1280, 1440]) {
+  test(`the index table shows every column at ${width} px, beside the alerts panel`, async ({
+    page,
+    monitor,
+  }) => {
+    await page.setViewportSize({ width, height: 900 })
+    await page.goto(monitor.pageUrl)
+    await expectLive(page)
+    // The six indices the simulator sends, each with a wide change.
+    const quotes: [string, string, number][] = [
+      ['000001.SH', 'SSE Composite', 3342.1],
+      ['399001.SZ', 'SZSE Component', 10685.3],
+      ['000300.SH', 'CSI 300', 3961.7],
+      ['399006.SZ', 'ChiNext', 2178.4],
+      ['HSI', 'Hang Seng', 19835.6],
+      ['SPX', 'S&P 500', 5881.6],
+    ]
+    const indices = quotes.map(([symbol, name, last]) => ({
+      symbol,
+      name,
+      last,
+      change: -last * 0.0123,
+      change_pct: -0.0123,
+    }))
+    monitor.backend.backend.emit('dashboard', 'dashboard_update', {
+      timestamp: new Date().toISOString(),
+      indices,
+      breadth: { advancing: 2456, declining: 2369, unchanged: 299 },
+      turnover: 317.32e9,
+      portfolio: {
+        equity: 1_251_487.44,
+        pnl_day: -1487.44,
+        pnl_day_pct: -0.0012,
+        exposure_pct: 0.601,
+      },
+    })
+    const box = panel(page, PANEL_TITLES.dashboard).locator('.indices')
+    await expect(box.locator('tbody tr')).toHaveCount(indices.length, { timeout: SLOW })
+    await expect.poll(() => overflow(box)).toBeLessThanOrEqual(0)
+    await expect(box.getByRole('columnheader', { name: 'Change %' })).toBeInViewport()
+  })
+}
