@@ -4,8 +4,8 @@ import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, shallowRef } from 'vue'
 import type { AlertCategory, EventOf, RiskAlert, Severity } from '../protocol/contract'
 import { batchApplier } from './applyEach'
+import { AlertBook, type AlertRow } from './alertBook'
 import {
-  AlertBook,
   countBySeverity,
   countPending,
   countUnreadCritical,
@@ -15,7 +15,7 @@ import {
   repeatEffect,
   selectVisible,
 } from './alertsModel'
-import type { AlertRow, VisibilityContext } from './alertsModel'
+import type { VisibilityContext } from './alertsModel'
 import { buildEntries } from './alertStorms'
 import {
   SETTINGS_KEY,

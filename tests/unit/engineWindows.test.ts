@@ -2,7 +2,7 @@
 // alerts list those windows hold at least what the page's stores keep.
 import { describe, expect, it } from 'vitest'
 import { RECENT_WINDOW } from '../../src/realtime/recentEvents.ts'
-import { ALERTS_CAP } from '../../src/stores/alertsModel.ts'
+import { ALERTS_CAP } from '../../src/stores/alertBook.ts'
 import { DASHBOARD_MAX_POINTS } from '../../src/stores/dashboardStore.ts'
 
 describe("the engine's recent windows", () => {

@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import {
-  AlertBook,
-  DEDUP_WINDOW_MS,
-  countBySeverity,
-  criticalAnnouncement,
-  isEscalation,
-} from '@/stores/alertsModel'
+import { AlertBook, DEDUP_WINDOW_MS, type AlertRow } from '@/stores/alertBook'
+import { countBySeverity, criticalAnnouncement, isEscalation } from '@/stores/alertsModel'
 import { buildEntries, findStorms, stormTitle } from '@/stores/alertStorms'
-import type { AlertRow, AlertView } from '@/stores/alertsModel'
+import type { AlertView } from '@/stores/alertsModel'
 import { WORKFLOW_CAP, acknowledgeMany, patchWorkflow } from '@/stores/alertsPersistence'
 import type { AlertWorkflow } from '@/stores/alertsPersistence'
 import type { RiskAlert } from '@/protocol/contract'
