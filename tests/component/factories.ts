@@ -1,5 +1,5 @@
 // Valid channel events and channel statuses for component tests, fields overridable per test.
-import type { ChannelStatus } from '@/realtime/channelDiagnostics'
+import { ChannelDiagnostics, type ChannelStatus } from '@/realtime/channelDiagnostics'
 import type { ConnectionState } from '@/realtime/connectionState'
 import type {
   BacktestProgress,
@@ -120,29 +120,9 @@ export function channelStatus(
   state: ConnectionState,
   overrides: Partial<ChannelStatus> = {},
 ): ChannelStatus {
-  return {
-    channel,
-    state,
-    transport: 'multiplexed',
-    lastEventId: null,
-    lastEventAt: null,
-    arrived: 0,
-    received: 0,
-    invalid: 0,
-    unknown: 0,
-    duplicates: 0,
-    reconnects: 0,
-    lastError: null,
-    lastErrorAt: null,
-    gap: null,
-    rejecting: null,
-    notices: [],
-    late: null,
-    data: null,
-    gaps: [],
-    invalidEvents: [],
-    ...overrides,
-  }
+  // A fresh channel's status, as the engine makes it, then this test's state and fields.
+  const fresh = new ChannelDiagnostics(channel).snapshot()
+  return { ...fresh, state, transport: 'multiplexed', ...overrides }
 }
 
 export const OPEN: ConnectionState = { phase: 'open', since: T0 }

@@ -1,5 +1,5 @@
 // Valid channel events and channel statuses for store tests, with just the fields a test cares about overridden.
-import type { ChannelStatus } from '@/realtime/channelDiagnostics'
+import { ChannelDiagnostics, type ChannelStatus } from '@/realtime/channelDiagnostics'
 import type { ConnectionState } from '@/realtime/connectionState'
 import type {
   BacktestProgress,
@@ -110,27 +110,7 @@ export function channelStatus(
   state: ConnectionState,
   overrides: Partial<ChannelStatus> = {},
 ): ChannelStatus {
-  return {
-    channel,
-    state,
-    transport: 'per-channel',
-    lastEventId: null,
-    lastEventAt: null,
-    arrived: 0,
-    received: 0,
-    invalid: 0,
-    unknown: 0,
-    duplicates: 0,
-    reconnects: 0,
-    lastError: null,
-    lastErrorAt: null,
-    gap: null,
-    rejecting: null,
-    notices: [],
-    late: null,
-    data: null,
-    gaps: [],
-    invalidEvents: [],
-    ...overrides,
-  }
+  // A fresh channel's status, as the engine makes it, then this test's state and fields.
+  const fresh = new ChannelDiagnostics(channel).snapshot()
+  return { ...fresh, state, transport: 'per-channel', ...overrides }
 }
