@@ -39,6 +39,8 @@ export class EngineHost {
   private readonly recent = new RecentEvents()
   private cursors: HandedCursors | null = null
   private readonly statusDue = new Set<Channel>()
+  /** Channels that had events since the last flush. */
+  private readonly routed = new Set<Channel>()
   private readonly statusSentAt = new Map<Channel, number>()
   private readonly network = manualNetwork(true)
   private readonly tokens = new TokenRequests()
@@ -182,6 +184,7 @@ export class EngineHost {
 
   private route(event: ChannelEvent): void {
     this.recent.add(event)
+    this.routed.add(event.channel)
     for (const tab of this.tabs) if (tab.channels.has(event.channel)) tab.pending.push(event)
     this.schedule()
   }
@@ -204,14 +207,14 @@ export class EngineHost {
     const now = Date.now()
     for (const tab of this.tabs) {
       if (tab.pending.length === 0 && cursors === null) continue
-      const events = tab.pending.splice(0, MAX_BATCH)
-      for (const event of events) {
-        const sent = this.statusSentAt.get(event.channel) ?? 0
-        if (now - sent >= STATUS_EVERY_MS) this.statusDue.add(event.channel)
-      }
-      this.post(tab, { t: 'batch', events, cursors })
+      this.post(tab, { t: 'batch', events: tab.pending.splice(0, MAX_BATCH), cursors })
       if (tab.pending.length > 0) this.schedule()
     }
+    // Counters go with the events of a channel at most once a second: checked per flush, not per event.
+    for (const channel of this.routed)
+      if (now - (this.statusSentAt.get(channel) ?? 0) >= STATUS_EVERY_MS)
+        this.statusDue.add(channel)
+    this.routed.clear()
     for (const channel of this.statusDue) {
       this.statusSentAt.set(channel, now)
       const message = this.statusMessage(channel)
