@@ -27,6 +27,8 @@ export interface HistoryRequest {
   channel: Channel
   after: string | null
   limit: number
+  /** As the stream's (default true): decode `str(dict)` data that is not JSON. */
+  pythonLiterals?: boolean
 }
 
 /** Most pages read in one call, so a fast channel cannot keep the reader busy forever. */
@@ -34,7 +36,8 @@ const MAX_PAGES = 20
 
 /** Pages until the last id read is `latest_id`; with no cursor, only the newest `limit` events. */
 export async function fetchHistory(request: HistoryRequest): Promise<HistoryResult> {
-  const { channel } = request
+  const { channel, pythonLiterals } = request
+  const context = { channels: [channel], multiplexed: false, pythonLiterals }
   const messages: DecodedMessage[] = []
   let cursor = request.after
   let truncated = false
@@ -46,15 +49,35 @@ export async function fetchHistory(request: HistoryRequest): Promise<HistoryResu
       const message = {
         event: entry.event,
         id: entry.id ?? undefined,
-        data: JSON.stringify(entry.data),
+        data: dataLine(entry.data),
       }
-      messages.push(decodeMessage(message, { channels: [channel], multiplexed: false }))
+      messages.push(decodeMessage(message, context))
       if (entry.id) cursor = entry.id
     })
     const caughtUp = body.events.length === 0 || body.latest_id == null || cursor === body.latest_id
     if (caughtUp || request.after === null) break
   }
   return { messages, cursor, truncated }
+}
+
+/**
+ * The `data:` line the stream carried for a history entry. A backend lists data that was not JSON
+ * as its raw text (a string that is not JSON itself): that text is decoded as it stands, so the same
+ * bad data gets the same reason from history as from the stream, and Python dict text is read as
+ * on the stream. Anything else is the parsed payload and is turned back into JSON.
+ */
+export function dataLine(data: unknown): string {
+  if (typeof data === 'string' && !isJson(data)) return data
+  return JSON.stringify(data)
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text)
+    return true
+  } catch {
+    return false
+  }
 }
 
 async function getPage(request: HistoryRequest, after: string | null) {
@@ -91,6 +114,7 @@ export function historyReader(options: {
   fetch: FetchLike
   headers(): Promise<Record<string, string>>
   backfillLimit: number
+  pythonLiterals?: boolean
 }): HistoryReader {
   return async (channel, after) =>
     fetchHistory({
@@ -104,5 +128,6 @@ export function historyReader(options: {
       channel,
       after,
       limit: after === null ? options.backfillLimit : CATCH_UP_PAGE,
+      pythonLiterals: options.pythonLiterals,
     })
 }

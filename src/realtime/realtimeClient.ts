@@ -204,6 +204,7 @@ export class RealtimeClient implements RealtimeSource {
               fetch: this.fetchFn,
               headers: () => this.auth.headers(),
               backfillLimit: transport.backfillLimit,
+              pythonLiterals: transport.pythonLiterals,
             })
           : null,
       backfill: transport.backfillLimit > 0,

@@ -1,6 +1,7 @@
 // A history page is decoded like stream events, in server order, and across tasks: a catch-up
 // reads up to 20 pages of 500 back to back while the page must still draw and answer input.
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { decodeMessage } from '@/realtime/eventDecoder'
 import { fetchHistory } from '@/realtime/historyClient'
 import { alertEvent } from './stores/factories'
 
@@ -39,5 +40,39 @@ describe('fetchHistory', () => {
       events.map((e) => e.id),
     )
     expect(result.cursor).toBe('500')
+  })
+
+  it('describes bad data as the stream does: text that is not JSON is listed as that text', async () => {
+    // The data lines a stream carried, and the `data` the backend lists for each in its history.
+    // The last is a JSON string whose text is JSON: still a string, never read as the object.
+    const lines = ['not json at all', "{'alert_id': 7}", '"{\\"alert_id\\": 7}"']
+    const listed = ['not json at all', "{'alert_id': 7}", '{"alert_id": 7}']
+    const read = (pythonLiterals: boolean) =>
+      fetchHistory({
+        fetch: answering({
+          events: listed.map((data, i) => ({ id: String(i + 1), event: 'risk_alert', data })),
+          latest_id: '3',
+        }),
+        url: () => 'http://127.0.0.1/api/v1/sse/alerts/history',
+        headers: {},
+        channel: 'alerts',
+        after: '0',
+        limit: 500,
+        pythonLiterals,
+      })
+    for (const pythonLiterals of [true, false]) {
+      const reasons = (await read(pythonLiterals)).messages.map((m) =>
+        m.kind === 'invalid' ? m.value.reason : m.kind,
+      )
+      const streamed = lines.map((data, i) => {
+        const m = decodeMessage(
+          { event: 'risk_alert', id: String(i + 1), data },
+          { channels: ['alerts'], multiplexed: false, pythonLiterals },
+        )
+        return m.kind === 'invalid' ? m.value.reason : m.kind
+      })
+      expect(reasons).toEqual(streamed)
+      expect(reasons[0]).toMatch(/^data is not JSON/)
+    }
   })
 })
