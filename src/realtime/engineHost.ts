@@ -3,6 +3,7 @@
 import { CHANNELS, type Channel, type ChannelEvent } from '@/protocol/contract'
 import {
   BATCH_MS,
+  encodeEvents,
   untilNextBatch,
   type EngineHello,
   type FramePhase,
@@ -207,7 +208,11 @@ export class EngineHost {
     const now = Date.now()
     for (const tab of this.tabs) {
       if (tab.pending.length === 0 && cursors === null) continue
-      this.post(tab, { t: 'batch', events: tab.pending.splice(0, MAX_BATCH), cursors })
+      this.post(tab, {
+        t: 'batch',
+        events: encodeEvents(tab.pending.splice(0, MAX_BATCH)),
+        cursors,
+      })
       if (tab.pending.length > 0) this.schedule()
     }
     // Counters go with the events of a channel at most once a second: checked per flush, not per event.

@@ -43,7 +43,8 @@ export type PageMessage =
 
 export type EngineMessage =
   | { t: 'ready'; version: string }
-  | { t: 'batch'; events: ChannelEvent[]; cursors: Record<string, string> | null }
+  /** `events`: a JSON array of ChannelEvent (see `encodeEvents`). */
+  | { t: 'batch'; events: string; cursors: Record<string, string> | null }
   | {
       t: 'status'
       status: ChannelStatus
@@ -53,6 +54,21 @@ export type EngineMessage =
     }
   | { t: 'token-request'; request: number }
   | { t: 'voice'; voice: boolean }
+
+/**
+ * Events cross the port as one JSON text: the page turns it back into objects with one native
+ * JSON.parse, which takes about 60 % of the time structured clone's deserialising of the same
+ * objects does (and the engine's JSON.stringify costs what its serialising did). Validated payloads
+ * survive the trip: numbers are finite, timestamps are strings, and an absent optional field is
+ * absent either way.
+ */
+export function encodeEvents(events: readonly ChannelEvent[]): string {
+  return JSON.stringify(events)
+}
+
+export function decodeEvents(text: string): ChannelEvent[] {
+  return JSON.parse(text) as ChannelEvent[]
+}
 
 /** Batches at most this often until a page says when its frames start (about one frame). */
 export const BATCH_MS = 16

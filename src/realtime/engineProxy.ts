@@ -2,7 +2,13 @@
 // port to wherever the engine runs. It keeps the cursors it receives, so a reload resumes.
 import type { Channel } from '@/protocol/contract'
 import { ChannelDiagnostics, type ChannelStatus } from './channelDiagnostics'
-import type { EngineMessage, FramePhase, PageMessage, PortLike } from './enginePort'
+import {
+  decodeEvents,
+  type EngineMessage,
+  type FramePhase,
+  type PageMessage,
+  type PortLike,
+} from './enginePort'
 import type { NetworkMonitor } from './network'
 import type { TokenProvider, TransportOptions } from '@/protocol/transport'
 import type { ChannelListener, EngineInfo, RealtimeSource, TransportMode } from './realtimeSource'
@@ -146,13 +152,18 @@ export class EngineProxy implements RealtimeSource {
     this.options.cursors.flush()
   }
 
+  /**
+   * The hello and the channels wanted go out as soon as the port exists, before the engine says it
+   * is ready: a starting worker queues them, so its status probe and stream open while the page
+   * still renders. A host that never gets ready is closed and the next one is told again.
+   */
   private async attach(index: number): Promise<void> {
     const option = this.options.hosts[index]
     if (!option || this.closed) return
     let failed = (): void => {}
     const port = await option.open(() => failed()).catch(() => null)
     if (!port) return this.attach(index + 1)
-    const ready = await new Promise<boolean>((resolve) => {
+    const ready = new Promise<boolean>((resolve) => {
       failed = () => resolve(false)
       const timer = setTimeout(() => resolve(false), READY_TIMEOUT_MS)
       port.addEventListener('message', (event: MessageEvent<EngineMessage>) => {
@@ -163,10 +174,6 @@ export class EngineProxy implements RealtimeSource {
       })
       port.start?.()
     })
-    if (!ready || this.closed) {
-      port.close?.()
-      return this.attach(index + 1)
-    }
     this.port = port
     this.hostKind = option.kind
     const { baseUrl, transport, token, cursors, clientId, network } = this.options
@@ -182,6 +189,10 @@ export class EngineProxy implements RealtimeSource {
     })
     for (const channel of this.listeners.keys()) this.want(channel)
     this.sendPresence()
+    if ((await ready) || this.closed) return
+    if (this.port === port) this.port = null
+    port.close?.()
+    return this.attach(index + 1)
   }
 
   private sendPresence(): void {
@@ -196,7 +207,7 @@ export class EngineProxy implements RealtimeSource {
           for (const [key, value] of Object.entries(message.cursors))
             this.options.cursors.set(key, value)
         }
-        for (const event of message.events) {
+        for (const event of decodeEvents(message.events)) {
           for (const listener of this.listeners.get(event.channel) ?? []) listener(event)
         }
         this.checkBehind()
