@@ -7,6 +7,7 @@ import vue from '@vitejs/plugin-vue'
 import type { Plugin } from 'vite'
 import { defineConfig } from 'vitest/config'
 import { echartsUnreached } from './scripts/echartsUnreached.ts'
+import { bootScript } from './scripts/bootScript.ts'
 import { devBackendPlugin } from './server/vitePlugin.ts'
 
 /** Hosts without rewrite rules serve 404.html for deep links: make it the app itself. */
@@ -65,6 +66,7 @@ export default defineConfig(({ command, mode }) => ({
     vue({ features: { optionsAPI: false } }),
     engineVersion(),
     spaFallbackPage(),
+    bootScript(resolve(import.meta.dirname, 'src/boot.ts')),
     echartsUnreached(),
     ...(command === 'serve' && mode !== 'test' ? [devBackendPlugin()] : []),
   ],

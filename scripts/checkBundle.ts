@@ -26,9 +26,14 @@ const gz = (file: string) => gzipSync(readFileSync(join(dist, file))).length
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`
 
 // What index.html loads before anything else: the entry script and the chunks it preloads.
+// A file named twice (the boot script's preload and the entry's) downloads once.
 const firstPaint = [
-  ...html.matchAll(/<(?:script[^>]+src|link[^>]+rel="modulepreload"[^>]+href)="([^"]+\.js)"/g),
-].map((match) => (match[1] as string).replace(/^.*?assets\//, 'assets/'))
+  ...new Set(
+    [
+      ...html.matchAll(/<(?:script[^>]+src|link[^>]+rel="modulepreload"[^>]+href)="([^"]+\.js)"/g),
+    ].map((match) => (match[1] as string).replace(/^.*?assets\//, 'assets/')),
+  ),
+]
 const allJs = readdirSync(join(dist, 'assets'))
   .filter((name) => name.endsWith('.js'))
   .map((name) => `assets/${name}`)

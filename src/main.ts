@@ -1,6 +1,6 @@
 // Entry: read config.json, then mount the app, or an error screen that says what to fix.
 import { createPinia } from 'pinia'
-import { createApp } from 'vue'
+import { createApp, effectScope } from 'vue'
 import App from './App.vue'
 import ConfigErrorScreen from './components/ConfigErrorScreen.vue'
 import { APP_CONFIG } from './composables/useAppConfig'
@@ -8,15 +8,13 @@ import { exposeEngine } from './composables/debugHook'
 import { createRealtimeClient, installRealtimeClient } from './composables/useRealtimeClient'
 import { watchTokenChanges } from './config/authWatch'
 import { ConfigError, loadRuntimeConfig } from './config/runtimeConfig'
-import { startSharedEngine } from './realtime/engineHosts'
-import { createAppRouter, loadRealtimeView } from './router'
+import { createAppRouter, loadRealtimePage } from './router'
 import './styles/base.css'
 
 async function start(): Promise<void> {
-  // The page's chunk and the shared engine's worker load while config.json does (a failed load
-  // is the router's to report; a worker that cannot start, the engine proxy's).
-  loadRealtimeView().catch(() => {})
-  startSharedEngine()
+  // config.json and the shared engine's worker were started by src/boot.ts; the page's chunk loads
+  // meanwhile (a failed load is the router's to report).
+  const page = loadRealtimePage().catch(() => null)
   let config
   try {
     config = await loadRuntimeConfig()
@@ -34,6 +32,12 @@ async function start(): Promise<void> {
   installRealtimeClient(app, client)
   watchTokenChanges(config.auth, () => client.retryNow())
   if (config.debug) exposeEngine(() => client.engine)
+  // The channels are fed for the app's lifetime from before its first render: the engine opens
+  // its streams (or hands over its recent windows) while the page mounts, so the first render
+  // already has data.
+  const feeds = (await page)?.useChannelFeeds
+  if (feeds)
+    app.runWithContext(() => effectScope(true).run(() => feeds(config.channels, config.debug)))
   app.mount('#app')
 }
 

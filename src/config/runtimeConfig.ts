@@ -2,6 +2,7 @@
 import * as v from 'valibot'
 import { DEFAULT_TRANSPORT, type TransportOptions } from '@/protocol/transport'
 import { CHANNELS, describeIssues, type Channel } from '@/protocol/contract'
+import { CONFIG_REQUEST, configFetch, configUrl } from './configRequest'
 import { isApiBaseUrl } from './resolveUrl'
 
 export type AuthConfig =
@@ -106,11 +107,11 @@ export function mergeConfig(base: AppConfig, input: unknown, source: string): Ap
  * values, with a console warning. Present but wrong: a ConfigError for the error screen.
  */
 export async function loadRuntimeConfig(
-  fetchFn: typeof fetch = fetch,
+  fetchFn: (url: string, init: RequestInit) => Promise<Response> = configFetch,
   appBase: string = import.meta.env.BASE_URL,
   base: AppConfig = buildTimeConfig(),
 ): Promise<AppConfig> {
-  const url = `${appBase.replace(/\/?$/, '/')}config.json`
+  const url = configUrl(appBase)
   const built = mergeConfig(base, { apiBaseUrl: base.apiBaseUrl }, 'VITE_API_BASE_URL')
   const fallBack = (why: string) => {
     console.warn(`[realtime-monitor] ${url} ${why}; using the build-time configuration.`)
@@ -118,7 +119,7 @@ export async function loadRuntimeConfig(
   }
   let response: Response
   try {
-    response = await fetchFn(url, { cache: 'no-store', headers: { Accept: 'application/json' } })
+    response = await fetchFn(url, CONFIG_REQUEST)
   } catch {
     return fallBack('could not be fetched')
   }

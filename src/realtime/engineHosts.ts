@@ -3,29 +3,7 @@
 import engineVersion from 'virtual:engine-version'
 import type { EngineHostOption } from './engineProxy'
 import type { PortLike } from './enginePort'
-
-/** A new build or an edited engine gets a fresh worker, never an old one. */
-const ENGINE_NAME = `rtm-engine ${engineVersion}`
-
-let shared: { worker: SharedWorker; failed: boolean } | null = null
-
-/** Called before the page reads its config.json, so the worker's start overlaps the page's. */
-export function startSharedEngine(): void {
-  if (shared || typeof SharedWorker !== 'function') return
-  let worker: SharedWorker
-  try {
-    // The constructor names its script and options inline: that is how the bundler finds it.
-    worker = new SharedWorker(new URL('./engine.worker.ts', import.meta.url), {
-      type: 'module',
-      name: ENGINE_NAME,
-    })
-  } catch {
-    return // refused at once (a policy): the next host is tried
-  }
-  const started = { worker, failed: false }
-  worker.addEventListener('error', () => (started.failed = true))
-  shared = started
-}
+import { ENGINE_NAME, startSharedEngine } from './sharedEngine'
 
 export function engineHosts(shareAcrossTabs: boolean): EngineHostOption[] {
   const hosts: EngineHostOption[] = []
@@ -33,7 +11,7 @@ export function engineHosts(shareAcrossTabs: boolean): EngineHostOption[] {
     hosts.push({
       kind: 'shared-worker',
       async open(failed) {
-        startSharedEngine()
+        const shared = startSharedEngine()
         if (!shared || shared.failed) return null
         shared.worker.addEventListener('error', failed)
         return shared.worker.port

@@ -2,7 +2,7 @@
 import { createRouter, createWebHistory, type Router } from 'vue-router'
 
 /** The realtime page's chunk: asked for at start, while config.json loads, not after it. */
-export const loadRealtimeView = () => import('@/views/market/RealtimeView.vue')
+export const loadRealtimePage = () => import('@/views/market/realtimePage')
 
 export function createAppRouter(base: string = import.meta.env.BASE_URL): Router {
   return createRouter({
@@ -12,10 +12,14 @@ export function createAppRouter(base: string = import.meta.env.BASE_URL): Router
       {
         path: '/market/realtime',
         name: 'market-realtime',
-        component: loadRealtimeView,
+        component: () => loadRealtimePage().then((page) => page.RealtimeView),
         meta: { title: 'Realtime Monitor' },
       },
-      { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('@/views/NotFoundView.vue') },
+      {
+        path: '/:pathMatch(.*)*',
+        name: 'not-found',
+        component: () => import('@/views/NotFoundView.vue'),
+      },
     ],
   })
 }
