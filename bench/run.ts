@@ -385,19 +385,15 @@ async function main(): Promise<void> {
     const secondTab: SecondTabStart[] = []
     for (const page of coldRuns > 0 ? pages : []) {
       cold.push(await coldStarts(ctx, page, coldRuns, 100))
+      const ms = (values: number[] | undefined) => values?.map((n) => n.toFixed(0)).join(', ')
       log(
-        `${page}: first applied event ${cold
-          .at(-1)
-          ?.firstAppliedMs.map((n) => n.toFixed(0))
-          .join(', ')} ms`,
+        `${page}: first data on screen ${ms(cold.at(-1)?.firstShownMs) || '–'} ms; first applied event ${ms(cold.at(-1)?.firstAppliedMs)} ms`,
       )
       if (!isAppPage(page)) continue
       secondTab.push(await secondTabStarts(ctx, page, coldRuns, 100))
       const second = secondTab.at(-1)
       log(
-        `${page}: second tab, first applied event ${second?.firstAppliedMs
-          .map((n) => n.toFixed(0))
-          .join(', ')} ms; API requests while it opened ${second?.requests.join(', ')}`,
+        `${page}: second tab, first data on screen ${ms(second?.firstShownMs) || '–'} ms; first applied event ${ms(second?.firstAppliedMs)} ms; API requests while it opened ${second?.requests.join(', ')}`,
       )
     }
     const soaks: SoakResult[] = []

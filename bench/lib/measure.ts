@@ -516,10 +516,23 @@ function unresponsive(
   }
 }
 
+/** Until the page's first data is on screen (pages without that watch: until the timeout). */
+async function waitFirstShown(tab: Page): Promise<void> {
+  await tab
+    .waitForFunction(
+      () => (window.__bench as NonNullable<Window['__bench']>).snapshot(0, -1).firstShownMs != null,
+      null,
+      { timeout: 5000, polling: 50 },
+    )
+    .catch(() => {})
+}
+
 export interface ColdStart {
   page: PageName
   /** ms from navigation start to the first applied event (history backfill counts). */
   firstAppliedMs: number[]
+  /** ms from navigation start to the first frame showing data (absent in older results). */
+  firstShownMs?: number[]
   /** ms from navigation start to the first event sent after the page was opened. */
   firstLiveMs: number[]
   /** Per run: script start, DOMContentLoaded and API request timings. */
@@ -534,7 +547,14 @@ export async function coldStarts(
   runs: number,
   rate: number,
 ): Promise<ColdStart> {
-  const result: ColdStart = { page, firstAppliedMs: [], firstLiveMs: [], startup: [], cpu: null }
+  const result: ColdStart = {
+    page,
+    firstAppliedMs: [],
+    firstShownMs: [],
+    firstLiveMs: [],
+    startup: [],
+    cpu: null,
+  }
   const cpuStart = sampleCpu()
   for (let run = 0; run < runs; run += 1) {
     await settle()
@@ -546,6 +566,7 @@ export async function coldStarts(
     const opened = await openPage(ctx, page, { base, cap: recordedIds(rate, 60), frames: 4000 })
     try {
       if (await waitFirstLive(opened.tab, 20_000)) {
+        if (isAppPage(page)) await waitFirstShown(opened.tab)
         const first = await within(
           opened.tab.evaluate(() =>
             (window.__bench as NonNullable<Window['__bench']>).snapshot(0, -1),
@@ -553,6 +574,7 @@ export async function coldStarts(
           10_000,
         )
         if (first?.firstAppliedMs != null) result.firstAppliedMs.push(first.firstAppliedMs)
+        if (first?.firstShownMs != null) result.firstShownMs?.push(first.firstShownMs)
         if (first?.firstLiveMs != null) result.firstLiveMs.push(first.firstLiveMs)
         if (first) {
           // Same machine: the page's and the runner's epoch clocks agree to well under a millisecond.
@@ -970,6 +992,8 @@ export interface SecondTabStart {
   page: PageName
   /** ms from the second tab's navigation start to its first applied event (any id). */
   firstAppliedMs: number[]
+  /** ms from its navigation start to the first frame showing data (absent in older results). */
+  firstShownMs?: number[]
   /** ms from its navigation start to the first event published after it was opened. */
   firstLiveMs: number[]
   /** API requests (status, history, streams) the backend got while the second tab opened. */
@@ -992,6 +1016,7 @@ export async function secondTabStarts(
   const result: SecondTabStart = {
     page,
     firstAppliedMs: [],
+    firstShownMs: [],
     firstLiveMs: [],
     requests: [],
     streamsOpened: [],
@@ -1023,6 +1048,7 @@ export async function secondTabStarts(
         first.tab,
       )
       if (await waitFirstLive(second.tab, 20_000)) {
+        if (isAppPage(page)) await waitFirstShown(second.tab)
         const snap = await within(
           second.tab.evaluate(() =>
             (window.__bench as NonNullable<Window['__bench']>).snapshot(0, -1),
@@ -1030,6 +1056,7 @@ export async function secondTabStarts(
           10_000,
         )
         if (snap?.firstAppliedMs != null) result.firstAppliedMs.push(snap.firstAppliedMs)
+        if (snap?.firstShownMs != null) result.firstShownMs?.push(snap.firstShownMs)
         if (snap?.firstLiveMs != null) result.firstLiveMs.push(snap.firstLiveMs)
         result.requests.push(ctx.server.hub.counts.requests)
         result.streamsOpened.push(ctx.server.hub.counts.opened)

@@ -77,8 +77,10 @@ export const TARGETS = {
   pauseAnswerMs: 100,
   overloadRate: 50_000,
   soakGrowthMB: 10,
-  firstEventMs: 500,
-  /** A tab opened while another is live: navigation → first data, with the SharedWorker engine. */
+  /** Navigation → first data on screen (cold start), quiet and with one busy process. */
+  firstShownMs: 350,
+  firstShownBusyMs: 500,
+  /** A tab opened while another is live: navigation → first data on screen, with the SharedWorker engine. */
   secondTabMs: 300,
   /** The multi-tab step: this many tabs at this total rate, every tab by the strict rule. */
   multiTabs: 4,
@@ -209,7 +211,23 @@ interface Verdict {
   met: boolean | null
 }
 
-function verdicts(results: BenchResults, profiles: readonly ProfileSummary[] | null): Verdict[] {
+/** First data on screen where the run measured it; older results only have the first applied event. */
+function firstData(
+  start: ColdStart | SecondTabStart,
+): { ms: number; runs: number; what: string } | null {
+  const shown = start.firstShownMs ?? []
+  const values = shown.length > 0 ? shown : start.firstAppliedMs
+  const ms = median(values)
+  if (ms === null) return null
+  const what = shown.length > 0 ? 'the first frame showing the equity figure' : 'first applied event'
+  return { ms, runs: values.length, what }
+}
+
+function verdicts(
+  results: BenchResults,
+  profiles: readonly ProfileSummary[] | null,
+  extra: readonly BenchResults[] = [],
+): Verdict[] {
   const { steps } = results
   const app = (rate: number) => stepAt(steps, 'app', rate)
   const out: Verdict[] = []
@@ -276,25 +294,27 @@ function verdicts(results: BenchResults, profiles: readonly ProfileSummary[] | n
       : 'not measured',
     met: soak?.growthMB != null ? soak.growthMB <= TARGETS.soakGrowthMB : null,
   })
-  const cold = results.cold.find((c) => c.page === 'app')
-  const first = cold ? median(cold.firstAppliedMs) : null
-  out.push({
-    target: `App: navigation → first applied event ≤ ${TARGETS.firstEventMs} ms`,
-    measured:
-      first !== null
-        ? `${fmt(first, 0)} ms, median of ${cold?.firstAppliedMs.length}`
+  for (const run of [results, ...extra]) {
+    const busy = run.settings.busy ?? 0
+    const limit = busy > 0 ? TARGETS.firstShownBusyMs : TARGETS.firstShownMs
+    const cold = run.cold.find((c) => c.page === 'app')
+    const shown = cold ? firstData(cold) : null
+    out.push({
+      target: `App: navigation → first data on screen ≤ ${limit} ms, ${busy > 0 ? `with ${busy} busy process${busy === 1 ? '' : 'es'}` : 'quiet'}`,
+      measured: shown
+        ? `${fmt(shown.ms, 0)} ms, median of ${shown.runs} (${shown.what}; first applied event ${fmt(median(cold?.firstAppliedMs ?? []), 0)} ms)`
         : 'not measured',
-    met: first !== null ? first <= TARGETS.firstEventMs : null,
-  })
+      met: shown ? shown.ms <= limit : null,
+    })
+  }
   const second = results.secondTab?.find((c) => c.page === 'app')
-  const secondMs = second ? median(second.firstAppliedMs) : null
+  const secondShown = second ? firstData(second) : null
   out.push({
-    target: `App: a second tab opened while one is live, navigation → first data ≤ ${TARGETS.secondTabMs} ms`,
-    measured:
-      secondMs !== null
-        ? `${fmt(secondMs, 0)} ms, median of ${second?.firstAppliedMs.length} (API requests while it opened: ${second?.requests.join(', ')})`
-        : 'not measured',
-    met: secondMs !== null ? secondMs <= TARGETS.secondTabMs : null,
+    target: `App: a second tab opened while one is live, navigation → first data on screen ≤ ${TARGETS.secondTabMs} ms`,
+    measured: secondShown
+      ? `${fmt(secondShown.ms, 0)} ms, median of ${secondShown.runs} (${secondShown.what}; first applied event ${fmt(median(second?.firstAppliedMs ?? []), 0)} ms; API requests while it opened: ${second?.requests.join(', ')})`
+      : 'not measured',
+    met: secondShown ? secondShown.ms <= TARGETS.secondTabMs : null,
   })
   const tabs = results.multiTab?.find(
     (r) => r.page === 'app' && r.tabs === TARGETS.multiTabs && r.rate === TARGETS.multiTabRate,
@@ -520,16 +540,17 @@ export function secondTabTable(results: BenchResults): string {
       ? '–'
       : `${fmt(median(values), 0)} (${fmt(Math.min(...values), 0)}–${fmt(Math.max(...values), 0)})`
   return [
-    "| Page | Second tab: navigation → first data, median (min–max) ms | → first live event, median ms | API requests while it opened (per run) | Streams opened for it (per run) | Others' CPU (cores) |",
-    '|---|---|---:|---|---|---:|',
+    "| Page | Second tab: navigation → first data on screen, median (min–max) ms | → first applied event, median (min–max) ms | → first live event, median ms | API requests while it opened (per run) | Streams opened for it (per run) | Others' CPU (cores) |",
+    '|---|---|---|---:|---|---|---:|',
     ...rows.map(
       (r) =>
-        `| \`${r.page}\` | ${range(r.firstAppliedMs)} | ${fmt(median(r.firstLiveMs), 0)} | ${r.requests.join(', ') || '–'} | ${r.streamsOpened.join(', ') || '–'} | ${fmt(r.cpu?.otherCores, 2)} |`,
+        `| \`${r.page}\` | ${range(r.firstShownMs ?? [])} | ${range(r.firstAppliedMs)} | ${fmt(median(r.firstLiveMs), 0)} | ${r.requests.join(', ') || '–'} | ${r.streamsOpened.join(', ') || '–'} | ${fmt(r.cpu?.otherCores, 2)} |`,
     ),
     '',
     'The first tab is opened and live for 2 s, then a second tab of the same page is opened in the same',
-    'browser context. "First data" is its first applied event of any id (what the engine hands a new',
-    'tab counts); "API requests" counts every request the backend got (status, history, streams) from',
+    'browser context. "First data on screen" is the first frame that shows the dashboard\'s equity',
+    'figure; "first applied event" is the first event of any id in its stores (what the engine hands a',
+    'new tab counts); "API requests" counts every request the backend got (status, history, streams) from',
     "the second tab's navigation until its first live event — 0 means the tab asked the backend nothing.",
   ].join('\n')
 }
@@ -658,9 +679,13 @@ export function serverSection(): string {
 
 function coldTable(results: BenchResults): string {
   const lines = [
-    '| Page | First applied event, median (min–max) ms | First live event, median ms | Script running | DOMContentLoaded | config.json answered | /status reached the server | first /history reached the server | /status answered (page) | /history answered (page) |',
-    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| Page | First data on screen, median (min–max) ms | First applied event, median (min–max) ms | First live event, median ms | Script running | DOMContentLoaded | config.json answered | /status reached the server | first /history reached the server | /status answered (page) | /history answered (page) |',
+    '|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|',
   ]
+  const range = (values: number[]) =>
+    values.length === 0
+      ? '–'
+      : `${fmt(median(values), 0)} (${fmt(Math.min(...values), 0)}–${fmt(Math.max(...values), 0)})`
   const mid = (values: (number | null | undefined)[]) =>
     fmt(median(values.filter((v): v is number => typeof v === 'number')), 0)
   const ended = (cold: ColdStart, path: string, pick: 'first' | 'last') =>
@@ -673,12 +698,12 @@ function coldTable(results: BenchResults): string {
   const arrived = (cold: ColdStart, path: string) =>
     mid((cold.startup ?? []).map((run) => run.arrived?.find(([name]) => name.includes(path))?.[1]))
   for (const cold of results.cold) {
-    const all = cold.firstAppliedMs
     const startup = cold.startup ?? []
     lines.push(
       [
         pageLabel(cold.page),
-        `${fmt(median(all), 0)} (${fmt(Math.min(...all), 0)}–${fmt(Math.max(...all), 0)})`,
+        range(cold.firstShownMs ?? []),
+        range(cold.firstAppliedMs),
         fmt(median(cold.firstLiveMs), 0),
         mid(startup.map((run) => run.scriptMs)),
         mid(startup.map((run) => run.domContentLoadedMs)),
@@ -1094,7 +1119,7 @@ export async function writeReport(
   const png = join(dir, 'benchmarks.png')
   await renderPlot(results, png, browser)
   const profiles = readProfiles()
-  const list = verdicts(results, profiles)
+  const list = verdicts(results, profiles, extra)
   const resultsPath =
     results.file ??
     (results.quick ? `bench/.out/${results.date}-quick.json` : `bench/results/${results.date}.json`)

@@ -36,6 +36,11 @@ export interface RecorderSnapshot {
   /** ms after navigation start of the first applied event of any id, and of the first live one. */
   firstAppliedMs: number | null
   firstLiveMs: number | null
+  /**
+   * ms after navigation start of the first frame that showed data on screen (the first element
+   * matching `watchFirstShown`'s selector, painted); null where the page has no such watch.
+   */
+  firstShownMs?: number | null
   /** Where a cold start spends its time, ms after navigation start. */
   startup: StartupTimes
 }
@@ -141,6 +146,7 @@ export class Recorder {
     unnamed: 0,
   }
   private firstApplied: number | null = null
+  private firstShown: number | null = null
   private firstLive: number | null = null
   /** Indexes applied since the last paint stamp. */
   private awaitingPaint: number[] = []
@@ -221,6 +227,22 @@ export class Recorder {
     this.awaitingPaint = []
   }
 
+  /**
+   * Stamps the first frame that shows an element matching `selector` (the page's first data on
+   * screen): a stored event is not yet something a person sees.
+   */
+  watchFirstShown(selector: string): void {
+    const seen = () => {
+      if (!document.querySelector(selector)) return false
+      requestAnimationFrame(() => afterFrameTask(() => (this.firstShown = performance.now())))
+      return true
+    }
+    const observer = new MutationObserver(() => {
+      if (seen()) observer.disconnect()
+    })
+    observer.observe(document, { childList: true, subtree: true })
+  }
+
   appliedCount(from: number, to: number): number {
     let count = 0
     const [start, end] = this.range(from, to)
@@ -243,6 +265,7 @@ export class Recorder {
       counters: { ...this.counters },
       firstAppliedMs: this.firstApplied,
       firstLiveMs: this.firstLive,
+      firstShownMs: this.firstShown,
       startup: this.startup(),
     }
   }
