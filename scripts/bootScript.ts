@@ -21,9 +21,14 @@ export function bootScript(boot: string): Plugin {
   })
   return {
     name: 'boot-script',
-    config: (_config, { command }) =>
+    // The app's own index.html stays an entry, from the root being built (not the working directory).
+    config: (config, { command }) =>
       command === 'build'
-        ? { build: { rollupOptions: { input: { index: resolve('index.html'), boot } } } }
+        ? {
+            build: {
+              rollupOptions: { input: { index: resolve(config.root ?? '', 'index.html'), boot } },
+            },
+          }
         : undefined,
     configResolved(config) {
       base = config.base
