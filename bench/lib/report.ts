@@ -1177,7 +1177,7 @@ task after the frame that shows the button's new state.
 
 ${results.settings.pages.map((page) => `### ${pageLabel(page)}\n\n${pageTable(results, page)}`).join('\n\n')}
 
-## Time from navigation to first applied event
+## Time from navigation to first data
 
 ${coldTable(results)}
 
