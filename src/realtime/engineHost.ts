@@ -3,7 +3,6 @@
 import { CHANNELS, type Channel, type ChannelEvent } from '@/protocol/contract'
 import {
   BATCH_MS,
-  encodeEvents,
   untilNextBatch,
   type EngineHello,
   type FramePhase,
@@ -208,11 +207,8 @@ export class EngineHost {
     const now = Date.now()
     for (const tab of this.tabs) {
       if (tab.pending.length === 0 && cursors === null) continue
-      this.post(tab, {
-        t: 'batch',
-        events: encodeEvents(tab.pending.splice(0, MAX_BATCH)),
-        cursors,
-      })
+      const events = JSON.stringify(tab.pending.splice(0, MAX_BATCH))
+      this.post(tab, { t: 'batch', events, cursors })
       if (tab.pending.length > 0) this.schedule()
     }
     // Counters go with the events of a channel at most once a second: checked per flush, not per event.

@@ -1,14 +1,8 @@
 // The page's side of the realtime engine: the same interface as an in-page RealtimeClient, over a
 // port to wherever the engine runs. It keeps the cursors it receives, so a reload resumes.
-import type { Channel } from '@/protocol/contract'
+import type { Channel, ChannelEvent } from '@/protocol/contract'
 import { ChannelDiagnostics, type ChannelStatus } from './channelDiagnostics'
-import {
-  decodeEvents,
-  type EngineMessage,
-  type FramePhase,
-  type PageMessage,
-  type PortLike,
-} from './enginePort'
+import type { EngineMessage, FramePhase, PageMessage, PortLike } from './enginePort'
 import type { NetworkMonitor } from './network'
 import type { TokenProvider, TransportOptions } from '@/protocol/transport'
 import type { ChannelListener, EngineInfo, RealtimeSource, TransportMode } from './realtimeSource'
@@ -152,11 +146,7 @@ export class EngineProxy implements RealtimeSource {
     this.options.cursors.flush()
   }
 
-  /**
-   * The hello and the channels wanted go out as soon as the port exists, before the engine says it
-   * is ready: a starting worker queues them, so its status probe and stream open while the page
-   * still renders. A host that never gets ready is closed and the next one is told again.
-   */
+  /** Hello and wanted channels go before `ready`: a starting worker queues them (docs/engine.md). */
   private async attach(index: number): Promise<void> {
     const option = this.options.hosts[index]
     if (!option || this.closed) return
@@ -207,7 +197,7 @@ export class EngineProxy implements RealtimeSource {
           for (const [key, value] of Object.entries(message.cursors))
             this.options.cursors.set(key, value)
         }
-        for (const event of decodeEvents(message.events)) {
+        for (const event of JSON.parse(message.events) as ChannelEvent[]) {
           for (const listener of this.listeners.get(event.channel) ?? []) listener(event)
         }
         this.checkBehind()

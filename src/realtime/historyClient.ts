@@ -60,24 +60,16 @@ export async function fetchHistory(request: HistoryRequest): Promise<HistoryResu
   return { messages, cursor, truncated }
 }
 
-/**
- * The `data:` line the stream carried for a history entry. A backend lists data that was not JSON
- * as its raw text (a string that is not JSON itself): that text is decoded as it stands, so the same
- * bad data gets the same reason from history as from the stream, and Python dict text is read as
- * on the stream. Anything else is the parsed payload and is turned back into JSON.
- */
+/** The `data:` line the stream carried: a string that is not JSON is raw text a backend listed. */
 export function dataLine(data: unknown): string {
-  if (typeof data === 'string' && !isJson(data)) return data
-  return JSON.stringify(data)
-}
-
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text)
-    return true
-  } catch {
-    return false
+  if (typeof data === 'string') {
+    try {
+      JSON.parse(data)
+    } catch {
+      return data
+    }
   }
+  return JSON.stringify(data)
 }
 
 async function getPage(request: HistoryRequest, after: string | null) {

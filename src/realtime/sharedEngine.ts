@@ -5,12 +5,8 @@ import engineVersion from 'virtual:engine-version'
 /** A new build or an edited engine gets a fresh worker, never an old one. */
 export const ENGINE_NAME = `rtm-engine ${engineVersion}`
 
-export interface StartedEngine {
-  worker: SharedWorker
-  /** The worker reported an error (its script failed to load or run). */
-  failed: boolean
-}
-
+/** `failed`: the worker reported an error (its script failed to load or run). */
+type StartedEngine = { worker: SharedWorker; failed: boolean }
 let shared: StartedEngine | null = null
 
 /** Starts the worker the first time; null where no SharedWorker can start. */
