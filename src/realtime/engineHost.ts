@@ -25,7 +25,8 @@ interface Tab {
   port: PortLike
   id: string
   channels: Set<Channel>
-  pending: ChannelEvent[]
+  /** Each event as JSON text, encoded once however many tabs want it. */
+  pending: string[]
   behindSince: number | null
   visible: boolean
   focused: boolean
@@ -84,7 +85,7 @@ export class EngineHost {
         for (const channel of message.channels) {
           tab.channels.add(channel)
           // What the others see now, with no request to the backend.
-          for (const event of this.recent.of(channel)) tab.pending.push(event)
+          for (const event of this.recent.of(channel)) tab.pending.push(JSON.stringify(event))
           this.want(channel)
           this.post(tab, this.statusMessage(channel))
         }
@@ -185,7 +186,8 @@ export class EngineHost {
   private route(event: ChannelEvent): void {
     this.recent.add(event)
     this.routed.add(event.channel)
-    for (const tab of this.tabs) if (tab.channels.has(event.channel)) tab.pending.push(event)
+    const text = JSON.stringify(event)
+    for (const tab of this.tabs) if (tab.channels.has(event.channel)) tab.pending.push(text)
     this.schedule()
   }
 
@@ -207,7 +209,7 @@ export class EngineHost {
     const now = Date.now()
     for (const tab of this.tabs) {
       if (tab.pending.length === 0 && cursors === null) continue
-      const events = JSON.stringify(tab.pending.splice(0, MAX_BATCH))
+      const events = `[${tab.pending.splice(0, MAX_BATCH).join(',')}]`
       this.post(tab, { t: 'batch', events, cursors })
       if (tab.pending.length > 0) this.schedule()
     }
