@@ -85,24 +85,7 @@ export function createHarness(
       return off
     },
     ids: (channel) => events[channel].map((event) => event.id ?? ''),
-    until(check, timeoutMs = 5000, what = 'condition') {
-      return new Promise((resolve, reject) => {
-        const started = Date.now()
-        const tick = () => {
-          let ok = false
-          try {
-            ok = check()
-          } catch {
-            ok = false
-          }
-          if (ok) return resolve()
-          if (Date.now() - started > timeoutMs)
-            return reject(new Error(`timed out waiting for ${what}`))
-          setTimeout(tick, 10)
-        }
-        tick()
-      })
-    },
+    until,
     close() {
       unsubscribers.forEach((off) => off())
       client.close()
@@ -176,4 +159,24 @@ export function samplePayload(
         },
       }
   }
+}
+
+/** Resolves once `check()` holds (a throw counts as not yet), polled every 10 ms. */
+export function until(check: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now()
+    const tick = () => {
+      let ok = false
+      try {
+        ok = check()
+      } catch {
+        ok = false
+      }
+      if (ok) return resolve()
+      if (Date.now() - started > timeoutMs)
+        return reject(new Error(`timed out waiting for ${what}`))
+      setTimeout(tick, 10)
+    }
+    tick()
+  })
 }

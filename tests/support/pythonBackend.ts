@@ -46,12 +46,18 @@ export interface PythonBackend {
  * `trades`. NaN when the payload carries none.
  */
 export function markerOf(channel: Channel, payload: unknown): number {
-  const data = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<string, unknown>
+  const data = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<
+    string,
+    unknown
+  >
   let value: unknown
   switch (channel) {
     case 'dashboard': {
       const breadth = data.breadth
-      value = typeof breadth === 'object' && breadth !== null ? (breadth as Record<string, unknown>).unchanged : undefined
+      value =
+        typeof breadth === 'object' && breadth !== null
+          ? (breadth as Record<string, unknown>).unchanged
+          : undefined
       break
     }
     case 'alerts': {
@@ -92,7 +98,8 @@ export function ensurePythonDeps(): void {
   if (depsChecked) return
   // Quick when they are there (it compares a checksum); installs them from the local index if not.
   execFileSync('bash', [`${ROOT}scripts/ensure-python-deps.sh`], { stdio: 'inherit' })
-  if (!existsSync(`${PYDEPS}/.requirements.sha256`)) throw new Error(`no Python packages in ${PYDEPS}`)
+  if (!existsSync(`${PYDEPS}/.requirements.sha256`))
+    throw new Error(`no Python packages in ${PYDEPS}`)
   depsChecked = true
 }
 
@@ -103,16 +110,28 @@ export interface Launched {
   exited: Promise<void>
 }
 
-async function launch(port: number, markerStart: number, options: PythonBackendOptions): Promise<Launched> {
+async function launch(
+  port: number,
+  markerStart: number,
+  options: PythonBackendOptions,
+): Promise<Launched> {
   const args = [
-    '--host', '127.0.0.1',
-    '--port', String(port),
-    '--style', options.style ?? 'json',
-    '--rate', String(options.rate ?? 20),
-    '--ping-seconds', String(options.pingSeconds ?? 30),
-    '--comment-ping-seconds', String(options.commentPingSeconds ?? 15),
-    '--fail-first', String(options.failFirst ?? 0),
-    '--marker-start', String(markerStart),
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--style',
+    options.style ?? 'json',
+    '--rate',
+    String(options.rate ?? 20),
+    '--ping-seconds',
+    String(options.pingSeconds ?? 30),
+    '--comment-ping-seconds',
+    String(options.commentPingSeconds ?? 15),
+    '--fail-first',
+    String(options.failFirst ?? 0),
+    '--marker-start',
+    String(markerStart),
     '--exit-with-stdin',
   ]
   return launchUvicorn(APP, args)
@@ -130,7 +149,12 @@ export async function launchUvicorn(
 ): Promise<Launched> {
   const child = spawn(PYTHON, [script, ...args], {
     cwd: ROOT,
-    env: { ...process.env, PYTHONPATH: PYDEPS, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
+    env: {
+      ...process.env,
+      PYTHONPATH: PYDEPS,
+      PYTHONUNBUFFERED: '1',
+      PYTHONDONTWRITEBYTECODE: '1',
+    },
     stdio: ['pipe', 'ignore', 'pipe'],
   })
   running.add(child)
@@ -169,7 +193,9 @@ export async function launchUvicorn(
   const deadline = Date.now() + 10_000
   for (;;) {
     try {
-      const response = await fetch(`http://127.0.0.1:${bound}/api/v1/sse/status`, { headers: probeHeaders })
+      const response = await fetch(`http://127.0.0.1:${bound}/api/v1/sse/status`, {
+        headers: probeHeaders,
+      })
       if (response.ok) {
         await response.body?.cancel()
         break
@@ -200,7 +226,9 @@ export async function endProcess(launched: Launched, signal: NodeJS.Signals): Pr
 }
 
 /** Starts the Python backend on a free loopback port and waits until its status endpoint answers. */
-export async function startPythonBackend(options: PythonBackendOptions = {}): Promise<PythonBackend> {
+export async function startPythonBackend(
+  options: PythonBackendOptions = {},
+): Promise<PythonBackend> {
   ensurePythonDeps()
   let current = await launch(0, 0, options)
   let markerBase = 0

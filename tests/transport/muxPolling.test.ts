@@ -2,39 +2,28 @@
 // another, each complete up to a different moment, so when the stream comes back it resumes from
 // its own last id (the backend replays, repeats are dropped), never from a channel's cursor that
 // polling moved past events of the other channels.
-import { afterEach, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { CHANNELS, type Channel } from '../../src/protocol/contract.ts'
-import { createHarness, samplePayload, type Harness } from '../support/clientHarness.ts'
-import { startDevBackend, type DevBackendServer } from '../support/devBackend.ts'
+import { createHarness, samplePayload } from '../support/clientHarness.ts'
+import { closeAfterEach } from '../support/closeAfterEach.ts'
+import { startDevBackend } from '../support/devBackend.ts'
 
-let server: DevBackendServer | undefined
-let harness: Harness | undefined
-
-afterEach(async () => {
-  harness?.close()
-  harness = undefined
-  await server?.close()
-  server = undefined
-})
-
-function emit(channel: Channel, n: number): string {
-  const { type, data } = samplePayload(channel, n)
-  return (server as DevBackendServer).backend.emit(channel, type, data)
-}
-
-const streamRequests = (from: number) =>
-  (server as DevBackendServer).requests
-    .slice(from)
-    .filter(({ url }) => url.startsWith('/api/v1/sse/stream'))
+const keep = closeAfterEach()
 
 it('resumes the multiplexed stream from its own last id after polling, with every event once', async () => {
-  server = await startDevBackend({ simulate: false, heartbeatSeconds: 0.3 })
-  harness = createHarness(server.url)
+  const server = keep(await startDevBackend({ simulate: false, heartbeatSeconds: 0.3 }))
+  const harness = keep(createHarness(server.url))
+  const emit = (channel: Channel, n: number): string => {
+    const { type, data } = samplePayload(channel, n)
+    return server.backend.emit(channel, type, data)
+  }
+  const streamRequests = (from: number) =>
+    server.requests.slice(from).filter(({ url }) => url.startsWith('/api/v1/sse/stream'))
   harness.subscribe(...CHANNELS)
-  const open = () => CHANNELS.every((c) => harness?.client.status(c).state.phase === 'open')
+  const open = () => CHANNELS.every((c) => harness.client.status(c).state.phase === 'open')
   await harness.until(open, 5000, 'the multiplexed stream')
   const sent: Record<Channel, string[]> = { dashboard: [], alerts: [], training: [], backtest: [] }
-  const total = () => CHANNELS.reduce((sum, c) => sum + (harness?.events[c].length ?? 0), 0)
+  const total = () => CHANNELS.reduce((sum, c) => sum + (harness.events[c].length ?? 0), 0)
   for (let n = 1; n <= 3; n += 1) for (const c of CHANNELS) sent[c].push(emit(c, n))
   await harness.until(() => total() === 12, 5000, 'the first events')
   const lastOnTheWire = sent.backtest.at(-1)
@@ -43,7 +32,7 @@ it('resumes the multiplexed stream from its own last id after polling, with ever
   const stallFrom = server.requests.length
   server.backend.setFaults({ stall: true })
   await harness.until(
-    () => harness?.client.status('dashboard').state.phase === 'polling',
+    () => harness.client.status('dashboard').state.phase === 'polling',
     10_000,
     'polling',
   )
