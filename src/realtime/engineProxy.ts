@@ -193,10 +193,8 @@ export class EngineProxy implements RealtimeSource {
   private onMessage(message: EngineMessage): void {
     switch (message.t) {
       case 'batch':
-        if (message.cursors) {
-          for (const [key, value] of Object.entries(message.cursors))
-            this.options.cursors.set(key, value)
-        }
+        for (const [key, value] of Object.entries(message.cursors ?? {}))
+          this.options.cursors.set(key, value)
         for (const event of JSON.parse(message.events) as ChannelEvent[]) {
           for (const listener of this.listeners.get(event.channel) ?? []) listener(event)
         }
@@ -216,8 +214,6 @@ export class EngineProxy implements RealtimeSource {
       case 'voice':
         this.voiceNow = message.voice
         for (const listener of this.voiceListeners) listener(message.voice)
-        return
-      default:
         return
     }
   }

@@ -5,7 +5,7 @@ import { BackendProbe, fetchCapabilities, type BackendCapabilities } from './bac
 import type { ChannelStatus } from './channelDiagnostics'
 import { ChannelSubscription } from './channelSubscription'
 import type { ConnectionObserver, ConnectionReport, ConnectionState } from './connectionState'
-import { historyReader } from './historyClient'
+import { historyReader, type HistoryReader } from './historyClient'
 import { browserNetwork, type NetworkMonitor } from './network'
 import { DEFAULT_TRANSPORT, type TokenProvider, type TransportOptions } from '@/protocol/transport'
 import {
@@ -42,6 +42,7 @@ export class RealtimeClient implements RealtimeSource {
   private readonly statusListeners = new Set<(channel: Channel) => void>()
   private readonly connections = new Map<string, StreamConnection>()
   private readonly backend: BackendProbe
+  private readonly history: HistoryReader
   private reconcileQueued = false
   /** Where the last multiplexed stream of this engine stopped (ids are one space across channels). */
   private muxCursor: string | null = null
@@ -59,6 +60,13 @@ export class RealtimeClient implements RealtimeSource {
     this.network = options.network ?? browserNetwork()
     this.cursors = options.cursors ?? createSessionCursors(null, '')
     this.clientId = options.clientId ?? createClientId(null, '')
+    this.history = historyReader({
+      baseUrl: options.baseUrl,
+      fetch: this.fetchFn,
+      headers: () => this.auth.headers(),
+      backfillLimit: this.transport.backfillLimit,
+      pythonLiterals: this.transport.pythonLiterals,
+    })
     for (const channel of CHANNELS) {
       const notify = () => this.notify(channel)
       this.subscriptions.set(channel, new ChannelSubscription(channel, this.cursors, notify))
@@ -188,6 +196,7 @@ export class RealtimeClient implements RealtimeSource {
     return {
       subscriptions,
       multiplexed,
+      transport,
       // The multiplexed stream resumes where the last one of this engine's life stopped; the
       // first sends no id, and each channel reads what it missed from history (docs/protocol.md).
       resumeCursor: () => (multiplexed ? this.muxCursor : (subscriptions[0]?.cursor ?? null)),
@@ -197,25 +206,9 @@ export class RealtimeClient implements RealtimeSource {
           client_id: this.clientId,
           last_event_id: transport.lastEventIdQuery || inQuery ? lastEventId : undefined,
         }),
-      history:
-        capabilities.history > 0
-          ? historyReader({
-              baseUrl,
-              fetch: this.fetchFn,
-              headers: () => this.auth.headers(),
-              backfillLimit: transport.backfillLimit,
-              pythonLiterals: transport.pythonLiterals,
-            })
-          : null,
-      backfill: transport.backfillLimit > 0,
+      history: capabilities.history > 0 ? this.history : null,
       resumeConfirmed: capabilities.history > 0,
-      pythonLiterals: transport.pythonLiterals,
       heartbeatMs: (capabilities.heartbeatSeconds ?? transport.heartbeatSeconds) * 1000,
-      backoff: { baseMs: transport.backoffBaseMs, maxMs: transport.backoffMaxMs },
-      healthyAfterMs: transport.healthyAfterMs,
-      pollAfterFailures: transport.pollAfterFailures,
-      pollIntervalMs: transport.pollIntervalMs,
-      maxEventChars: transport.maxEventChars,
       headers: () => this.auth.headers(),
       renewAuth: () => this.auth.renew(),
       fetch: this.fetchFn,

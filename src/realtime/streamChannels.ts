@@ -6,16 +6,17 @@ import type { ConnectionObserver } from './connectionState'
 import type { DecodedMessage, StreamContext } from './eventDecoder'
 import type { HistoryReader } from './historyClient'
 import { describeError } from './describeError'
+import type { TransportOptions } from '@/protocol/transport'
 
 export interface StreamChannelsOptions {
   subscriptions: readonly ChannelSubscription[]
   multiplexed: boolean
   /** Null when the backend has no history. */
   history: HistoryReader | null
-  backfill: boolean
+  /** Backfill and Python payload text are read from it. */
+  transport: TransportOptions
   /** True when the backend is known to resume after Last-Event-ID (or to say `reset`). */
   resumeConfirmed: boolean
-  pythonLiterals: boolean
   /** Reports what concerns no channel of this stream. */
   observer: ConnectionObserver
 }
@@ -30,14 +31,14 @@ export class StreamChannels {
     this.context = {
       channels: options.subscriptions.map((subscription) => subscription.channel),
       multiplexed: options.multiplexed,
-      pythonLiterals: options.pythonLiterals,
+      pythonLiterals: options.transport.pythonLiterals,
     }
   }
 
   /** The first byte arrived; `sentCursor`: the id the stream was asked to resume after. */
   opened(sentCursor: string | null, current: () => boolean): void {
-    const { history, backfill, resumeConfirmed } = this.options
-    const context = history !== null && backfill
+    const { history, transport, resumeConfirmed } = this.options
+    const context = history !== null && transport.backfillLimit > 0
     for (const subscription of this.options.subscriptions) {
       // A backend that does not confirm resuming may have restarted its ids.
       subscription.fingerprinting = !resumeConfirmed

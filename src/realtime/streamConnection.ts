@@ -1,6 +1,6 @@
 // One logical SSE stream (one channel, or several multiplexed): reconnects, watchdog, resume, polling.
 import { MAX_ID_CHARS } from '@/protocol/limits'
-import { backoffDelay, type BackoffOptions } from './backoff'
+import { backoffDelay } from './backoff'
 import type { ConnectionState } from './connectionState'
 import type { NetworkMonitor } from './network'
 import { describeError } from './describeError'
@@ -25,14 +25,8 @@ export interface StreamConnectionOptions extends StreamChannelsOptions {
   renewAuth(): Promise<boolean>
   fetch: FetchLike
   network: NetworkMonitor
+  /** The status endpoint's keepalive interval, else the transport's. */
   heartbeatMs: number
-  backoff: BackoffOptions
-  /** A stream that stayed open this long counts as healthy and resets the attempt counter. */
-  healthyAfterMs: number
-  /** Failed stream attempts in a row before history polling starts (when history exists). */
-  pollAfterFailures: number
-  pollIntervalMs: number
-  maxEventChars: number
   /** A promise while the page's frames are behind: the backlog then stays in the socket. */
   backpressure?: () => Promise<void> | null
 }
@@ -69,7 +63,7 @@ export class StreamConnection {
         if (!options.multiplexed) this.lastEventId = undefined
         return this.channels.pollOnce(current)
       },
-      options.pollIntervalMs,
+      options.transport.pollIntervalMs,
       () => this.publish(),
       () => this.stopped,
     )
@@ -137,13 +131,15 @@ export class StreamConnection {
         this.streamFailures = 0
       } else {
         this.streamFailures += 1
-        if (this.options.history && this.streamFailures >= this.options.pollAfterFailures)
+        if (this.options.history && this.streamFailures >= this.options.transport.pollAfterFailures)
           this.polling.start(verdict.reason)
       }
       this.attempt += 1
+      const { backoffBaseMs, backoffMaxMs } = this.options.transport
+      const backoff = { baseMs: backoffBaseMs, maxMs: backoffMaxMs }
       const delay = Math.max(
         Math.min(verdict.retryAfterMs ?? 0, MAX_SERVER_DELAY_MS),
-        backoffDelay(this.attempt, this.options.backoff, Math.random, this.serverRetryMs),
+        backoffDelay(this.attempt, backoff, Math.random, this.serverRetryMs),
       )
       this.setState({
         phase: 'backoff',
@@ -229,11 +225,11 @@ export class StreamConnection {
             if (!isCurrent()) return
             this.options.observer.onReport({
               type: 'error',
-              message: `an event larger than ${this.options.maxEventChars} characters was skipped`,
+              message: `an event larger than ${this.options.transport.maxEventChars} characters was skipped`,
             })
           },
         },
-        this.options.maxEventChars,
+        this.options.transport.maxEventChars,
       )
       return {
         kind: 'retry',
@@ -252,7 +248,7 @@ export class StreamConnection {
   }
 
   private wasHealthy(openedAt: number): boolean {
-    return openedAt > 0 && Date.now() - openedAt >= this.options.healthyAfterMs
+    return openedAt > 0 && Date.now() - openedAt >= this.options.transport.healthyAfterMs
   }
 
   private onOpened(sentCursor: string | null): void {

@@ -2,7 +2,7 @@
 // reads up to 20 pages of 500 back to back while the page must still draw and answer input.
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { decodeMessage } from '@/realtime/eventDecoder'
-import { fetchHistory } from '@/realtime/historyClient'
+import { historyReader } from '@/realtime/historyClient'
 import { alertEvent } from './stores/factories'
 
 /** A history entry as the server lists it: a valid alert payload under id `id`. */
@@ -15,7 +15,7 @@ function answering(body: unknown): (input: string) => Promise<Response> {
   return async () => ({ ok: true, status: 200, json: async () => body }) as unknown as Response
 }
 
-describe('fetchHistory', () => {
+describe('historyReader', () => {
   afterEach(() => {
     vi.restoreAllMocks()
   })
@@ -27,14 +27,13 @@ describe('fetchHistory', () => {
     vi.spyOn(performance, 'now').mockImplementation(() => (clock += 10))
     let timerRan = false
     setTimeout(() => (timerRan = true), 0)
-    const result = await fetchHistory({
+    const read = historyReader({
+      baseUrl: 'http://127.0.0.1',
       fetch: answering({ events, latest_id: '500' }),
-      url: () => 'http://127.0.0.1/api/v1/sse/alerts/history',
-      headers: {},
-      channel: 'alerts',
-      after: '0',
-      limit: 500,
+      headers: async () => ({}),
+      backfillLimit: 200,
     })
+    const result = await read('alerts', '0')
     expect(timerRan).toBe(true)
     expect(result.messages.map((m) => (m.kind === 'event' ? m.value.id : m.kind))).toEqual(
       events.map((e) => e.id),
@@ -48,18 +47,16 @@ describe('fetchHistory', () => {
     const lines = ['not json at all', "{'alert_id': 7}", '"{\\"alert_id\\": 7}"']
     const listed = ['not json at all', "{'alert_id': 7}", '{"alert_id": 7}']
     const read = (pythonLiterals: boolean) =>
-      fetchHistory({
+      historyReader({
+        baseUrl: 'http://127.0.0.1',
         fetch: answering({
           events: listed.map((data, i) => ({ id: String(i + 1), event: 'risk_alert', data })),
           latest_id: '3',
         }),
-        url: () => 'http://127.0.0.1/api/v1/sse/alerts/history',
-        headers: {},
-        channel: 'alerts',
-        after: '0',
-        limit: 500,
+        headers: async () => ({}),
+        backfillLimit: 200,
         pythonLiterals,
-      })
+      })('alerts', '0')
     for (const pythonLiterals of [true, false]) {
       const reasons = (await read(pythonLiterals)).messages.map((m) =>
         m.kind === 'invalid' ? m.value.reason : m.kind,
