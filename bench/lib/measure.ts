@@ -245,6 +245,7 @@ export async function openTab(
   sibling?: Page,
 ): Promise<{ tab: Page; cdp: CDPSession }> {
   const tab = sibling ? await pageInNewWindow(ctx, context, sibling) : await context.newPage()
+  listenForAnnouncements(tab)
   if (sibling) await tab.setViewportSize({ width: 1280, height: 800 })
   const cdp = await context.newCDPSession(tab)
   const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]))
@@ -269,14 +270,45 @@ export async function openPage(
   }
 }
 
-export function waitFirstLive(tab: Page, timeoutMs: number): Promise<boolean> {
-  return tab
-    .waitForFunction(() => window.__bench?.firstLiveMs() != null, null, {
-      timeout: timeoutMs,
-      polling: 50,
+/** What each tab's recorder announced on the console, and who waits for what it has not yet. */
+const announcements = new WeakMap<
+  Page,
+  { said: Set<string>; waiting: Map<string, (() => void)[]> }
+>()
+
+function listenForAnnouncements(tab: Page): void {
+  const heard = { said: new Set<string>(), waiting: new Map<string, (() => void)[]>() }
+  announcements.set(tab, heard)
+  tab.on('console', (message) => {
+    const what = /^__bench:(.+)$/.exec(message.text())?.[1]
+    if (what === undefined || heard.said.has(what)) return
+    heard.said.add(what)
+    for (const resolve of heard.waiting.get(what) ?? []) resolve()
+    heard.waiting.delete(what)
+  })
+}
+
+/**
+ * Until the tab's recorder says `what` (false after `timeoutMs`). Nothing runs in the page for it:
+ * a page function would evaluate Playwright's injected script there, in the middle of a start-up.
+ */
+function announced(tab: Page, what: string, timeoutMs: number): Promise<boolean> {
+  const heard = announcements.get(tab)
+  if (!heard) throw new Error('a tab of the bench is opened with openTab')
+  if (heard.said.has(what)) return Promise.resolve(true)
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs)
+    const waiting = heard.waiting.get(what) ?? []
+    waiting.push(() => {
+      clearTimeout(timer)
+      resolve(true)
     })
-    .then(() => true)
-    .catch(() => false)
+    heard.waiting.set(what, waiting)
+  })
+}
+
+export function waitFirstLive(tab: Page, timeoutMs: number): Promise<boolean> {
+  return announced(tab, 'first-live', timeoutMs)
 }
 
 function recordedIds(rate: number, seconds: number): number {
@@ -518,13 +550,7 @@ function unresponsive(
 
 /** Until the page's first data is on screen (pages without that watch: until the timeout). */
 async function waitFirstShown(tab: Page): Promise<void> {
-  await tab
-    .waitForFunction(
-      () => (window.__bench as NonNullable<Window['__bench']>).snapshot(0, -1).firstShownMs != null,
-      null,
-      { timeout: 5000, polling: 50 },
-    )
-    .catch(() => {})
+  await announced(tab, 'first-shown', 5000)
 }
 
 export interface ColdStart {

@@ -131,6 +131,14 @@ function afterFrameTask(callback: () => void): void {
   channel.port2.postMessage(0)
 }
 
+/**
+ * Tells the runner on the console, which it listens to: waiting with a page function instead would
+ * evaluate Playwright's injected script in the page, tens of ms in the middle of its start-up.
+ */
+function announce(what: 'first-live' | 'first-shown'): void {
+  console.debug(`__bench:${what}`)
+}
+
 export class Recorder {
   readonly params = readParams()
   private readonly applied = new Float64Array(this.params.capacity)
@@ -191,7 +199,10 @@ export class Recorder {
       this.counters.overflow += 1
       return null
     }
-    this.firstLive ??= at - origin
+    if (this.firstLive === null) {
+      this.firstLive = at - origin
+      announce('first-live')
+    }
     if (this.applied[index] !== 0) {
       this.counters.duplicates += 1
       return null
@@ -232,9 +243,15 @@ export class Recorder {
    * screen): a stored event is not yet something a person sees.
    */
   watchFirstShown(selector: string): void {
+    const shown = () => {
+      this.firstShown = performance.now()
+      announce('first-shown')
+    }
     const seen = () => {
       if (!document.querySelector(selector)) return false
-      requestAnimationFrame(() => afterFrameTask(() => (this.firstShown = performance.now())))
+      // Added while a frame renders: drawn in that frame; else in the next one.
+      if (frameFlag.rendering) afterFrameTask(shown)
+      else requestAnimationFrame(() => afterFrameTask(shown))
       return true
     }
     const observer = new MutationObserver(() => {
