@@ -936,8 +936,12 @@ Every number comes from \`npm run bench\` (\`bench/run.ts\`); nothing here is ti
 - **Soak**: the app (or (a) when the app is not run) at 1,000 ev/s; heap sampled every 30 s without forcing GC, and after a forced GC
   at the start, the middle and the end. **Cold start**: fresh contexts (empty cache) opened while
   the source runs at 100 ev/s on a backend with history; time from navigation start to the first
-  applied event (a history backfill counts) and to the first event published after the page
-  was opened.
+  applied event (a history backfill counts), to the first event published after the page was
+  opened, and to the first data on screen: a MutationObserver sees the dashboard's equity figure
+  enter the page, and the stamp is taken in a task after the frame that draws it (that frame when
+  it was added while a frame rendered, as Vue renders in a frame's microtasks; else the next).
+  The recorder announces these on the console, where the runner listens: waiting with a page
+  function would run Playwright's injected script in the page during its start-up.
 - The load source, the browser and other engineers' test runs share the same 2 cores: at the
   higher rates the source's own CPU use competes with the page (the sent rate column shows what it
   achieved). Each window records the CPU the bench and every other process used (from \`/proc\`);
