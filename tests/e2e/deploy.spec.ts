@@ -119,6 +119,32 @@ test('with workers blocked by CSP (worker-src none) the engine runs in the page,
   }
 })
 
+test('code that did not load shows an error screen that says to reload, and a reload brings the page back', async ({ browser }) => {
+  const setup = await startMonitor({ rates: { dashboard: 10 } })
+  try {
+    const page = await browser.newPage()
+    // The page's own chunk fails, as when the network drops or a redeploy replaced it meanwhile.
+    const chunk = /\/assets\/realtimePage-[^/]*\.js$/
+    let refused = 0
+    await page.route(chunk, (route) => {
+      refused += 1
+      return route.abort()
+    })
+    await page.goto(setup.pageUrl)
+    await expect(page.getByRole('alert')).toContainText('cannot start')
+    await expect(page.getByRole('alert')).toContainText('did not load')
+    expect(refused).toBeGreaterThan(0)
+    await page.unroute(chunk)
+    await expect(page.getByRole('alert')).toContainText('reload the page')
+    await page.reload()
+    await expect(page.getByTestId('kpi-equity')).toBeVisible()
+    await expect.poll(() => appliedCount(page, 'dashboard')).toBeGreaterThan(0)
+  } finally {
+    await setup.site.close()
+    await setup.backend.close()
+  }
+})
+
 test('a malformed config.json shows an error screen that says what to fix', async ({ browser }) => {
   const site = await serveDist({ configJson: { apiBaseUrl: 'localhost:8000' } })
   try {
