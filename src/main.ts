@@ -38,8 +38,7 @@ async function start(): Promise<void> {
   try {
     feeds = (await page).useChannelFeeds
   } catch (error) {
-    // Without the page the app has nothing to show: say so, and offer the reload that fixes it.
-    console.error(`[realtime-monitor] the page's code did not load: ${String(error)}`)
+    // Without the page the app has nothing to show: say so, and ask for the reload that fixes it.
     client.close()
     return showStartError('code', String(error))
   }

@@ -66,21 +66,22 @@ export interface SchedulerEnvironment {
   afterFrame?(callback: () => void): void
 }
 
+type PostTask = (callback: () => void, options: { priority: 'background' }) => Promise<void>
+
 /**
- * A task right after the frame (a posted message runs once the frame's rendering task is done).
- * Only where the browser really renders frames: jsdom (tests) has MessageChannel but no
- * requestIdleCallback, and draws there stay inside the (stubbed) frame callback.
+ * A task after the frame (it runs once the frame's rendering task is done). At background priority
+ * where the browser has `scheduler.postTask`: the engine's batch for the next frame, a message,
+ * then goes ahead of a draw instead of waiting behind it and missing that frame. Only where the
+ * browser really renders frames: jsdom (tests) has no requestIdleCallback, and draws there stay
+ * inside the (stubbed) frame callback.
  */
 function afterFrameTask(): SchedulerEnvironment['afterFrame'] {
-  if (typeof MessageChannel === 'undefined' || typeof requestIdleCallback !== 'function')
-    return undefined
-  const queue: (() => void)[] = []
-  const channel = new MessageChannel()
-  channel.port1.onmessage = () => queue.shift()?.()
-  return (callback) => {
-    queue.push(callback)
-    channel.port2.postMessage(0)
-  }
+  if (typeof requestIdleCallback !== 'function') return undefined
+  const scheduler = (globalThis as { scheduler?: { postTask?: PostTask } }).scheduler
+  const postTask = scheduler?.postTask?.bind(scheduler)
+  return postTask
+    ? (callback) => void postTask(callback, { priority: 'background' })
+    : (callback) => void setTimeout(callback, 0)
 }
 
 interface TaskState {
