@@ -52,6 +52,35 @@ function range(from: number, to: number): number[] {
   return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i)
 }
 
+/** Until every channel has applied at least `least(channel)` events. */
+function untilEachChannel(
+  h: Harness,
+  least: (channel: Channel) => number,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  return h.until(() => CHANNELS.every((c) => h.events[c].length >= least(c)), timeoutMs, what)
+}
+
+/**
+ * Until the client applied every event `server` has sent so far (its markers start after `base`);
+ * returns what it had sent per channel.
+ */
+async function untilAllSentApplied(
+  h: Harness,
+  server: PythonBackend,
+  what: string,
+  base = 0,
+): Promise<Record<Channel, number>> {
+  const sent = (await backendStatus(server)).sent
+  await h.until(
+    () => CHANNELS.every((c) => Math.max(...applied(h, c)) >= base + sent[c]),
+    10_000,
+    what,
+  )
+  return sent
+}
+
 /** No watchdog reconnects on a busy machine: a lost connection would lose markers legitimately. */
 const CALM: Partial<TransportOptions> = { heartbeatSeconds: 5 }
 
@@ -70,20 +99,11 @@ describe.each(['json', 'dict'] as const)(
       harness = createHarness(backend.url, { transport: CALM })
       const h = harness
       h.subscribe(...CHANNELS)
-      await h.until(
-        () => CHANNELS.every((c) => h.events[c].length >= 10),
-        15_000,
-        'ten events on every channel',
-      )
+      await untilEachChannel(h, () => 10, 15_000, 'ten events on every channel')
       expect(h.client.mode).toBe('per-channel')
 
-      const sent = (await backendStatus(backend)).sent
       // One connection per channel: everything the backend has sent so far arrives, in order, once.
-      await h.until(
-        () => CHANNELS.every((c) => Math.max(...applied(h, c)) >= sent[c]),
-        10_000,
-        'every event sent so far',
-      )
+      await untilAllSentApplied(h, backend, 'every event sent so far')
       for (const channel of CHANNELS) {
         const markers = applied(h, channel)
         expect(markers, channel).toEqual(range(1, markers.length))
@@ -107,11 +127,7 @@ describe.each(['json', 'dict'] as const)(
       harness = createHarness(server.url, { transport: CALM })
       const h = harness
       h.subscribe(...CHANNELS)
-      await h.until(
-        () => CHANNELS.every((c) => h.events[c].length >= 10),
-        15_000,
-        'events before the restart',
-      )
+      await untilEachChannel(h, () => 10, 15_000, 'events before the restart')
 
       await server.kill()
       const before = Object.fromEntries(CHANNELS.map((c) => [c, applied(h, c)])) as Record<
@@ -131,11 +147,11 @@ describe.each(['json', 'dict'] as const)(
         20_000,
         'more fresh events than ids seen before the restart',
       )
-      const sent = (await backendStatus(server)).sent
-      await h.until(
-        () => CHANNELS.every((c) => Math.max(...applied(h, c)) >= base + sent[c]),
-        10_000,
+      const sent = await untilAllSentApplied(
+        h,
+        server,
         'every event the new process sent so far',
+        base,
       )
       for (const channel of CHANNELS) {
         const markers = applied(h, channel)
@@ -165,11 +181,7 @@ describe.each(['json', 'dict'] as const)(
       harness = createHarness(cut.url, { transport: CALM })
       const h = harness
       h.subscribe(...CHANNELS)
-      await h.until(
-        () => CHANNELS.every((c) => h.events[c].length >= 10),
-        15_000,
-        'events before the cut',
-      )
+      await untilEachChannel(h, () => 10, 15_000, 'events before the cut')
       // A load balancer drops the streams; the process lives on and numbers the new streams from 1.
       cut.cut()
       const before = Object.fromEntries(CHANNELS.map((c) => [c, h.events[c].length])) as Record<
@@ -178,17 +190,13 @@ describe.each(['json', 'dict'] as const)(
       >
       const restarts = (c: Channel): number[] =>
         h.ids(c).flatMap((id, index) => (id === '1' ? [index] : []))
-      await h.until(
-        () => CHANNELS.every((c) => h.events[c].length >= 2 * before[c] + 10),
+      await untilEachChannel(
+        h,
+        (c) => 2 * before[c] + 10,
         20_000,
         'more events after the cut than before it',
       )
-      const sent = (await backendStatus(server)).sent
-      await h.until(
-        () => CHANNELS.every((c) => Math.max(...applied(h, c)) >= sent[c]),
-        10_000,
-        'every event sent so far',
-      )
+      await untilAllSentApplied(h, server, 'every event sent so far')
       for (const channel of CHANNELS) {
         const markers = applied(h, channel)
         // Two streams, each applied from its id 1: none of the second dropped as a repeat of the first.
@@ -213,11 +221,7 @@ describe.each(['json', 'dict'] as const)(
       harness = createHarness(backend.url, { transport: CALM })
       const h = harness
       h.subscribe(...CHANNELS)
-      await h.until(
-        () => CHANNELS.every((c) => h.events[c].length >= 5),
-        20_000,
-        'events after the 500s',
-      )
+      await untilEachChannel(h, () => 5, 20_000, 'events after the 500s')
       for (const channel of CHANNELS) {
         const markers = applied(h, channel)
         expect(markers, channel).toEqual(range(1, markers.length))
