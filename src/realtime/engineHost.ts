@@ -85,7 +85,7 @@ export class EngineHost {
         for (const channel of message.channels) {
           tab.channels.add(channel)
           // What the others see now, with no request to the backend.
-          for (const event of this.recent.of(channel)) tab.pending.push(JSON.stringify(event))
+          for (const text of this.recent.of(channel)) tab.pending.push(text)
           this.want(channel)
           this.post(tab, this.statusMessage(channel))
         }
@@ -184,9 +184,9 @@ export class EngineHost {
   }
 
   private route(event: ChannelEvent): void {
-    this.recent.add(event)
-    this.routed.add(event.channel)
     const text = JSON.stringify(event)
+    this.recent.add(event.channel, text)
+    this.routed.add(event.channel)
     for (const tab of this.tabs) if (tab.channels.has(event.channel)) tab.pending.push(text)
     this.schedule()
   }

@@ -1,6 +1,6 @@
 // Each channel's newest events, kept by the engine while a tab wants the channel, so a tab that
 // starts watching it paints what the others show without asking the backend.
-import type { Channel, ChannelEvent } from '@/protocol/contract'
+import type { Channel } from '@/protocol/contract'
 
 /** The windows the page's stores keep; alerts with room for repeats that fold into the 500 rows. */
 export const RECENT_WINDOW: Record<Channel, number> = {
@@ -10,20 +10,21 @@ export const RECENT_WINDOW: Record<Channel, number> = {
   backtest: 20_000,
 }
 
+/** Each event as the port carries it (JSON text, encoded once as it was routed). */
 export class RecentEvents {
-  private readonly kept = new Map<Channel, ChannelEvent[]>()
+  private readonly kept = new Map<Channel, string[]>()
 
-  add(event: ChannelEvent): void {
-    let kept = this.kept.get(event.channel)
-    if (!kept) this.kept.set(event.channel, (kept = []))
-    kept.push(event)
+  add(channel: Channel, text: string): void {
+    let kept = this.kept.get(channel)
+    if (!kept) this.kept.set(channel, (kept = []))
+    kept.push(text)
     // Trimmed in steps, not on every event: a quarter of the window at a time.
-    const limit = RECENT_WINDOW[event.channel]
+    const limit = RECENT_WINDOW[channel]
     if (kept.length > limit * 1.25) kept.splice(0, kept.length - limit)
   }
 
   /** The channel's newest events, oldest first, at most its window. */
-  of(channel: Channel): readonly ChannelEvent[] {
+  of(channel: Channel): readonly string[] {
     return this.kept.get(channel)?.slice(-RECENT_WINDOW[channel]) ?? []
   }
 
