@@ -31,5 +31,5 @@ app.use(createPinia())
 installRealtimeClient(app, client)
 app.mount('#app')
 exposeBench(recorder, () =>
-  CHANNELS.every((channel) => client.status(channel).state.phase === 'open'),
+  CHANNELS.every((channel) => client.status(channel)?.state.phase === 'open'),
 )

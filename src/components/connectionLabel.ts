@@ -36,8 +36,6 @@ export function channelStateLabel(state: ConnectionState, now: number): StateLab
       return { text: 'connecting…', tone: 'warn', detail: `attempt ${state.attempt}` }
     case 'offline':
       return { text: 'offline', tone: 'bad', detail: 'the browser reports no network' }
-    case 'paused':
-      return { text: 'paused', tone: 'idle' }
     case 'failed':
       return { text: 'failed', tone: 'bad', detail: state.reason }
     case 'closed':
@@ -82,8 +80,6 @@ export function overallLabel(overall: OverallConnection, now: number): StateLabe
       return { text: 'polling', tone: 'warn', detail: overall.reason }
     case 'offline':
       return { text: 'offline', tone: 'bad' }
-    case 'paused':
-      return { text: 'paused', tone: 'idle' }
     case 'failed':
       return { text: 'failed', tone: 'bad', detail: overall.reason }
     case 'rejecting':

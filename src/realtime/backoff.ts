@@ -1,24 +1,21 @@
 // Full-jitter exponential backoff: spreads reconnects of many clients so a restarted backend is not stampeded.
+import type { TransportOptions } from '@/protocol/transport'
 
-export interface BackoffOptions {
-  /** First ceiling, ms: attempt 1 waits a random time in [0, baseMs]. */
-  baseMs: number
-  /** Highest ceiling, ms; delays stay jittered at the cap. */
-  maxMs: number
-}
-
-/** `attempt` is 1-based; a server `retry:` hint is a floor. */
+/**
+ * `attempt` is 1-based: attempt 1 waits a random time in [0, backoffBaseMs], and the ceiling
+ * doubles up to backoffMaxMs, where delays stay jittered. A server `retry:` hint is a floor.
+ */
 export function backoffDelay(
   attempt: number,
-  options: BackoffOptions,
+  options: Pick<TransportOptions, 'backoffBaseMs' | 'backoffMaxMs'>,
   random: () => number = Math.random,
   serverRetryMs?: number,
 ): number {
   const exponent = Math.max(0, Math.min(attempt - 1, 30))
-  const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** exponent)
+  const ceiling = Math.min(options.backoffMaxMs, options.backoffBaseMs * 2 ** exponent)
   const jittered = Math.round(random() * ceiling)
   if (serverRetryMs === undefined) return jittered
-  return Math.max(serverRetryMs, Math.min(jittered, options.maxMs))
+  return Math.max(serverRetryMs, Math.min(jittered, options.backoffMaxMs))
 }
 
 /** Parses an HTTP `Retry-After` header (seconds or an HTTP date) into ms from `now`. */

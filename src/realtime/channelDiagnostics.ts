@@ -141,9 +141,7 @@ export class ChannelDiagnostics {
     else buckets.push([now, delay])
     while (buckets.length > 0 && now - (buckets[0] as [number, number])[0] >= LEAST_DELAY_WINDOW_MS)
       buckets.shift()
-    let least = delay
-    for (const [, value] of buckets) if (value < least) least = value
-    return least
+    return Math.min(delay, ...buckets.map(([, least]) => least))
   }
 
   setHolding(holding: boolean): void {

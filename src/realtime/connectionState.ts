@@ -9,7 +9,6 @@ export type ConnectionState =
   | { phase: 'backoff'; attempt: number; retryAt: number; reason: string }
   | { phase: 'polling'; since: number; reason: string }
   | { phase: 'offline' }
-  | { phase: 'paused' }
   | { phase: 'failed'; reason: string }
   | { phase: 'closed'; reason: string }
 

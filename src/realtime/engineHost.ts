@@ -3,6 +3,7 @@
 import { CHANNELS, type Channel, type ChannelEvent } from '@/protocol/contract'
 import {
   BATCH_MS,
+  tabLock,
   untilNextBatch,
   type EngineHello,
   type FramePhase,
@@ -75,6 +76,8 @@ export class EngineHost {
       case 'hello':
         tab.id = message.tab
         this.tabs.add(tab)
+        // A closing tab's goodbye can be lost; its lock is released all the same.
+        void globalThis.navigator?.locks?.request(tabLock(tab.id), () => this.drop(tab))
         this.network.set(message.online)
         this.start(message)
         this.sendTabCount()
@@ -163,7 +166,7 @@ export class EngineHost {
   }
 
   private drop(tab: Tab): void {
-    this.tabs.delete(tab)
+    if (!this.tabs.delete(tab)) return
     if (this.lastActive === tab) this.lastActive = null
     for (const channel of tab.channels) this.release(channel)
     tab.channels.clear()
@@ -310,8 +313,7 @@ function epochNow(): number {
 function speakingTab(tabs: Iterable<Tab>): Tab | null {
   const rank = (tab: Tab) => (tab.visible ? 2 : 0) + (tab.visible && tab.focused ? 1 : 0)
   let best: Tab | null = null
-  for (const tab of tabs) {
+  for (const tab of tabs)
     if (!best || rank(tab) > rank(best) || (rank(tab) === rank(best) && tab.voice)) best = tab
-  }
   return best
 }

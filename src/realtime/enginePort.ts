@@ -58,6 +58,9 @@ export type EngineMessage =
   | { t: 'token-request'; request: number }
   | { t: 'voice'; voice: boolean }
 
+/** Held by a tab from before its hello while it lives: granted to the engine once the tab is gone. */
+export const tabLock = (tab: string): string => `rtm-tab ${tab}`
+
 /** Batches at most this often until a page says when its frames start (about one frame). */
 export const BATCH_MS = 16
 export const SEND_BEFORE_FRAME_MS = 4

@@ -1,7 +1,7 @@
 // The page's side of the realtime engine: the same interface as an in-page RealtimeClient, over a
 // port to wherever the engine runs. It keeps the cursors it receives, so a reload resumes.
 import type { Channel, ChannelEvent } from '@/protocol/contract'
-import { ChannelDiagnostics, type ChannelStatus } from './channelDiagnostics'
+import type { ChannelStatus } from './channelDiagnostics'
 import type { EngineMessage, FramePhase, PageMessage, PortLike } from './enginePort'
 import type { NetworkMonitor } from './network'
 import type { TokenProvider, TransportOptions } from '@/protocol/transport'
@@ -32,6 +32,8 @@ export interface EngineProxyOptions {
   backlog?: { whenFits(): Promise<void> | null }
   frames?: { phase(): FramePhase | null }
   presence?: PresenceMonitor
+  /** Resolves once this tab holds `tabLock(tabId)` until it goes away (else at once). */
+  holdTab?: (tabId: string) => Promise<void>
 }
 
 const READY_TIMEOUT_MS = 10_000
@@ -58,10 +60,12 @@ export class EngineProxy implements RealtimeSource {
   private readonly voiceListeners = new Set<(voice: boolean) => void>()
   private readonly stopNetwork: () => void
   private readonly stopPresence: () => void
+  private readonly held: Promise<void> | undefined
 
   constructor(private readonly options: EngineProxyOptions) {
     this.stopNetwork = options.network.subscribe((online) => this.send({ t: 'network', online }))
     this.stopPresence = options.presence?.subscribe(() => this.sendPresence()) ?? (() => {})
+    this.held = options.holdTab?.(this.tabId)
     void this.attach(0)
   }
 
@@ -109,13 +113,8 @@ export class EngineProxy implements RealtimeSource {
     })
   }
 
-  status(channel: Channel): ChannelStatus {
-    return (
-      this.statuses[channel] ?? {
-        ...new ChannelDiagnostics(channel).snapshot(),
-        state: { phase: 'connecting', attempt: 0 },
-      }
-    )
+  status(channel: Channel): ChannelStatus | null {
+    return this.statuses[channel] ?? null
   }
 
   onStatusChange(listener: (channel: Channel) => void): () => void {
@@ -148,6 +147,7 @@ export class EngineProxy implements RealtimeSource {
 
   /** Hello and wanted channels go before `ready`: a starting worker queues them (docs/engine.md). */
   private async attach(index: number): Promise<void> {
+    await this.held
     const option = this.options.hosts[index]
     if (!option || this.closed) return
     let failed = (): void => {}

@@ -61,11 +61,10 @@ export class RealtimeClient implements RealtimeSource {
     this.cursors = options.cursors ?? createSessionCursors(null, '')
     this.clientId = options.clientId ?? createClientId(null, '')
     this.history = historyReader({
+      ...this.transport,
       baseUrl: options.baseUrl,
       fetch: this.fetchFn,
       headers: () => this.auth.headers(),
-      backfillLimit: this.transport.backfillLimit,
-      pythonLiterals: this.transport.pythonLiterals,
     })
     for (const channel of CHANNELS) {
       const notify = () => this.notify(channel)

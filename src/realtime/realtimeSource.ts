@@ -19,7 +19,8 @@ export interface RealtimeSource {
   /** Server minus client clock, ms, as the backend's status said; null until known. */
   readonly clockOffsetMs: number | null
   subscribe(channel: Channel, listener: ChannelListener): () => void
-  status(channel: Channel): ChannelStatus
+  /** Null until the engine has said anything of the channel. */
+  status(channel: Channel): ChannelStatus | null
   /** A channel's state, gap, error or diagnostics changed (not on every event). */
   onStatusChange(listener: (channel: Channel) => void): () => void
   reportHandlerError(channel: Channel, error: unknown): void

@@ -46,11 +46,10 @@ export async function openStream(
     return discard(response, { kind: 'retry', reason: `HTTP ${status}`, retryAfterMs })
   }
   const contentType = response.headers.get('Content-Type') ?? ''
-  if (!/^text\/event-stream\b/i.test(contentType))
-    return discard(response, {
-      kind: 'retry',
-      reason: `wrong Content-Type "${contentType || 'none'}"`,
-    })
+  if (!/^text\/event-stream\b/i.test(contentType)) {
+    const reason = `wrong Content-Type "${contentType || 'none'}"`
+    return discard(response, { kind: 'retry', reason })
+  }
   if (!response.body) return { kind: 'retry', reason: 'response has no body' }
   return { kind: 'stream', body: response.body }
 }
@@ -174,10 +173,7 @@ class LineFeeder {
 }
 
 async function discard(response: Response, outcome: OpenOutcome): Promise<OpenOutcome> {
-  try {
-    await response.body?.cancel()
-  } catch {
-    // A failure to cancel a body of no use changes nothing.
-  }
+  // A failure to cancel a body of no use changes nothing.
+  await response.body?.cancel().catch(() => {})
   return outcome
 }

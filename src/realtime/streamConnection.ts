@@ -135,11 +135,9 @@ export class StreamConnection {
           this.polling.start(verdict.reason)
       }
       this.attempt += 1
-      const { backoffBaseMs, backoffMaxMs } = this.options.transport
-      const backoff = { baseMs: backoffBaseMs, maxMs: backoffMaxMs }
       const delay = Math.max(
         Math.min(verdict.retryAfterMs ?? 0, MAX_SERVER_DELAY_MS),
-        backoffDelay(this.attempt, backoff, Math.random, this.serverRetryMs),
+        backoffDelay(this.attempt, this.options.transport, Math.random, this.serverRetryMs),
       )
       this.setState({
         phase: 'backoff',

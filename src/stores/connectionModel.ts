@@ -10,7 +10,6 @@ export type OverallPhase =
   | 'connecting'
   | 'polling'
   | 'offline'
-  | 'paused'
   | 'failed'
   | 'rejecting'
   | 'closed'
@@ -34,7 +33,6 @@ const SEVERITY: Record<Exclude<OverallPhase, 'idle'>, number> = {
   stale: 5,
   connecting: 4,
   polling: 3,
-  paused: 2,
   closed: 1,
   live: 0,
 }

@@ -78,6 +78,36 @@ test('eight tabs share one engine and one stream; closing them in any order, the
   }
 })
 
+test('a tab that dies without a goodbye (its renderer crashed) is dropped by the engine all the same', async ({
+  context,
+}) => {
+  setup = await startMonitor({ simulate: false })
+  const pages: Page[] = []
+  for (let i = 0; i < 3; i += 1) {
+    const page = await context.newPage()
+    await page.goto(setup.pageUrl)
+    pages.push(page)
+  }
+  for (const page of pages)
+    await expect
+      .poll(() => engine(page), { timeout: SLOW })
+      .toEqual({ host: 'shared-worker', tabs: 3 })
+  // The newest tab: the first one's renderer may host the engine's worker.
+  const [crashed, ...others] = [...pages].reverse() as [Page, ...Page[]]
+  // A crash runs no pagehide: the tab never says goodbye, but its Web Lock goes with it.
+  const crash = await context.newCDPSession(crashed)
+  const gone = crashed.waitForEvent('crash')
+  void crash.send('Page.crash').catch(() => {}) // no answer comes: the session dies with the page
+  await gone
+  for (const page of others)
+    await expect
+      .poll(() => engine(page), { timeout: SLOW })
+      .toEqual({ host: 'shared-worker', tabs: 2 })
+  const ids = emit('alerts', 5, 0)
+  for (const page of others) await expectExactly(page, 'alerts', ids)
+  expect(streamRequests()).toHaveLength(1)
+})
+
 test('a tab opened while another is live paints current dashboard data from the engine, asking the backend for nothing', async ({
   context,
 }) => {

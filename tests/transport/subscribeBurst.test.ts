@@ -39,7 +39,7 @@ it("opens one stream for the channels a page's stores subscribe in one task", as
       network: manualNetwork(true),
     }),
   )
-  const isOpen = (channel: Channel) => proxy.status(channel).state.phase === 'open'
+  const isOpen = (channel: Channel) => proxy.status(channel)?.state.phase === 'open'
   // One channel first: once it streams, the engine knows the backend's status.
   proxy.subscribe('dashboard', () => {})
   await until(() => isOpen('dashboard'), 10_000, 'the dashboard stream')

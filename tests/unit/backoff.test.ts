@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { backoffDelay, parseRetryAfter } from '@/realtime/backoff'
 
 describe('backoffDelay', () => {
-  const options = { baseMs: 500, maxMs: 30_000 }
+  const options = { backoffBaseMs: 500, backoffMaxMs: 30_000 }
 
   it('draws uniformly below a ceiling that doubles per attempt', () => {
     expect(backoffDelay(1, options, () => 1)).toBe(500)

@@ -69,7 +69,7 @@ describe('connection store', () => {
     expect(store.overall).toEqual({ phase: 'failed', reason: 'HTTP 401' })
   })
 
-  it('follows the precedence stale > connecting > polling > paused > closed > live', () => {
+  it('follows the precedence stale > connecting > polling > closed > live', () => {
     const store = useConnectionStore()
     store.setStatus('dashboard', channelStatus('dashboard', OPEN))
     store.setStatus(
@@ -77,8 +77,6 @@ describe('connection store', () => {
       channelStatus('alerts', { phase: 'closed', reason: 'server said stop' }),
     )
     expect(store.overall).toEqual({ phase: 'closed', reason: 'server said stop' })
-    store.setStatus('training', channelStatus('training', { phase: 'paused' }))
-    expect(store.overall.phase).toBe('paused')
     store.setStatus(
       'backtest',
       channelStatus('backtest', { phase: 'polling', since: 1, reason: 'no stream' }),
