@@ -6,7 +6,6 @@ import { cursorKeyPrefix, STORAGE_KEYS } from '@/config/storageKeys'
 import type { AppConfig } from '@/config/runtimeConfig'
 import { engineHosts } from '@/realtime/engineHosts'
 import { EngineProxy, type PresenceMonitor } from '@/realtime/engineProxy'
-import { tabLock } from '@/realtime/enginePort'
 import { browserNetwork } from '@/realtime/network'
 import type { RealtimeSource } from '@/realtime/realtimeSource'
 import {
@@ -32,16 +31,6 @@ export function createRealtimeClient(config: AppConfig): EngineProxy {
     backlog: { whenFits: whenBacklogFits },
     frames: { phase: framePhase },
     presence: browserPresence(),
-    holdTab,
-  })
-}
-
-/** Held until the tab goes away: the engine then drops it, even if its goodbye was lost. */
-function holdTab(tabId: string): Promise<void> {
-  return new Promise((granted) => {
-    // Web Locks need a secure context: without them, a lost goodbye is not noticed.
-    const held = () => (granted(), new Promise<never>(() => {}))
-    void (navigator.locks?.request(tabLock(tabId), held).catch(granted) ?? granted())
   })
 }
 

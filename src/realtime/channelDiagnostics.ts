@@ -192,12 +192,8 @@ export class ChannelDiagnostics {
   private rejecting(): Rejecting | null {
     const run = this.rejectedRun
     if (run === 0 || (this.everApplied && run < REJECTING_AFTER)) return null
-    return {
-      rejected: run,
-      reason: this.lastRejectReason,
-      since: this.rejectedSince,
-      all: !this.everApplied,
-    }
+    const { lastRejectReason: reason, rejectedSince: since } = this
+    return { rejected: run, reason, since, all: !this.everApplied }
   }
 
   snapshot(): ChannelStatus {

@@ -1,7 +1,7 @@
 // One channel's whole state: listeners, cursor, id epoch, repeat filter, held events, catch-up, diagnostics.
 // Streams only route decoded messages here.
 import type { Channel, ChannelEvent } from '@/protocol/contract'
-import { ChannelDiagnostics, type ChannelStatus } from './channelDiagnostics'
+import { ChannelDiagnostics } from './channelDiagnostics'
 import type { Gap } from './connectionState'
 import type { DecodedMessage, InvalidEvent } from './eventDecoder'
 import type { HistoryResult } from './historyClient'
@@ -71,10 +71,6 @@ export class ChannelSubscription {
     return () => this.listeners.delete(listener)
   }
 
-  status(): ChannelStatus {
-    return this.diagnostics.snapshot()
-  }
-
   /** True the first time it is asked in this page's life: the stores are empty, restore context. */
   claimContext(): boolean {
     if (this.contextClaimed) return false
@@ -116,9 +112,6 @@ export class ChannelSubscription {
         if (this.repeats.seenBefore(decoded.id)) return
         this.diagnostics.count('unknown')
         this.notify()
-        return
-      default:
-        return
     }
   }
 

@@ -3,6 +3,7 @@
 import { CHANNELS, type Channel, type ChannelEvent } from '@/protocol/contract'
 import {
   BATCH_MS,
+  holdLock,
   tabLock,
   untilNextBatch,
   type EngineHello,
@@ -76,7 +77,6 @@ export class EngineHost {
       case 'hello':
         tab.id = message.tab
         this.tabs.add(tab)
-        // A closing tab's goodbye can be lost; its lock is released all the same.
         void globalThis.navigator?.locks?.request(tabLock(tab.id), () => this.drop(tab))
         this.network.set(message.online)
         this.start(message)
@@ -139,6 +139,7 @@ export class EngineHost {
       token: hello.auth ? () => this.requestToken() : undefined,
       cursors,
       clientId: hello.clientId,
+      restoreContext: hello.fresh,
       network: this.network,
       backpressure: () => this.readers.hold(this.tabs),
     })
@@ -231,12 +232,13 @@ export class EngineHost {
 
   private statusMessage(channel: Channel): EngineMessage {
     const engine = this.engine as RealtimeClient
+    const { mode, clockOffsetMs } = engine
     return {
       t: 'status',
       status: engine.status(channel),
-      mode: engine.mode,
+      mode,
       tabs: this.tabs.size,
-      clockOffsetMs: engine.clockOffsetMs,
+      clockOffsetMs,
     }
   }
 
@@ -264,6 +266,7 @@ export class EngineHost {
 /** One engine per API base URL, so one worker per origin can start before a page reads its config. */
 export function acceptTabs(version: string): (port: PortLike) => void {
   const hosts = new Map<string, EngineHost>()
+  const life = holdLock(`rtm-engine ${version} ${Math.random().toString(36).slice(2)}`)
   return (port) => {
     const first = (event: MessageEvent<PageMessage>) => {
       if (event.data.t !== 'hello') return
@@ -274,7 +277,9 @@ export function acceptTabs(version: string): (port: PortLike) => void {
     }
     port.addEventListener('message', first)
     port.start?.()
-    port.postMessage({ t: 'ready', version } satisfies EngineMessage)
+    void life.then((name) =>
+      port.postMessage({ t: 'ready', version, life: name } satisfies EngineMessage),
+    )
   }
 }
 
@@ -287,14 +292,12 @@ class ReadersHold {
 
   hold(tabs: Iterable<Tab>): Promise<void> | null {
     const now = Date.now()
-    for (const tab of tabs) {
-      if (tab.behindSince === null || now - tab.behindSince >= BEHIND_EXPIRES_MS) continue
-      return new Promise((resolve) => {
-        this.waiting.push(resolve)
-        setTimeout(() => this.release(), BEHIND_EXPIRES_MS)
-      })
-    }
-    return null
+    const held = [...tabs].some((tab) => now - (tab.behindSince ?? -Infinity) < BEHIND_EXPIRES_MS)
+    if (!held) return null
+    return new Promise((resolve) => {
+      this.waiting.push(resolve)
+      setTimeout(() => this.release(), BEHIND_EXPIRES_MS)
+    })
   }
 
   release(): void {

@@ -3,7 +3,7 @@
 import engineVersion from 'virtual:engine-version'
 import type { EngineHostOption } from './engineProxy'
 import type { PortLike } from './enginePort'
-import { ENGINE_NAME, startSharedEngine } from './sharedEngine'
+import { ENGINE_NAME, takeSharedEngine } from './sharedEngine'
 
 export function engineHosts(shareAcrossTabs: boolean): EngineHostOption[] {
   const hosts: EngineHostOption[] = []
@@ -11,7 +11,7 @@ export function engineHosts(shareAcrossTabs: boolean): EngineHostOption[] {
     hosts.push({
       kind: 'shared-worker',
       async open(failed) {
-        const shared = startSharedEngine()
+        const shared = takeSharedEngine()
         if (!shared || shared.failed) return null
         shared.worker.addEventListener('error', failed)
         return shared.worker.port

@@ -25,6 +25,8 @@ export interface EngineHello {
   cursors: Record<string, string>
   clientId: string
   online: boolean
+  /** The tab shows nothing yet: a new engine brings back each channel's recent context. */
+  fresh: boolean
 }
 
 export type PageMessage =
@@ -42,7 +44,8 @@ export type PageMessage =
   | { t: 'bye' }
 
 export type EngineMessage =
-  | { t: 'ready'; version: string }
+  /** `life`: a Web Lock the engine holds while it runs (null where there are none). */
+  | { t: 'ready'; version: string; life: string | null }
   /**
    * `events`: ChannelEvent[] as JSON text. One JSON.parse on the page costs less than structured
    * clone's rebuilding of the same objects; validated payloads survive it unchanged.
@@ -58,8 +61,16 @@ export type EngineMessage =
   | { t: 'token-request'; request: number }
   | { t: 'voice'; voice: boolean }
 
-/** Held by a tab from before its hello while it lives: granted to the engine once the tab is gone. */
+/** Held by a tab from its hello on: the engine is granted it once the tab is gone, bye or not. */
 export const tabLock = (tab: string): string => `rtm-tab ${tab}`
+
+/** Resolves with `name` once held for good: until this page or worker ends (null: no Web Locks). */
+export function holdLock(name: string): Promise<string | null> {
+  return new Promise((held) => {
+    const hold = () => (held(name), new Promise<never>(() => {}))
+    void (globalThis.navigator?.locks?.request(name, hold).catch(() => held(null)) ?? held(null))
+  })
+}
 
 /** Batches at most this often until a page says when its frames start (about one frame). */
 export const BATCH_MS = 16

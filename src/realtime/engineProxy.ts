@@ -2,6 +2,7 @@
 // port to wherever the engine runs. It keeps the cursors it receives, so a reload resumes.
 import type { Channel, ChannelEvent } from '@/protocol/contract'
 import type { ChannelStatus } from './channelDiagnostics'
+import { holdLock, tabLock } from './enginePort'
 import type { EngineMessage, FramePhase, PageMessage, PortLike } from './enginePort'
 import type { NetworkMonitor } from './network'
 import type { TokenProvider, TransportOptions } from '@/protocol/transport'
@@ -32,8 +33,6 @@ export interface EngineProxyOptions {
   backlog?: { whenFits(): Promise<void> | null }
   frames?: { phase(): FramePhase | null }
   presence?: PresenceMonitor
-  /** Resolves once this tab holds `tabLock(tabId)` until it goes away (else at once). */
-  holdTab?: (tabId: string) => Promise<void>
 }
 
 const READY_TIMEOUT_MS = 10_000
@@ -56,17 +55,16 @@ export class EngineProxy implements RealtimeSource {
   private wanted: Set<Channel> | null = null
   private phaseSentAt = 0
   private closed = false
+  private shown = false
   private voiceNow: boolean | null = null
   private readonly voiceListeners = new Set<(voice: boolean) => void>()
   private readonly stopNetwork: () => void
   private readonly stopPresence: () => void
-  private readonly held: Promise<void> | undefined
 
   constructor(private readonly options: EngineProxyOptions) {
     this.stopNetwork = options.network.subscribe((online) => this.send({ t: 'network', online }))
     this.stopPresence = options.presence?.subscribe(() => this.sendPresence()) ?? (() => {})
-    this.held = options.holdTab?.(this.tabId)
-    void this.attach(0)
+    void holdLock(tabLock(this.tabId)).then(() => this.attach(0))
   }
 
   get engine(): EngineInfo {
@@ -147,7 +145,6 @@ export class EngineProxy implements RealtimeSource {
 
   /** Hello and wanted channels go before `ready`: a starting worker queues them (docs/engine.md). */
   private async attach(index: number): Promise<void> {
-    await this.held
     const option = this.options.hosts[index]
     if (!option || this.closed) return
     let failed = (): void => {}
@@ -160,6 +157,8 @@ export class EngineProxy implements RealtimeSource {
         if (event.data.t === 'ready') {
           clearTimeout(timer)
           resolve(true)
+          const { life } = event.data
+          if (life) void globalThis.navigator?.locks?.request(life, () => this.engineGone(port))
         } else if (this.port === port) this.onMessage(event.data)
       })
       port.start?.()
@@ -176,6 +175,7 @@ export class EngineProxy implements RealtimeSource {
       cursors: cursors.entries(),
       clientId,
       online: network.isOnline(),
+      fresh: !this.shown,
     })
     for (const channel of this.listeners.keys()) this.want(channel)
     this.sendPresence()
@@ -183,6 +183,14 @@ export class EngineProxy implements RealtimeSource {
     if (this.port === port) this.port = null
     port.close?.()
     return this.attach(index + 1)
+  }
+
+  /** Its worker died (a crashed process): start or join a new one from the cursors kept here. */
+  private engineGone(port: PortLike): void {
+    if (this.port !== port || this.closed) return
+    this.port = null
+    port.close?.()
+    void this.attach(0)
   }
 
   private sendPresence(): void {
@@ -193,6 +201,7 @@ export class EngineProxy implements RealtimeSource {
   private onMessage(message: EngineMessage): void {
     switch (message.t) {
       case 'batch':
+        this.shown = true
         for (const [key, value] of Object.entries(message.cursors ?? {}))
           this.options.cursors.set(key, value)
         for (const event of JSON.parse(message.events) as ChannelEvent[]) {

@@ -77,9 +77,8 @@ export function decodeMessage(message: EventSourceMessage, context: StreamContex
   const python = !json.ok && json.syntax === true && context.pythonLiterals !== false
   const object = python ? parsePythonDict(message.data, json.reason) : json
   if (!object.ok) return reject(object.reason)
-  if (context.multiplexed && object.value.channel !== channel) {
+  if (context.multiplexed && object.value.channel !== channel)
     return reject(`channel is ${JSON.stringify(object.value.channel)}, expected "${channel}"`)
-  }
   const payload = validatePayload(type, object.value)
   if (!payload.ok) return reject(payload.reason)
   // The schema for `type` produced `payload.value`, so the pairing below holds.
@@ -94,9 +93,8 @@ function parsePythonDict(raw: string, jsonReason: string): ParseResult<Record<st
   if (!literal.ok)
     return { ok: false, reason: `${jsonReason}; nor a Python dict: ${literal.reason}` }
   const value = literal.value
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
     return { ok: false, reason: 'data is a Python literal but not a dict' }
-  }
   return { ok: true, value: value as Record<string, unknown> }
 }
 

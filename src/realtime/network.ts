@@ -11,14 +11,10 @@ export function browserNetwork(): NetworkMonitor {
     isOnline: () => !hasWindow || navigator.onLine !== false,
     subscribe(listener) {
       if (!hasWindow) return () => {}
-      const online = () => listener(true)
-      const offline = () => listener(false)
-      window.addEventListener('online', online)
-      window.addEventListener('offline', offline)
-      return () => {
-        window.removeEventListener('online', online)
-        window.removeEventListener('offline', offline)
-      }
+      const changed = (event: Event) => listener(event.type === 'online')
+      const types = ['online', 'offline'] as const
+      for (const type of types) window.addEventListener(type, changed)
+      return () => types.forEach((type) => window.removeEventListener(type, changed))
     },
   }
 }

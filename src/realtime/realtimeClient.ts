@@ -30,6 +30,8 @@ export interface RealtimeClientOptions {
   cursors?: CursorStore & { flush(): void }
   clientId?: string
   backpressure?: () => Promise<void> | null
+  /** False: the page shows its channels already (a new engine for live tabs), default true. */
+  restoreContext?: boolean
 }
 
 export class RealtimeClient implements RealtimeSource {
@@ -69,6 +71,7 @@ export class RealtimeClient implements RealtimeSource {
     for (const channel of CHANNELS) {
       const notify = () => this.notify(channel)
       this.subscriptions.set(channel, new ChannelSubscription(channel, this.cursors, notify))
+      if (options.restoreContext === false) this.subscription(channel).claimContext()
     }
   }
 
@@ -86,7 +89,7 @@ export class RealtimeClient implements RealtimeSource {
   }
 
   status(channel: Channel): ChannelStatus {
-    return this.subscription(channel).status()
+    return this.subscription(channel).diagnostics.snapshot()
   }
 
   onStatusChange(listener: (channel: Channel) => void): () => void {

@@ -51,11 +51,6 @@ export class RecentIds {
     return true
   }
 
-  has(id: string): boolean {
-    const digest = idDigest(id)
-    return find(this.young, digest, id) !== undefined || find(this.old, digest, id) !== undefined
-  }
-
   /** True when `id` was seen with this very payload. */
   sameAs(id: string, fingerprint: number | undefined): boolean {
     if (fingerprint === undefined) return false

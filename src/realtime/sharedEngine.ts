@@ -9,6 +9,13 @@ export const ENGINE_NAME = `rtm-engine ${engineVersion}`
 type StartedEngine = { worker: SharedWorker; failed: boolean }
 let shared: StartedEngine | null = null
 
+/** The boot script's worker, once; then a new one, which joins the running engine if there is one. */
+export function takeSharedEngine(): StartedEngine | null {
+  const started = startSharedEngine()
+  shared = null
+  return started
+}
+
 /** Starts the worker the first time; null where no SharedWorker can start. */
 export function startSharedEngine(): StartedEngine | null {
   if (shared || typeof SharedWorker !== 'function') return shared

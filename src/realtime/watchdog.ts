@@ -13,19 +13,15 @@ export class Watchdog {
     onStale: (silentSince: number) => void,
     onDead: () => void,
   ) {
-    this.timer = setInterval(
-      () => {
-        // The wall clock jumps ahead over a sleep; the monotonic one survives a step back.
-        const silent = Math.max(Date.now() - this.lastAt, performance.now() - this.lastMono)
-        if (silent > 2 * heartbeatMs) {
-          this.reason = `no data for ${Math.round(silent / 1000)} s (heartbeat lost)`
-          onDead()
-        } else if (silent > 1.5 * heartbeatMs) {
-          onStale(this.lastAt)
-        }
-      },
-      Math.max(50, Math.min(1000, heartbeatMs / 4)),
-    )
+    const every = Math.max(50, Math.min(1000, heartbeatMs / 4))
+    this.timer = setInterval(() => {
+      // The wall clock jumps ahead over a sleep; the monotonic one survives a step back.
+      const silent = Math.max(Date.now() - this.lastAt, performance.now() - this.lastMono)
+      if (silent > 2 * heartbeatMs) {
+        this.reason = `no data for ${Math.round(silent / 1000)} s (heartbeat lost)`
+        onDead()
+      } else if (silent > 1.5 * heartbeatMs) onStale(this.lastAt)
+    }, every)
   }
 
   /** Returns the wall-clock time. */

@@ -1,7 +1,8 @@
 // One realtime engine per browser: every tab connects to one SharedWorker, which holds the one
 // stream. Tabs come and go without a reconnect, a loss or a repeat; a new tab paints from the
-// engine's recent events without asking the backend; a hung tab holds nobody back.
-import { expect, test, type Page } from '@playwright/test'
+// engine's recent events without asking the backend; a hung tab holds nobody back. A tab that
+// crashes is dropped without a goodbye; an engine that crashes is replaced by the tabs left.
+import { expect, test, type BrowserContext, type Page } from '@playwright/test'
 import type { Channel } from '../../src/protocol/contract'
 import { samplePayload } from '../support/clientHarness'
 import { startMonitor, type MonitorSetup } from './fixtures'
@@ -31,6 +32,29 @@ function emit(channel: Channel, count: number, from: number): string[] {
     const { type, data } = samplePayload(channel, from + i)
     return (setup as MonitorSetup).backend.backend.emit(channel, type, data)
   })
+}
+
+/** `count` tabs on the page, each once the shared engine counts them all. */
+async function openTabs(context: BrowserContext, url: string, count: number): Promise<Page[]> {
+  const pages: Page[] = []
+  for (let i = 0; i < count; i += 1) {
+    const page = await context.newPage()
+    await page.goto(url)
+    pages.push(page)
+  }
+  for (const page of pages)
+    await expect
+      .poll(() => engine(page), { timeout: SLOW })
+      .toEqual({ host: 'shared-worker', tabs: count })
+  return pages
+}
+
+/** Crashes the tab's renderer (no pagehide runs) and waits until it is gone. */
+async function crash(context: BrowserContext, page: Page): Promise<void> {
+  const session = await context.newCDPSession(page)
+  const gone = page.waitForEvent('crash')
+  void session.send('Page.crash').catch(() => {}) // no answer comes: the session dies with the page
+  await gone
 }
 
 /** Every id once, in order: what each open tab must have applied. */
@@ -82,23 +106,11 @@ test('a tab that dies without a goodbye (its renderer crashed) is dropped by the
   context,
 }) => {
   setup = await startMonitor({ simulate: false })
-  const pages: Page[] = []
-  for (let i = 0; i < 3; i += 1) {
-    const page = await context.newPage()
-    await page.goto(setup.pageUrl)
-    pages.push(page)
-  }
-  for (const page of pages)
-    await expect
-      .poll(() => engine(page), { timeout: SLOW })
-      .toEqual({ host: 'shared-worker', tabs: 3 })
+  const pages = await openTabs(context, setup.pageUrl, 3)
   // The newest tab: the first one's renderer may host the engine's worker.
   const [crashed, ...others] = [...pages].reverse() as [Page, ...Page[]]
   // A crash runs no pagehide: the tab never says goodbye, but its Web Lock goes with it.
-  const crash = await context.newCDPSession(crashed)
-  const gone = crashed.waitForEvent('crash')
-  void crash.send('Page.crash').catch(() => {}) // no answer comes: the session dies with the page
-  await gone
+  await crash(context, crashed)
   for (const page of others)
     await expect
       .poll(() => engine(page), { timeout: SLOW })
@@ -106,6 +118,27 @@ test('a tab that dies without a goodbye (its renderer crashed) is dropped by the
   const ids = emit('alerts', 5, 0)
   for (const page of others) await expectExactly(page, 'alerts', ids)
   expect(streamRequests()).toHaveLength(1)
+})
+
+test('when the engine dies with the tab whose renderer hosted it, the other tabs start a new one from their cursors: nothing lost, nothing repeated', async ({
+  context,
+}) => {
+  setup = await startMonitor({ simulate: false })
+  const pages = await openTabs(context, setup.pageUrl, 3)
+  const before = emit('alerts', 5, 0)
+  for (const page of pages) await expectExactly(page, 'alerts', before)
+  // The first tab started the engine's worker, and Chromium runs it in that tab's renderer.
+  const [crashed, ...others] = pages as [Page, ...Page[]]
+  await crash(context, crashed)
+  // Sent while no engine runs: read from history after each tab's cursor.
+  const during = emit('alerts', 5, 5)
+  for (const page of others)
+    await expect
+      .poll(() => engine(page), { timeout: SLOW })
+      .toEqual({ host: 'shared-worker', tabs: 2 })
+  const after = emit('alerts', 5, 10)
+  for (const page of others) await expectExactly(page, 'alerts', [...before, ...during, ...after])
+  expect(streamRequests(), 'the new engine opened the stream again').toHaveLength(2)
 })
 
 test('a tab opened while another is live paints current dashboard data from the engine, asking the backend for nothing', async ({

@@ -52,7 +52,7 @@ describe('ChannelSubscription catch-up', () => {
     answer.resolve({ messages: [], cursor: null, truncated: false })
     await catchUp
     expect(applied).toEqual(range(1, 6010).map(String))
-    expect(subscription.status().duplicates).toBe(5001)
+    expect(subscription.diagnostics.snapshot().duplicates).toBe(5001)
   })
 
   it('releases a flood of held events across tasks, in order, with live arrivals after them', async () => {
