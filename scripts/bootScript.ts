@@ -35,7 +35,7 @@ export function bootScript(boot: string): Plugin {
     },
     transformIndexHtml: {
       order: 'post',
-      handler(_html, context) {
+      handler(html, context) {
         // Under `npm run dev` the sources are served as they are.
         if (!context.bundle) return [script(`${base}src/boot.ts`)]
         const chunk = Object.values(context.bundle).find(
@@ -43,7 +43,11 @@ export function bootScript(boot: string): Plugin {
             output.type === 'chunk' && output.facadeModuleId === boot,
         )
         if (!chunk) throw new Error(`the build has no chunk of ${boot}`)
-        return [script(base + chunk.fileName), ...chunk.imports.map((file) => preload(base + file))]
+        // A chunk the app's entry imports too has its preload from the build already.
+        const preloads = chunk.imports
+          .map((file) => base + file)
+          .filter((href) => !html.includes(href))
+        return [script(base + chunk.fileName), ...preloads.map(preload)]
       },
     },
   }

@@ -26,14 +26,10 @@ const gz = (file: string) => gzipSync(readFileSync(join(dist, file))).length
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`
 
 // What index.html loads before anything else: the entry script and the chunks it preloads.
-// A file named twice (the boot script's preload and the entry's) downloads once.
-const firstPaint = [
-  ...new Set(
-    [
-      ...html.matchAll(/<(?:script[^>]+src|link[^>]+rel="modulepreload"[^>]+href)="([^"]+\.js)"/g),
-    ].map((match) => (match[1] as string).replace(/^.*?assets\//, 'assets/')),
-  ),
-]
+const named = [
+  ...html.matchAll(/<(?:script[^>]+src|link[^>]+rel="modulepreload"[^>]+href)="([^"]+\.js)"/g),
+].map((match) => (match[1] as string).replace(/^.*?assets\//, 'assets/'))
+const firstPaint = [...new Set(named)]
 const allJs = readdirSync(join(dist, 'assets'))
   .filter((name) => name.endsWith('.js'))
   .map((name) => `assets/${name}`)
@@ -65,6 +61,11 @@ console.log(
 )
 
 if (firstPaint.length === 0) problems.push('index.html loads no script: is this a Vite build?')
+// The boot script's preloads leave out what the entry's already name (scripts/bootScript.ts).
+if (named.length !== firstPaint.length)
+  problems.push(
+    `index.html names a script twice: ${named.filter((f, i) => named.indexOf(f) !== i)}`,
+  )
 if (firstBytes > FIRST_PAINT_BUDGET)
   problems.push(`the first chunk is ${kb(firstBytes)} gzip, over ${kb(FIRST_PAINT_BUDGET)}`)
 if (totalBytes > TOTAL_BUDGET)
