@@ -6,6 +6,7 @@ import {
   holdLock,
   tabLock,
   untilNextBatch,
+  whenGone,
   type EngineHello,
   type FramePhase,
   type EngineMessage,
@@ -23,16 +24,19 @@ const STATUS_EVERY_MS = 1000
 /** A message is cloned in one task on the page: a new tab's replay goes over several frames. */
 const MAX_BATCH = 2000
 
-interface Tab {
-  port: PortLike
-  id: string
-  channels: Set<Channel>
+class Tab {
+  id = ''
+  readonly channels = new Set<Channel>()
   /** Each event as JSON text, encoded once however many tabs want it. */
-  pending: string[]
-  behindSince: number | null
-  visible: boolean
-  focused: boolean
-  voice: boolean
+  pending: string[] = []
+  behindSince: number | null = null
+  visible = true
+  focused = false
+  voice = false
+  /** A tab that shows events already (a new engine's, after the last one died): its cursors. */
+  shows: Record<string, string> | null = null
+
+  constructor(readonly port: PortLike) {}
 }
 
 export class EngineHost {
@@ -55,16 +59,7 @@ export class EngineHost {
   private readonly readers = new ReadersHold()
 
   connect(port: PortLike, hello: EngineHello): void {
-    const tab: Tab = {
-      port,
-      id: '',
-      channels: new Set(),
-      pending: [],
-      behindSince: null,
-      visible: true,
-      focused: false,
-      voice: false,
-    }
+    const tab = new Tab(port)
     port.addEventListener('message', (event: MessageEvent<PageMessage>) => {
       this.lastActive = tab
       this.onMessage(tab, event.data)
@@ -76,8 +71,9 @@ export class EngineHost {
     switch (message.t) {
       case 'hello':
         tab.id = message.tab
+        tab.shows = message.fresh ? null : message.cursors
         this.tabs.add(tab)
-        void globalThis.navigator?.locks?.request(tabLock(tab.id), () => this.drop(tab))
+        whenGone(tabLock(tab.id), () => this.drop(tab))
         this.network.set(message.online)
         this.start(message)
         this.sendTabCount()
@@ -87,8 +83,9 @@ export class EngineHost {
         // Together, so the engine opens one stream for them all.
         for (const channel of message.channels) {
           tab.channels.add(channel)
-          // What the others see now, with no request to the backend.
-          for (const text of this.recent.of(channel)) tab.pending.push(text)
+          // What the others see now, with no request to the backend; after what it shows, if any.
+          for (const text of this.recent.of(channel, tab.shows?.[`channel:${channel}`]))
+            tab.pending.push(text)
           this.want(channel)
           this.post(tab, this.statusMessage(channel))
         }
@@ -189,7 +186,7 @@ export class EngineHost {
 
   private route(event: ChannelEvent): void {
     const text = JSON.stringify(event)
-    this.recent.add(event.channel, text)
+    this.recent.add(event.channel, event.id, text)
     this.routed.add(event.channel)
     for (const tab of this.tabs) if (tab.channels.has(event.channel)) tab.pending.push(text)
     this.schedule()

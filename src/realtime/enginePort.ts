@@ -72,6 +72,11 @@ export function holdLock(name: string): Promise<string | null> {
   })
 }
 
+/** Calls `gone` once the lock `name` is free: whoever held it (a tab, an engine) is gone. */
+export function whenGone(name: string, gone: () => void): void {
+  void globalThis.navigator?.locks?.request(name, gone).catch(() => {})
+}
+
 /** Batches at most this often until a page says when its frames start (about one frame). */
 export const BATCH_MS = 16
 export const SEND_BEFORE_FRAME_MS = 4

@@ -2,7 +2,7 @@
 // port to wherever the engine runs. It keeps the cursors it receives, so a reload resumes.
 import type { Channel, ChannelEvent } from '@/protocol/contract'
 import type { ChannelStatus } from './channelDiagnostics'
-import { holdLock, tabLock } from './enginePort'
+import { holdLock, tabLock, whenGone } from './enginePort'
 import type { EngineMessage, FramePhase, PageMessage, PortLike } from './enginePort'
 import type { NetworkMonitor } from './network'
 import type { TokenProvider, TransportOptions } from '@/protocol/transport'
@@ -48,9 +48,8 @@ export class EngineProxy implements RealtimeSource {
   private readonly listeners = new Map<Channel, Set<ChannelListener>>()
   private readonly statusListeners = new Set<(channel: Channel) => void>()
   private statuses: Partial<Record<Channel, ChannelStatus>> = {}
-  private modeNow: TransportMode | null = null
-  private clockOffset: number | null = null
-  private tabs = 0
+  /** Mode, tab count and clock offset come with every status. */
+  private lastStatus: Extract<EngineMessage, { t: 'status' }> | null = null
   private behind = false
   private wanted: Set<Channel> | null = null
   private phaseSentAt = 0
@@ -68,11 +67,11 @@ export class EngineProxy implements RealtimeSource {
   }
 
   get engine(): EngineInfo {
-    return { host: this.hostKind, tabs: this.tabs }
+    return { host: this.hostKind, tabs: this.lastStatus?.tabs ?? 0 }
   }
 
   get mode(): TransportMode | null {
-    return this.modeNow
+    return this.lastStatus?.mode ?? null
   }
 
   /** Null where the engine does not choose the tab that speaks for alerts. */
@@ -86,7 +85,7 @@ export class EngineProxy implements RealtimeSource {
   }
 
   get clockOffsetMs(): number | null {
-    return this.clockOffset
+    return this.lastStatus?.clockOffsetMs ?? null
   }
 
   subscribe(channel: Channel, listener: ChannelListener): () => void {
@@ -157,8 +156,7 @@ export class EngineProxy implements RealtimeSource {
         if (event.data.t === 'ready') {
           clearTimeout(timer)
           resolve(true)
-          const { life } = event.data
-          if (life) void globalThis.navigator?.locks?.request(life, () => this.engineGone(port))
+          if (event.data.life) whenGone(event.data.life, () => this.engineGone(port))
         } else if (this.port === port) this.onMessage(event.data)
       })
       port.start?.()
@@ -187,10 +185,13 @@ export class EngineProxy implements RealtimeSource {
 
   /** Its worker died (a crashed process): start or join a new one from the cursors kept here. */
   private engineGone(port: PortLike): void {
-    if (this.port !== port || this.closed) return
-    this.port = null
-    port.close?.()
-    void this.attach(0)
+    // After the batches the dead engine sent, which are queued ahead of this timer.
+    setTimeout(() => {
+      if (this.port !== port || this.closed) return
+      this.port = null
+      port.close?.()
+      void this.attach(0)
+    })
   }
 
   private sendPresence(): void {
@@ -201,10 +202,10 @@ export class EngineProxy implements RealtimeSource {
   private onMessage(message: EngineMessage): void {
     switch (message.t) {
       case 'batch':
-        this.shown = true
         for (const [key, value] of Object.entries(message.cursors ?? {}))
           this.options.cursors.set(key, value)
         for (const event of JSON.parse(message.events) as ChannelEvent[]) {
+          this.shown = true
           for (const listener of this.listeners.get(event.channel) ?? []) listener(event)
         }
         this.checkBehind()
@@ -212,9 +213,7 @@ export class EngineProxy implements RealtimeSource {
         return
       case 'status':
         this.statuses = { ...this.statuses, [message.status.channel]: message.status }
-        this.modeNow = message.mode
-        this.tabs = message.tabs
-        this.clockOffset = message.clockOffsetMs
+        this.lastStatus = message
         for (const listener of this.statusListeners) listener(message.status.channel)
         return
       case 'token-request':

@@ -10,22 +10,24 @@ export const RECENT_WINDOW: Record<Channel, number> = {
   backtest: 20_000,
 }
 
-/** Each event as the port carries it (JSON text, encoded once as it was routed). */
+/** Each event's id and the event as the port carries it (JSON text, encoded once as it was routed). */
 export class RecentEvents {
-  private readonly kept = new Map<Channel, string[]>()
+  private readonly kept = new Map<Channel, [string | null, string][]>()
 
-  add(channel: Channel, text: string): void {
+  add(channel: Channel, id: string | null, text: string): void {
     let kept = this.kept.get(channel)
     if (!kept) this.kept.set(channel, (kept = []))
-    kept.push(text)
+    kept.push([id, text])
     // Trimmed in steps, not on every event: a quarter of the window at a time.
     const limit = RECENT_WINDOW[channel]
     if (kept.length > limit * 1.25) kept.splice(0, kept.length - limit)
   }
 
-  /** The channel's newest events, oldest first, at most its window. */
-  of(channel: Channel): readonly string[] {
-    return this.kept.get(channel)?.slice(-RECENT_WINDOW[channel]) ?? []
+  /** The newest events, oldest first, at most the window; with `after` held, only those after it. */
+  of(channel: Channel, after: string | null = null): readonly string[] {
+    const kept = this.kept.get(channel) ?? []
+    const shown = after === null ? -1 : kept.map(([id]) => id).lastIndexOf(after)
+    return kept.slice(Math.max(kept.length - RECENT_WINDOW[channel], shown + 1)).map(([, t]) => t)
   }
 
   /** No tab wants the channel any more. */

@@ -100,9 +100,6 @@ export class StreamChannels {
         }
         return
       }
-      case 'connected':
-      case 'ping':
-        return
     }
   }
 

@@ -192,6 +192,7 @@ export class StreamConnection {
     )
 
     const isCurrent = () => generation === this.generation && !this.stopped
+    const { maxEventChars } = this.options.transport
     try {
       await readStream(
         outcome.body,
@@ -220,14 +221,11 @@ export class StreamConnection {
           },
           backpressure: this.options.backpressure,
           onOversize: () => {
-            if (!isCurrent()) return
-            this.options.observer.onReport({
-              type: 'error',
-              message: `an event larger than ${this.options.transport.maxEventChars} characters was skipped`,
-            })
+            const message = `an event larger than ${maxEventChars} characters was skipped`
+            if (isCurrent()) this.options.observer.onReport({ type: 'error', message })
           },
         },
-        this.options.transport.maxEventChars,
+        maxEventChars,
       )
       return {
         kind: 'retry',
