@@ -12,22 +12,25 @@ export const RECENT_WINDOW: Record<Channel, number> = {
 
 /** Each event's id and the event as the port carries it (JSON text, encoded once as it was routed). */
 export class RecentEvents {
-  private readonly kept = new Map<Channel, [string | null, string][]>()
+  /** Two arrays side by side: no object per event on the engine's hot path. */
+  private readonly kept = new Map<Channel, { ids: (string | null)[]; texts: string[] }>()
 
   add(channel: Channel, id: string | null, text: string): void {
     let kept = this.kept.get(channel)
-    if (!kept) this.kept.set(channel, (kept = []))
-    kept.push([id, text])
+    if (!kept) this.kept.set(channel, (kept = { ids: [], texts: [] }))
+    kept.ids.push(id)
+    kept.texts.push(text)
     // Trimmed in steps, not on every event: a quarter of the window at a time.
-    const limit = RECENT_WINDOW[channel]
-    if (kept.length > limit * 1.25) kept.splice(0, kept.length - limit)
+    const over = kept.texts.length - RECENT_WINDOW[channel]
+    if (over > RECENT_WINDOW[channel] / 4)
+      for (const list of [kept.ids, kept.texts]) list.splice(0, over)
   }
 
   /** The newest events, oldest first, at most the window; with `after` held, only those after it. */
   of(channel: Channel, after: string | null = null): readonly string[] {
-    const kept = this.kept.get(channel) ?? []
-    const shown = after === null ? -1 : kept.map(([id]) => id).lastIndexOf(after)
-    return kept.slice(Math.max(kept.length - RECENT_WINDOW[channel], shown + 1)).map(([, t]) => t)
+    const { ids, texts } = this.kept.get(channel) ?? { ids: [], texts: [] }
+    const shown = after === null ? -1 : ids.lastIndexOf(after)
+    return texts.slice(Math.max(texts.length - RECENT_WINDOW[channel], shown + 1))
   }
 
   /** No tab wants the channel any more. */
