@@ -229,13 +229,12 @@ export class EngineHost {
 
   private statusMessage(channel: Channel): EngineMessage {
     const engine = this.engine as RealtimeClient
-    const { mode, clockOffsetMs } = engine
     return {
       t: 'status',
       status: engine.status(channel),
-      mode,
+      mode: engine.mode,
       tabs: this.tabs.size,
-      clockOffsetMs,
+      clockOffsetMs: engine.clockOffsetMs,
     }
   }
 
